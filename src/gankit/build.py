@@ -1,0 +1,107 @@
+"""Config -> objects. The only module that turns names into classes; the trainer never sees a
+string."""
+from __future__ import annotations
+
+import inspect
+from dataclasses import dataclass
+
+import torch
+from torch import nn
+
+from gankit.config import Component, Config
+from gankit.data import DATASETS, DataSource, ImageData
+from gankit.errors import GankitError
+from gankit.losses import LOSSES, GANLoss
+from gankit.nets import DISCRIMINATORS, GENERATORS
+from gankit.registry import Registry
+from gankit.regularizers import REGULARIZERS, Regularizer
+
+OPTIMIZERS: Registry[torch.optim.Optimizer] = Registry("optimizer")
+for _name, _cls in {"adam": torch.optim.Adam, "adamw": torch.optim.AdamW,
+                    "rmsprop": torch.optim.RMSprop, "sgd": torch.optim.SGD}.items():
+    OPTIMIZERS.add(_name, _cls)
+
+
+@dataclass
+class Built:
+    """Everything a run is made of, ready to train."""
+
+    device: torch.device
+    data: DataSource
+    G: nn.Module
+    D: nn.Module
+    loss: GANLoss
+    regularizers: list[Regularizer]
+    opt_g: torch.optim.Optimizer
+    opt_d: torch.optim.Optimizer
+
+
+def check_components(cfg: Config) -> None:
+    """Every name exists and every argument is one its class accepts (nothing is built)."""
+    DATASETS.check_args(cfg.data.name, cfg.data.args)
+    GENERATORS.check_args(cfg.model.generator.name, cfg.model.generator.args, positional=2)
+    DISCRIMINATORS.check_args(cfg.model.discriminator.name, cfg.model.discriminator.args, positional=1)
+    LOSSES.check_args(cfg.loss.name, cfg.loss.args)
+    for name, args in cfg.regularizers.items():
+        REGULARIZERS.check_args(name, args)
+    for opt in (cfg.optim.g, cfg.optim.d):
+        OPTIMIZERS.check_args(opt.name, opt.args, positional=1)
+    shape = image_shape(cfg.data)
+    if shape is not None:
+        check_net_shapes(cfg, shape)
+
+
+def image_shape(data: Component) -> tuple[int, int, int] | None:
+    """The (C, S, S) an image dataset will produce, read from its arguments and defaults."""
+    cls = DATASETS.get(data.name)
+    if not issubclass(cls, ImageData):
+        return None
+    params = inspect.signature(cls).parameters
+    pick = lambda k: data.args.get(k, params[k].default)  # noqa: E731
+    return (pick("channels"), pick("resolution"), pick("resolution"))
+
+
+def check_net_shapes(cfg: Config, shape: tuple[int, ...]) -> None:
+    GENERATORS.get(cfg.model.generator.name).check_shape(shape)
+    DISCRIMINATORS.get(cfg.model.discriminator.name).check_shape(shape)
+
+
+def resolve_device(name: str) -> torch.device:
+    if name == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    if name.startswith("cuda") and not torch.cuda.is_available():
+        raise GankitError(f"train.device is '{name}' but no CUDA GPU is available; use --set train.device=cpu")
+    return torch.device(name)
+
+
+def build_optimizer(spec: Component, params) -> torch.optim.Optimizer:
+    args = dict(spec.args)
+    if "betas" in args:
+        args["betas"] = tuple(args["betas"])
+    try:
+        return OPTIMIZERS.build(spec.name, params, **args)
+    except (TypeError, ValueError) as exc:
+        raise GankitError(f"optimizer '{spec.name}' rejected its options {spec.args}: {exc}") from None
+
+
+def build_nets(cfg: Config, shape: tuple[int, ...], device: torch.device) -> tuple[nn.Module, nn.Module]:
+    check_net_shapes(cfg, shape)
+    G = GENERATORS.build(cfg.model.generator.name, shape, cfg.model.z_dim, **cfg.model.generator.args)
+    D = DISCRIMINATORS.build(cfg.model.discriminator.name, shape, **cfg.model.discriminator.args)
+    return G.to(device), D.to(device)
+
+
+def build(cfg: Config) -> Built:
+    device = resolve_device(cfg.train.device)
+    data = DATASETS.build(cfg.data.name, **cfg.data.args)
+    G, D = build_nets(cfg, data.shape, device)
+    return Built(
+        device=device,
+        data=data,
+        G=G,
+        D=D,
+        loss=LOSSES.build(cfg.loss.name, **cfg.loss.args),
+        regularizers=[REGULARIZERS.build(n, **a) for n, a in cfg.regularizers.items()],
+        opt_g=build_optimizer(cfg.optim.g, G.parameters()),
+        opt_d=build_optimizer(cfg.optim.d, D.parameters()),
+    )

@@ -1,0 +1,136 @@
+"""Command line: ``gankit train | sample | report | presets``."""
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+import warnings
+from pathlib import Path
+
+from gankit.errors import GankitError
+
+RESUMABLE_KEYS = ("train.steps", "train.device", "log.")
+
+
+def _train_parser(sub) -> None:
+    p = sub.add_parser("train", help="train a GAN and write a run directory")
+    p.add_argument("--preset", help="a named preset (see `gankit presets`); default: the embedded digits demo")
+    p.add_argument("--config", help="a YAML file merged over the preset")
+    p.add_argument("--data", help="data path (sets data.path): a folder/.zip of images or a dataset root")
+    p.add_argument("--out", help="run directory (default: runs/<preset>-<time>)")
+    p.add_argument("--steps", type=int, help="generator steps (sets train.steps)")
+    p.add_argument("--set", dest="sets", action="append", default=[], metavar="KEY=VALUE",
+                   help="override any config key, e.g. --set loss.name=hinge (repeatable)")
+    p.add_argument("--resume", metavar="RUN_DIR", help="continue a run from its latest checkpoint")
+    p.add_argument("--overwrite", action="store_true", help="replace an existing --out directory")
+
+
+def parser() -> argparse.ArgumentParser:
+    ap = argparse.ArgumentParser(prog="gankit", description="Train, sample and report GANs.")
+    sub = ap.add_subparsers(dest="command", required=True)
+    _train_parser(sub)
+    s = sub.add_parser("sample", help="draw samples from a run's generator")
+    s.add_argument("run_dir")
+    s.add_argument("--n", type=int, default=64)
+    s.add_argument("--out", required=True, help="FILE.png (grid or scatter) or FILE.npy (raw samples)")
+    s.add_argument("--checkpoint", default="latest", help="latest or a checkpoint path")
+    s.add_argument("--seed", type=int, default=0)
+    r = sub.add_parser("report", help="re-render report.md, progress.gif and losses.png")
+    r.add_argument("run_dir")
+    sub.add_parser("presets", help="list presets")
+    return ap
+
+
+def cmd_train(args) -> None:
+    from gankit import config as C
+    from gankit.build import build
+    from gankit.run.checkpoint import load
+    from gankit.run.rundir import RunDir
+    from gankit.training.loop import Session
+    from gankit.training.trainer import Trainer
+
+    flags = {k: v for k, v in (("data.path", args.data), ("train.steps", args.steps)) if v is not None}
+    if args.resume:
+        run = RunDir.existing(args.resume)
+        cfg = C.resolve(base=run.read_config(), flags=flags, sets=args.sets)
+        _check_resumable(run.read_config(), cfg.to_dict(), args)
+        state = load(run.checkpoints / "latest.pt")
+    else:
+        cfg = C.resolve(args.preset, args.config, flags, args.sets)
+        out = args.out or f"runs/{args.preset or C.DEFAULT_PRESET}-{time.strftime('%Y%m%d-%H%M%S')}"
+        run = RunDir(out)
+        if run.path.exists() and any(run.path.iterdir()) and not args.overwrite:
+            RunDir.create(out)  # raises the "already exists" error before any data is read
+        state = None
+    built = build(cfg)
+    if state is None:
+        run = RunDir.create(run.path, overwrite=args.overwrite)
+    run.write_config(cfg.to_dict())
+    trainer = Trainer(built, z_dim=cfg.model.z_dim, batch_size=cfg.train.batch_size,
+                      n_critic=cfg.train.n_critic, ema=cfg.model.ema, seed=cfg.train.seed)
+    session = Session(trainer, run, cfg, built.data)
+    if state is not None:
+        session.restore(state)
+    print(f"gankit: {cfg.description or 'training'}\n  run: {run.path}  device: {built.device}  "
+          f"data: {built.data.summary()}", file=sys.stderr)
+    session.train(cfg.train.steps)
+    print(f"gankit: done, {trainer.step} steps in {session.train_seconds:.1f}s; report: {run.report}", file=sys.stderr)
+
+
+def _check_resumable(old: dict, new: dict, args) -> None:
+    if args.preset or args.config:
+        raise GankitError("--resume continues a run with its own config; drop --preset/--config")
+    for key in _flat(old).keys() | _flat(new).keys():
+        if _flat(old).get(key) != _flat(new).get(key) and not key.startswith(RESUMABLE_KEYS):
+            raise GankitError(f"cannot resume with a different {key} ({_flat(old).get(key)!r} -> "
+                              f"{_flat(new).get(key)!r}); only train.steps, train.device and log.* may change")
+
+
+def _flat(d: dict, prefix: str = "") -> dict:
+    out = {}
+    for k, v in d.items():
+        out.update(_flat(v, f"{prefix}{k}.") if isinstance(v, dict) else {f"{prefix}{k}": v})
+    return out
+
+
+def cmd_sample(args) -> None:
+    from gankit.sample import sample_to_file
+
+    path = sample_to_file(args.run_dir, args.n, args.out, args.checkpoint, args.seed)
+    print(f"gankit: wrote {args.n} samples to {path}", file=sys.stderr)
+
+
+def cmd_report(args) -> None:
+    from gankit.run.report import render
+    from gankit.run.rundir import RunDir
+
+    run = RunDir.existing(args.run_dir)
+    render(run)
+    print(f"gankit: wrote {run.report}, {run.gif.name}, {run.losses.name}", file=sys.stderr)
+
+
+def cmd_presets(args) -> None:
+    from gankit.config import DEFAULT_PRESET, preset_dict, preset_names
+
+    for name in preset_names():
+        mark = " (default)" if name == DEFAULT_PRESET else ""
+        print(f"{name:18s} {preset_dict(name).get('description', '')}{mark}")
+
+
+def _warning(message, category, filename, lineno, file=None, line=None):
+    return f"gankit: warning: {message}\n"
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    warnings.formatwarning = _warning
+    try:
+        {"train": cmd_train, "sample": cmd_sample, "report": cmd_report, "presets": cmd_presets}[args.command](args)
+    except GankitError as exc:
+        print(f"gankit: error: {exc}", file=sys.stderr)
+        return exc.exit_code
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

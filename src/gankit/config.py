@@ -1,0 +1,276 @@
+"""Run configuration: typed dataclasses, YAML presets, ``--set a.b=value`` overrides.
+
+Layers, later wins: dataclass defaults < preset < --config file < CLI flags < --set.
+Components (dataset, networks, loss, optimizers) are ``{name: ..., **args}`` mappings; their
+args are checked against the registered class's signature here, before anything is built.
+"""
+from __future__ import annotations
+
+import copy
+import dataclasses
+import re
+import typing
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from gankit.errors import GankitError
+from gankit.registry import did_you_mean
+
+DEFAULT_PRESET = "digits32-dcgan"
+
+
+@dataclass
+class Component:
+    """A registry entry and the keyword arguments its constructor receives."""
+
+    name: str
+    args: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict:
+        return {"name": self.name, **self.args}
+
+
+def adam(lr: float = 2e-4, betas=(0.5, 0.999)) -> Component:
+    return Component("adam", {"lr": lr, "betas": list(betas)})
+
+
+@dataclass
+class ModelConfig:
+    z_dim: int = 100
+    generator: Component = field(default_factory=lambda: Component("dcgan"))
+    discriminator: Component = field(default_factory=lambda: Component("dcgan"))
+    #: decay of an exponential moving average of G's weights (e.g. 0.999); null: no EMA copy
+    ema: float | None = None
+
+
+@dataclass
+class OptimConfig:
+    g: Component = field(default_factory=adam)
+    d: Component = field(default_factory=adam)
+
+
+@dataclass
+class TrainConfig:
+    steps: int = 2000          # generator updates
+    batch_size: int = 64
+    n_critic: int = 1          # discriminator updates per generator update
+    seed: int = 0
+    device: str = "auto"       # auto | cpu | cuda | cuda:N
+
+
+@dataclass
+class LogConfig:
+    every: int = 50               # metrics.jsonl / TensorBoard / progress-bar cadence, in steps
+    sample_every: int = 200       # fixed-noise sample frame cadence
+    checkpoint_every: int = 1000  # numbered checkpoint cadence (latest is also kept)
+    keep_checkpoints: int = 3     # numbered checkpoints kept besides latest
+
+
+@dataclass
+class Config:
+    description: str = ""
+    data: Component = field(default_factory=lambda: Component("digits"))
+    model: ModelConfig = field(default_factory=ModelConfig)
+    loss: Component = field(default_factory=lambda: Component("nonsaturating"))
+    #: regulariser name -> its args, e.g. {gradient_penalty: {weight: 10}}
+    regularizers: dict[str, dict[str, Any]] = field(default_factory=dict)
+    optim: OptimConfig = field(default_factory=OptimConfig)
+    train: TrainConfig = field(default_factory=TrainConfig)
+    log: LogConfig = field(default_factory=LogConfig)
+
+    def to_dict(self) -> dict:
+        return to_plain(self)
+
+
+# ---------------------------------------------------------------- YAML
+
+class _Loader(yaml.SafeLoader):
+    """SafeLoader that also reads 1e-4 as a float (YAML 1.1 insists on 1.0e-4)."""
+
+
+_Loader.add_implicit_resolver(
+    "tag:yaml.org,2002:float",
+    re.compile(r"^[-+]?(\d+\.?\d*|\.\d+)[eE][-+]?\d+$"),
+    list("-+0123456789."),
+)
+
+
+def parse_yaml(text: str, where: str) -> Any:
+    try:
+        return yaml.load(text, Loader=_Loader)
+    except yaml.YAMLError as exc:
+        raise GankitError(f"{where} is not valid YAML ({str(exc).splitlines()[0]})") from None
+
+
+def preset_names() -> list[str]:
+    return sorted(p.name[:-5] for p in resources.files("gankit.presets").iterdir() if p.name.endswith(".yaml"))
+
+
+def preset_dict(name: str) -> dict:
+    if name not in preset_names():
+        raise GankitError(f"unknown preset '{name}'{did_you_mean(name, preset_names())}; "
+                          f"`gankit presets` lists them")
+    return parse_yaml(resources.files("gankit.presets").joinpath(f"{name}.yaml").read_text(), f"preset {name}")
+
+
+def file_dict(path: str) -> dict:
+    p = Path(path).expanduser()
+    if not p.is_file():
+        raise GankitError(f"config file {p} does not exist; pass --config PATH to a YAML file")
+    data = parse_yaml(p.read_text(), f"config file {p}")
+    if not isinstance(data, dict):
+        raise GankitError(f"config file {p} must hold a YAML mapping at the top level")
+    return data
+
+
+# ---------------------------------------------------------------- merging and overrides
+
+def merge(base: dict, update: dict) -> dict:
+    """Deep merge. A component whose ``name`` changes is replaced whole (old args don't apply)."""
+    out = copy.deepcopy(base)
+    for key, value in update.items():
+        old = out.get(key)
+        if isinstance(old, dict) and isinstance(value, dict) and old.get("name") == value.get("name", old.get("name")):
+            out[key] = merge(old, value)
+        else:
+            out[key] = copy.deepcopy(value)
+    return out
+
+
+def override(raw: dict, assignment: str) -> dict:
+    """Apply one ``--set a.b.c=value`` to a raw config dict (value parsed as YAML)."""
+    key, sep, text = assignment.partition("=")
+    parts = key.strip().split(".")
+    if not sep or not all(parts):
+        raise GankitError(f"--set expects dotted.key=value, got '{assignment}' (e.g. --set train.steps=500)")
+    value = parse_yaml(text, f"--set value '{text}'") if text.strip() else ""
+    out = copy.deepcopy(raw)
+    node = out
+    for i, part in enumerate(parts[:-1]):
+        child = node.setdefault(part, {})
+        if not isinstance(child, dict):
+            raise GankitError(f"--set {key}: '{'.'.join(parts[:i + 1])}' is a value, not a section")
+        node = child
+    leaf = parts[-1]
+    if leaf == "name" and len(parts) > 1 and node.get("name") != value:
+        node.clear()  # a different component starts from its own defaults
+    if value is None and parts[0] == "regularizers" and len(parts) == 2:
+        node.pop(leaf, None)  # --set regularizers.X=null switches X off
+    else:
+        node[leaf] = value
+    return out
+
+
+def resolve(preset: str | None = None, config_file: str | None = None,
+            flags: dict | None = None, sets: list[str] = (), base: dict | None = None) -> Config:
+    """Build the final, validated Config from all layers (``base`` replaces the preset)."""
+    raw = base if base is not None else preset_dict(preset or DEFAULT_PRESET)
+    if config_file:
+        raw = merge(raw, file_dict(config_file))
+    for assignment in [f"{k}={v}" for k, v in (flags or {}).items()] + list(sets):
+        raw = override(raw, assignment)
+    cfg = from_dict(Config, raw, "")
+    validate(cfg)
+    return cfg
+
+
+# ---------------------------------------------------------------- typed conversion
+
+def from_dict(cls, data: Any, where: str):
+    """Convert a raw mapping into dataclass ``cls``, rejecting unknown keys and wrong types."""
+    if cls is Component:
+        return _component(data, where)
+    if not isinstance(data, dict):
+        raise GankitError(f"config '{where or 'top level'}' must be a mapping, got {data!r}")
+    hints = typing.get_type_hints(cls)
+    names = [f.name for f in dataclasses.fields(cls)]
+    for key in data:
+        if key not in names:
+            raise GankitError(f"unknown config key '{_join(where, key)}'{did_you_mean(str(key), names)}; "
+                              f"keys here: {', '.join(names)}")
+    kwargs = {k: _convert(hints[k], v, _join(where, k)) for k, v in data.items()}
+    return cls(**kwargs)
+
+
+def _component(data: Any, where: str) -> Component:
+    if isinstance(data, str):
+        data = {"name": data}
+    if not isinstance(data, dict) or not isinstance(data.get("name"), str):
+        raise GankitError(f"config '{where}' needs a name, e.g. --set {where}.name=...")
+    return Component(data["name"], {k: v for k, v in data.items() if k != "name"})
+
+
+def _convert(tp, value: Any, where: str):
+    origin, args = typing.get_origin(tp), typing.get_args(tp)
+    if dataclasses.is_dataclass(tp):
+        return from_dict(tp, value, where)
+    if origin in (typing.Union, getattr(__import__("types"), "UnionType", None)):
+        if value is None and type(None) in args:
+            return None
+        return _convert(next(a for a in args if a is not type(None)), value, where)
+    if origin is dict:
+        if not isinstance(value, dict):
+            raise GankitError(f"config '{where}' must be a mapping, got {value!r}")
+        return {k: ({} if v is None else _convert(args[1], v, _join(where, k))) for k, v in value.items()}
+    if tp is Any:
+        return value
+    return _scalar(tp, value, where)
+
+
+def _scalar(tp, value: Any, where: str):
+    ok = {int: isinstance(value, int) and not isinstance(value, bool),
+          float: isinstance(value, (int, float)) and not isinstance(value, bool),
+          str: isinstance(value, str), bool: isinstance(value, bool)}[tp]
+    if not ok:
+        raise GankitError(f"config '{where}' must be {tp.__name__}, got {value!r}")
+    return tp(value)
+
+
+def _join(where: str, key: str) -> str:
+    return f"{where}.{key}" if where else str(key)
+
+
+def to_plain(obj: Any) -> Any:
+    """Dataclasses -> plain dicts (for config.yaml and checkpoints)."""
+    if isinstance(obj, Component):
+        return obj.to_dict()
+    if dataclasses.is_dataclass(obj):
+        return {f.name: to_plain(getattr(obj, f.name)) for f in dataclasses.fields(obj)}
+    if isinstance(obj, dict):
+        return {k: to_plain(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [to_plain(v) for v in obj]
+    return obj
+
+
+# ---------------------------------------------------------------- validation
+
+def _require(ok: bool, message: str) -> None:
+    if not ok:
+        raise GankitError(message)
+
+
+def validate(cfg: Config) -> None:
+    """Range checks and component-argument checks, before any data is read."""
+    t, log = cfg.train, cfg.log
+    _require(t.steps >= 1, f"train.steps must be >= 1, got {t.steps}")
+    _require(t.batch_size >= 1, f"train.batch_size must be >= 1, got {t.batch_size}")
+    _require(t.n_critic >= 1, f"train.n_critic must be >= 1 (D updates per G update), got {t.n_critic}")
+    _require(re.fullmatch(r"auto|cpu|cuda(:\d+)?|mps", t.device) is not None,
+             f"train.device must be auto, cpu, cuda, cuda:N or mps, got '{t.device}'")
+    _require(cfg.model.z_dim >= 1, f"model.z_dim must be >= 1, got {cfg.model.z_dim}")
+    ema = cfg.model.ema
+    _require(ema is None or 0.0 < ema < 1.0, f"model.ema must be in (0, 1) (e.g. 0.999) or null, got {ema}")
+    for name in ("every", "sample_every", "checkpoint_every"):
+        _require(getattr(log, name) >= 1, f"log.{name} must be >= 1, got {getattr(log, name)}")
+    _require(log.keep_checkpoints >= 0, f"log.keep_checkpoints must be >= 0, got {log.keep_checkpoints}")
+    for who in ("g", "d"):
+        lr = getattr(cfg.optim, who).args.get("lr")
+        _require(lr is None or (isinstance(lr, (int, float)) and lr > 0),
+                 f"optim.{who}.lr must be a positive number, got {lr!r}")
+    from gankit.build import check_components
+    check_components(cfg)

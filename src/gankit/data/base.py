@@ -1,0 +1,89 @@
+"""Data sources: what a run learns from.
+
+A source is either an ``ImageData`` (a uint8 tensor [N, C, S, S] decoded once, served as float
+batches in [-1, 1]) or a ``ToyData`` (a known distribution sampled afresh for every batch,
+served as float points [N, D]). Both hand the trainer an endless, resumable ``batches`` stream.
+"""
+from __future__ import annotations
+
+import torch
+
+from gankit.data.streams import SampledBatches, TensorBatches
+from gankit.errors import GankitError
+from gankit.registry import Registry
+
+
+class DataSource:
+    #: shape of one sample: (C, H, W) for images, (D,) for points
+    shape: tuple[int, ...]
+
+    def batches(self, batch_size: int, device: torch.device, seed: int):
+        raise NotImplementedError
+
+    def real_sample(self, n: int, seed: int = 0) -> torch.Tensor:
+        """n real samples as floats in data space (CPU), for plots and evaluation."""
+        raise NotImplementedError
+
+    def summary(self) -> dict:
+        """Facts for the report and the console (sizes, counts, skipped files)."""
+        return {"dataset": getattr(self, "registered_name", type(self).__name__), "shape": list(self.shape)}
+
+    @property
+    def is_image(self) -> bool:
+        return len(self.shape) == 3
+
+
+def check_image_args(resolution: int, channels: int) -> None:
+    if resolution < 4 or resolution & (resolution - 1):
+        raise GankitError(f"data.resolution must be a power of two (16, 32, 64, 128), got {resolution}")
+    if channels not in (1, 3):
+        raise GankitError(f"data.channels must be 1 (grey) or 3 (RGB), got {channels}")
+
+
+class ImageData(DataSource):
+    """Images held as one uint8 tensor [N, C, S, S]; subclasses fill ``self.images``."""
+
+    images: torch.Tensor
+
+    def __init__(self, resolution: int, channels: int):
+        check_image_args(resolution, channels)
+        self.resolution, self.channels = resolution, channels
+        self.shape = (channels, resolution, resolution)
+
+    def batches(self, batch_size, device, seed):
+        return TensorBatches(self.images, batch_size, device, seed, to_float=uint8_to_float)
+
+    def real_sample(self, n, seed=0):
+        g = torch.Generator().manual_seed(seed)
+        idx = torch.randperm(len(self.images), generator=g)[:n]
+        return uint8_to_float(self.images[idx])
+
+    def summary(self):
+        return {**super().summary(), "images": len(self.images)}
+
+
+class ToyData(DataSource):
+    """A known low-dimensional distribution; subclasses implement ``sample``."""
+
+    #: [K, D] centres of the mixture components (for plots and mode metrics)
+    modes: torch.Tensor
+
+    def sample(self, n: int, generator: torch.Generator) -> torch.Tensor:
+        raise NotImplementedError
+
+    def batches(self, batch_size, device, seed):
+        return SampledBatches(self.sample, batch_size, device, seed)
+
+    def real_sample(self, n, seed=0):
+        return self.sample(n, torch.Generator().manual_seed(seed))
+
+
+def uint8_to_float(x: torch.Tensor) -> torch.Tensor:
+    return x.float().div_(127.5).sub_(1.0)
+
+
+def float_to_uint8(x: torch.Tensor) -> torch.Tensor:
+    return x.add(1.0).mul_(127.5).round_().clamp_(0, 255).to(torch.uint8)
+
+
+DATASETS: Registry[DataSource] = Registry("dataset")

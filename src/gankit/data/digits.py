@@ -1,0 +1,21 @@
+"""The embedded default: scikit-learn's bundled 8x8 digits, so the main job needs no download."""
+from __future__ import annotations
+
+import torch
+
+from gankit.data.base import DATASETS, ImageData
+from gankit.data.transforms import fit_tensor
+
+
+@DATASETS.register("digits")
+class Digits(ImageData):
+    """1,797 handwritten digits (UCI optical recognition set, shipped inside scikit-learn),
+    8x8 with 17 grey levels, rescaled to 0..255 and upsampled (bilinear) to ``resolution``."""
+
+    def __init__(self, resolution: int = 32, channels: int = 1):
+        super().__init__(resolution, channels)
+        from sklearn.datasets import load_digits
+
+        raw = torch.as_tensor(load_digits().images, dtype=torch.float32)  # [1797, 8, 8], 0..16
+        images = (raw * (255.0 / 16.0)).round().to(torch.uint8).unsqueeze(1)
+        self.images = fit_tensor(images, resolution, channels)

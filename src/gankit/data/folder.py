@@ -1,0 +1,105 @@
+"""A folder or .zip of images, searched recursively, decoded once into memory."""
+from __future__ import annotations
+
+import io
+import os
+import warnings
+import zipfile
+from pathlib import Path
+
+import torch
+from PIL import Image
+from torch.utils.data import DataLoader, Dataset
+from tqdm import tqdm
+
+from gankit.data.base import DATASETS, ImageData
+from gankit.data.transforms import fit_pil
+from gankit.errors import GankitError
+
+EXTENSIONS = (".jpg", ".jpeg", ".png", ".webp", ".bmp")
+
+
+def list_images(path: Path) -> list[str]:
+    """Image file names under ``path`` (a folder or a zip), sorted for reproducibility."""
+    if path.is_dir():
+        return sorted(str(p) for p in path.rglob("*") if p.suffix.lower() in EXTENSIONS and p.is_file())
+    if not zipfile.is_zipfile(path):
+        raise GankitError(f"data path {path} is a file but not a zip archive; point --data at a folder or a .zip of images")
+    with zipfile.ZipFile(path) as zf:
+        return sorted(n for n in zf.namelist() if Path(n).suffix.lower() in EXTENSIONS and not n.endswith("/"))
+
+
+class _Decode(Dataset):
+    """Decodes one file per item; returns (uint8 tensor or None, was_upsampled)."""
+
+    def __init__(self, root: Path, names: list[str], resolution: int, channels: int):
+        self.root, self.names = root, names
+        self.resolution, self.channels = resolution, channels
+        self._zip, self._zip_pid = None, None
+
+    def __len__(self):
+        return len(self.names)
+
+    def _open(self, name: str):
+        if self.root.is_dir():
+            return open(name, "rb")
+        if self._zip_pid != os.getpid():  # one handle per worker process
+            self._zip, self._zip_pid = zipfile.ZipFile(self.root), os.getpid()
+        return io.BytesIO(self._zip.read(name))
+
+    def __getitem__(self, i):
+        try:
+            with self._open(self.names[i]) as f, Image.open(f) as img, warnings.catch_warnings():
+                warnings.simplefilter("ignore")  # PIL's palette/EXIF chatter; failures still raise
+                img.load()
+                small = min(img.size) < self.resolution
+                return fit_pil(img, self.resolution, self.channels), small
+        except Exception:  # any undecodable file is skipped and counted, never fatal
+            return None, False
+
+
+def _collate(items):
+    """One stacked tensor per batch (one shared-memory handle, not one per image)."""
+    kept = [img for img, _ in items if img is not None]
+    bad = [j for j, (img, _) in enumerate(items) if img is None]
+    return (torch.stack(kept) if kept else None), bad, sum(small for _, small in items)
+
+
+@DATASETS.register("folder")
+class ImageFolder(ImageData):
+    """Every jpg/jpeg/png/webp/bmp under a folder (recursively; class sub-folders allowed) or in
+    a .zip. Each image is converted to RGB or grey, its short side resized to ``resolution``
+    (bicubic, antialiased), centre-cropped, and kept as uint8. Unreadable files are skipped,
+    counted and reported; images smaller than the target are upsampled with a warning."""
+
+    def __init__(self, path: str, resolution: int = 64, channels: int = 3, workers: int = -1):
+        super().__init__(resolution, channels)
+        self.path = Path(path).expanduser()
+        if not self.path.exists():
+            raise GankitError(f"data path {self.path} does not exist; pass --data PATH to a folder or .zip of images")
+        names = list_images(self.path)
+        if not names:
+            raise GankitError(f"no images ({', '.join(e[1:] for e in EXTENSIONS)}) found under {self.path}; check the path")
+        self.images, self.skipped, self.upsampled = self._decode_all(names, workers)
+
+    def _decode_all(self, names, workers):
+        workers = min(8, os.cpu_count() or 1) if workers < 0 else workers
+        loader = DataLoader(_Decode(self.path, names, self.resolution, self.channels), batch_size=64,
+                            num_workers=workers if len(names) > 256 else 0, collate_fn=_collate)
+        kept, skipped, upsampled = [], [], 0
+        with tqdm(total=len(names), desc=f"decoding {self.path.name}", unit="img", leave=False) as bar:
+            for start, (images, bad, small) in zip(range(0, len(names), 64), loader):
+                kept += [images] if images is not None else []
+                skipped += [names[start + j] for j in bad]
+                upsampled += small
+                bar.update(min(64, len(names) - start))
+        if not kept:
+            raise GankitError(f"none of the {len(names)} image files under {self.path} could be decoded; are they images?")
+        if skipped:
+            warnings.warn(f"skipped {len(skipped)} unreadable image(s) under {self.path}, e.g. {skipped[0]}")
+        if upsampled:
+            warnings.warn(f"{upsampled} image(s) under {self.path} are smaller than {self.resolution}px and were upsampled")
+        return torch.cat(kept), skipped, upsampled
+
+    def summary(self):
+        return {**super().summary(), "path": str(self.path), "skipped": len(self.skipped), "upsampled": self.upsampled}

@@ -1,0 +1,88 @@
+"""Standard datasets through torchvision: read a local copy, else download, else explain."""
+from __future__ import annotations
+
+import gzip
+import tempfile
+from pathlib import Path
+
+import numpy as np
+import torch
+import torchvision
+from torchvision.datasets.mnist import read_image_file
+
+from gankit.data.base import DATASETS, ImageData
+from gankit.data.transforms import fit_tensor
+from gankit.errors import GankitError
+
+DEFAULT_ROOT = "~/.cache/gankit/datasets"
+
+
+class TorchvisionImages(ImageData):
+    """Base for torchvision sets. ``path`` is the root torchvision reads (it holds e.g. MNIST/raw)."""
+
+    dataset_cls: type
+    folder: str
+
+    def __init__(self, path: str = DEFAULT_ROOT, resolution: int = 32, channels: int = 1, train: bool = True):
+        super().__init__(resolution, channels)
+        self.root = Path(path).expanduser()
+        images = torch.as_tensor(np.asarray(self._read(train)))
+        # MNIST-like sets are [N, H, W]; CIFAR is [N, H, W, C]
+        images = images.unsqueeze(1) if images.dim() == 3 else images.permute(0, 3, 1, 2)
+        self.images = fit_tensor(images, resolution, channels)
+
+    def _read(self, train: bool):
+        for download in (False, True):
+            try:
+                return self.dataset_cls(str(self.root), train=train, download=download).data
+            except Exception as exc:
+                error = exc
+        raise GankitError(
+            f"{self.folder} is not under {self.root} and could not be downloaded ({type(error).__name__}); "
+            f"put a copy there (torchvision layout, e.g. {self.root}/{self.folder}/raw) or pass --data ROOT"
+        )
+
+    def summary(self):
+        return {**super().summary(), "root": str(self.root)}
+
+
+class IdxImages(TorchvisionImages):
+    """MNIST-format sets. A raw folder of IDX files, gzipped or not, is read directly, so
+    read-only or re-compressed copies work without torchvision's download/extract step."""
+
+    def _read(self, train: bool):
+        stem = "train-images-idx3-ubyte" if train else "t10k-images-idx3-ubyte"
+        raw = self.root / self.folder / "raw"
+        if (raw / stem).exists():
+            return read_image_file(str(raw / stem))
+        if (raw / f"{stem}.gz").exists():
+            with gzip.open(raw / f"{stem}.gz") as src, tempfile.NamedTemporaryFile() as tmp:
+                tmp.write(src.read())
+                tmp.flush()
+                return read_image_file(tmp.name)
+        return super()._read(train)
+
+
+@DATASETS.register("mnist")
+class MNIST(IdxImages):
+    """MNIST handwritten digits (LeCun et al. 1998): 60k train / 10k test, 28x28 grey."""
+
+    dataset_cls, folder = torchvision.datasets.MNIST, "MNIST"
+
+
+@DATASETS.register("fashion_mnist")
+class FashionMNIST(IdxImages):
+    """Fashion-MNIST (Xiao et al. 2017): 60k train / 10k test, 28x28 grey clothing."""
+
+    dataset_cls, folder = torchvision.datasets.FashionMNIST, "FashionMNIST"
+
+
+@DATASETS.register("cifar10")
+class CIFAR10(TorchvisionImages):
+    """CIFAR-10 (Krizhevsky 2009): 50k train / 10k test, 32x32 RGB (torchvision's pickled copy;
+    a folder or zip of CIFAR images works through the ``folder`` dataset)."""
+
+    dataset_cls, folder = torchvision.datasets.CIFAR10, "cifar-10-batches-py"
+
+    def __init__(self, path: str = DEFAULT_ROOT, resolution: int = 32, channels: int = 3, train: bool = True):
+        super().__init__(path, resolution, channels, train)

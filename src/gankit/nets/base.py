@@ -1,0 +1,48 @@
+"""Network interfaces and registries.
+
+Generators map z [N, z_dim] to a batch of data [N, *shape]; discriminators map [N, *shape] to
+raw scores [N] (no sigmoid: the loss decides how to read them).
+"""
+from __future__ import annotations
+
+from torch import nn
+
+from gankit.errors import GankitError
+from gankit.registry import Registry
+
+
+class Net(nn.Module):
+    """Base for both players. Subclasses say which data shapes they can handle."""
+
+    @classmethod
+    def check_shape(cls, shape: tuple[int, ...]) -> None:
+        """Raise GankitError if this network cannot model data of ``shape`` (one sample)."""
+
+    @classmethod
+    def example_shapes(cls) -> list[tuple[int, ...]]:
+        """Shapes the test-suite instantiates this network with."""
+        raise NotImplementedError
+
+
+class ImageNet(Net):
+    """A convolutional net for [C, H, W] images with H == W in ``resolutions``."""
+
+    resolutions: tuple[int, ...] = ()
+
+    @classmethod
+    def check_shape(cls, shape):
+        name = getattr(cls, "registered_name", cls.__name__)
+        if len(shape) != 3 or shape[1] != shape[2] or shape[1] not in cls.resolutions:
+            sizes = ", ".join(map(str, cls.resolutions))
+            raise GankitError(
+                f"network '{name}' handles square images of size {sizes}, not data of shape "
+                f"{tuple(shape)}; set data.resolution to one of those or pick another network"
+            )
+
+    @classmethod
+    def example_shapes(cls):
+        return [(c, s, s) for s in cls.resolutions for c in (1, 3, 4)]
+
+
+GENERATORS: Registry[Net] = Registry("generator")
+DISCRIMINATORS: Registry[Net] = Registry("discriminator")

@@ -1,0 +1,72 @@
+"""DCGAN (Radford et al. 2015, "Unsupervised Representation Learning with Deep Convolutional
+Generative Adversarial Networks"), generalised to any power-of-two size 16..128."""
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+from gankit.nets.base import DISCRIMINATORS, GENERATORS, ImageNet
+from gankit.nets.layers import check_norm, dcgan_init, log2_int, norm2d
+
+RESOLUTIONS = (16, 32, 64, 128)
+
+
+@GENERATORS.register("dcgan")
+class DCGANGenerator(ImageNet):
+    """z [N, z_dim] -> image [N, C, S, S] in [-1, 1].
+
+    A 4x4 transposed conv from z, then stride-2 transposed convs that double the size and halve
+    the channels (width * 2^(n-1) at 4x4 down to ``width`` at S/2), each followed by ``norm``
+    and ReLU; the last layer maps to C channels with tanh. For S=64, width=64 this is the
+    canonical 512-256-128-64 DCGAN generator.
+    """
+
+    resolutions = RESOLUTIONS
+
+    def __init__(self, shape, z_dim: int, width: int = 64, norm: str = "batch"):
+        super().__init__()
+        self.check_shape(shape)
+        channels, size = shape[0], shape[1]
+        bias = check_norm(norm) == "none"
+        n = log2_int(size) - 2
+        widths = [width * 2 ** (n - 1 - i) for i in range(n)]
+        layers = [nn.ConvTranspose2d(z_dim, widths[0], 4, 1, 0, bias=bias), norm2d(norm, widths[0]), nn.ReLU(True)]
+        for c_in, c_out in zip(widths, widths[1:]):
+            layers += [nn.ConvTranspose2d(c_in, c_out, 4, 2, 1, bias=bias), norm2d(norm, c_out), nn.ReLU(True)]
+        layers += [nn.ConvTranspose2d(widths[-1], channels, 4, 2, 1), nn.Tanh()]
+        self.z_dim = z_dim
+        self.net = nn.Sequential(*layers)
+        dcgan_init(self)
+
+    def forward(self, z: torch.Tensor) -> torch.Tensor:
+        return self.net(z.view(z.shape[0], -1, 1, 1))
+
+
+@DISCRIMINATORS.register("dcgan")
+class DCGANDiscriminator(ImageNet):
+    """image [N, C, S, S] -> score [N].
+
+    Stride-2 4x4 convs halve the size and double the channels (``width`` at S/2 up to
+    width * 2^(n-1) at 4x4), LeakyReLU(0.2); ``norm`` on all but the first layer
+    (batch/layer/instance/none: use layer or none with a gradient penalty). A final 4x4 conv
+    gives one raw score per image.
+    """
+
+    resolutions = RESOLUTIONS
+
+    def __init__(self, shape, width: int = 64, norm: str = "batch"):
+        super().__init__()
+        self.check_shape(shape)
+        channels, size = shape[0], shape[1]
+        bias = check_norm(norm) == "none"
+        n = log2_int(size) - 2
+        widths = [width * 2**i for i in range(n)]
+        layers = [nn.Conv2d(channels, widths[0], 4, 2, 1), nn.LeakyReLU(0.2, True)]
+        for c_in, c_out in zip(widths, widths[1:]):
+            layers += [nn.Conv2d(c_in, c_out, 4, 2, 1, bias=bias), norm2d(norm, c_out), nn.LeakyReLU(0.2, True)]
+        layers += [nn.Conv2d(widths[-1], 1, 4, 1, 0)]
+        self.net = nn.Sequential(*layers)
+        dcgan_init(self)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.net(x).flatten()

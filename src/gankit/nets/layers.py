@@ -1,0 +1,42 @@
+"""Small building blocks shared by the convolutional networks."""
+from __future__ import annotations
+
+from torch import nn
+
+from gankit.errors import GankitError
+
+# "layer" normalises over (C, H, W) per sample, as the WGAN-GP reference code does; unlike
+# batch norm it keeps each sample's critic value independent of the rest of the batch, which
+# the gradient penalty assumes.
+NORMS = {
+    "batch": lambda ch: nn.BatchNorm2d(ch),
+    "layer": lambda ch: nn.GroupNorm(1, ch),
+    "instance": lambda ch: nn.InstanceNorm2d(ch, affine=True),
+    "none": lambda ch: nn.Identity(),
+}
+
+
+def check_norm(norm: str) -> str:
+    if norm not in NORMS:
+        raise GankitError(f"unknown norm '{norm}'; choose one of: {', '.join(NORMS)}")
+    return norm
+
+
+def norm2d(norm: str, channels: int) -> nn.Module:
+    return NORMS[check_norm(norm)](channels)
+
+
+def log2_int(n: int) -> int:
+    return n.bit_length() - 1
+
+
+def dcgan_init(module: nn.Module) -> None:
+    """Radford et al. 2015: conv weights ~ N(0, 0.02), norm scales ~ N(1, 0.02), biases 0."""
+    for m in module.modules():
+        if isinstance(m, (nn.Conv2d, nn.ConvTranspose2d, nn.Linear)):
+            nn.init.normal_(m.weight, 0.0, 0.02)
+            if m.bias is not None:
+                nn.init.zeros_(m.bias)
+        elif isinstance(m, (nn.BatchNorm2d, nn.GroupNorm, nn.InstanceNorm2d)) and m.weight is not None:
+            nn.init.normal_(m.weight, 1.0, 0.02)
+            nn.init.zeros_(m.bias)

@@ -1,0 +1,81 @@
+"""Name -> class registries: how losses, regularisers, networks and datasets are found.
+
+Adding a component means writing one class and decorating it with ``@REGISTRY.register``;
+nothing else in the package branches on names.
+"""
+from __future__ import annotations
+
+import difflib
+import inspect
+from typing import Any, Callable, Generic, TypeVar
+
+from gankit.errors import GankitError
+
+T = TypeVar("T")
+
+
+def did_you_mean(word: str, options) -> str:
+    close = difflib.get_close_matches(word, list(options), n=1, cutoff=0.5)
+    return f" (did you mean '{close[0]}'?)" if close else ""
+
+
+class Registry(Generic[T]):
+    """A named collection of classes with early argument checking."""
+
+    def __init__(self, kind: str):
+        self.kind = kind
+        self._items: dict[str, type[T]] = {}
+
+    def register(self, name: str) -> Callable[[type[T]], type[T]]:
+        """Class decorator; the class learns its name as ``registered_name``."""
+        def decorator(cls: type[T]) -> type[T]:
+            self.add(name, cls)
+            cls.registered_name = name
+            return cls
+
+        return decorator
+
+    def add(self, name: str, factory) -> None:
+        """Register a class we do not own (e.g. a torch optimizer) without touching it."""
+        if name in self._items:
+            raise ValueError(f"{self.kind} '{name}' registered twice")
+        self._items[name] = factory
+
+    def names(self) -> list[str]:
+        return sorted(self._items)
+
+    def __contains__(self, name: str) -> bool:
+        return name in self._items
+
+    def get(self, name: str) -> type[T]:
+        if name not in self._items:
+            raise GankitError(
+                f"unknown {self.kind} '{name}'{did_you_mean(name, self._items)}; "
+                f"choose one of: {', '.join(self.names())}"
+            )
+        return self._items[name]
+
+    def check_args(self, name: str, args: dict[str, Any], positional: int = 0) -> None:
+        """Reject unknown or missing keyword arguments before anything is built."""
+        check_call_args(self.get(name), args, f"{self.kind} '{name}'", positional)
+
+    def build(self, name: str, *positional, **args) -> T:
+        self.check_args(name, args, len(positional))
+        return self.get(name)(*positional, **args)
+
+
+def check_call_args(fn, args: dict[str, Any], what: str, positional: int = 0) -> None:
+    params = list(inspect.signature(fn).parameters.values())[positional:]
+    if any(p.kind is p.VAR_KEYWORD for p in params):
+        return
+    known = {p.name for p in params if p.kind in (p.KEYWORD_ONLY, p.POSITIONAL_OR_KEYWORD)}
+    for key in args:
+        if key not in known:
+            options = ", ".join(sorted(known)) or "none"
+            raise GankitError(
+                f"unknown option '{key}' for {what}{did_you_mean(key, known)}; its options: {options}"
+            )
+    missing = [p.name for p in params if p.default is p.empty and p.name not in args
+               and p.kind in (p.KEYWORD_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    if missing:
+        raise GankitError(f"{what} needs option(s) {', '.join(missing)}; set them with --set")

@@ -1,0 +1,109 @@
+"""Pictures a run leaves behind: sample grids, scatter plots, the progress GIF, loss curves."""
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")  # files only; never needs a display
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import torch  # noqa: E402
+from PIL import Image, ImageDraw, PngImagePlugin  # noqa: E402
+from torchvision.utils import make_grid  # noqa: E402
+
+
+def save_samples(samples: torch.Tensor, path: Path, real: torch.Tensor | None = None,
+                 title: str = "", caption: str = "") -> None:
+    """Images [N, C, H, W] in [-1, 1] -> a square grid PNG; points [N, D] -> a plot over ``real``."""
+    if samples.dim() == 4:
+        save_grid(samples, path, caption)
+    else:
+        save_points(samples, real, path, title)
+
+
+def save_grid(images: torch.Tensor, path: Path, caption: str = "") -> None:
+    nrow = max(1, int(math.ceil(math.sqrt(len(images)))))
+    grid = make_grid(images.detach().float().cpu(), nrow=nrow, padding=2, normalize=True, value_range=(-1, 1))
+    array = grid.mul(255).round().clamp(0, 255).byte().permute(1, 2, 0).numpy()
+    info = PngImagePlugin.PngInfo()
+    if caption:
+        info.add_text("Description", caption)  # says e.g. which generator/step drew it
+    Image.fromarray(array).save(path, pnginfo=info)
+
+
+def save_points(points: torch.Tensor, real: torch.Tensor | None, path: Path, title: str = "") -> None:
+    """2-D: generated points over a scatter of real ones; 1-D: histograms of both."""
+    points = points.detach().float().cpu().numpy()
+    fig, ax = plt.subplots(figsize=(5, 5), dpi=100)
+    if points.shape[1] >= 2:
+        if real is not None:
+            ax.scatter(*real[:, :2].numpy().T, s=4, c="#bbbbbb", alpha=0.5, label="real", linewidths=0)
+        ax.scatter(*points[:, :2].T, s=4, c="#d62728", alpha=0.6, label="generated", linewidths=0)
+        ax.set_aspect("equal")
+    else:
+        bins = np.linspace(*_limits(real, points, 0), 80)
+        if real is not None:
+            ax.hist(real[:, 0].numpy(), bins=bins, density=True, color="#bbbbbb", label="real")
+        ax.hist(points[:, 0], bins=bins, density=True, histtype="step", color="#d62728", lw=2, label="generated")
+    if real is not None and points.shape[1] >= 2:
+        ax.set_xlim(*_limits(real, points, 0))
+        ax.set_ylim(*_limits(real, points, 1))
+    ax.legend(loc="upper right", fontsize=8)
+    ax.set_title(title, fontsize=10)
+    fig.tight_layout()
+    fig.savefig(path)
+    plt.close(fig)
+
+
+def _limits(real, points, axis: int) -> tuple[float, float]:
+    """Axis range fixed by the real data (so GIF frames line up), padded by a quarter."""
+    ref = real[:, axis].numpy() if real is not None else points[:, axis]
+    lo, hi = float(ref.min()), float(ref.max())
+    pad = 0.25 * (hi - lo) + 0.1
+    return lo - pad, hi + pad
+
+
+def make_gif(frames: list[Path], out: Path, steps: list[int], seconds: float = 0.25) -> None:
+    """Animate the frames, each captioned with its training step; the last frame lingers."""
+    if not frames:
+        return
+    images = [_captioned(Image.open(f).convert("RGB"), f"step {s}") for f, s in zip(frames, steps)]
+    durations = [int(seconds * 1000)] * (len(images) - 1) + [2000]
+    tmp = out.with_name(f".{out.name}.tmp")
+    images[0].save(tmp, format="GIF", save_all=True, append_images=images[1:], duration=durations, loop=0)
+    tmp.replace(out)
+
+
+def _captioned(image: Image.Image, text: str) -> Image.Image:
+    canvas = Image.new("RGB", (image.width, image.height + 16), "white")
+    canvas.paste(image, (0, 16))
+    ImageDraw.Draw(canvas).text((4, 2), text, fill="black")
+    return canvas
+
+
+def plot_losses(rows: list[dict], out: Path) -> None:
+    """D and G loss curves in one image; a second panel for W1 estimate / penalties if logged."""
+    if not rows:
+        return
+    steps = [r["step"] for r in rows]
+    extra = [k for k in ("wdist", "gp") if k in rows[-1]]
+    fig, axes = plt.subplots(1, 2 if extra else 1, figsize=(11 if extra else 6, 4), dpi=100, squeeze=False)
+    ax = axes[0, 0]
+    ax.plot(steps, [r["loss_d"] for r in rows], label="D loss", color="#1f77b4")
+    ax.plot(steps, [r["loss_g"] for r in rows], label="G loss", color="#ff7f0e")
+    ax.set(xlabel="generator step", ylabel="loss", title="Discriminator and generator losses")
+    ax.legend()
+    ax.grid(alpha=0.3)
+    if extra:
+        ax2 = axes[0, 1]
+        for key, label in (("wdist", "critic W1 estimate"), ("gp", "gradient penalty")):
+            if key in rows[-1]:
+                ax2.plot(steps, [r.get(key, np.nan) for r in rows], label=label)
+        ax2.set(xlabel="generator step", title="Critic")
+        ax2.legend()
+        ax2.grid(alpha=0.3)
+    fig.tight_layout()
+    fig.savefig(out)
+    plt.close(fig)

@@ -1,0 +1,74 @@
+"""Re-render a run's GIF, loss plot and report.md from what is on disk (no model needed)."""
+from __future__ import annotations
+
+from gankit.run.artifacts import make_gif, plot_losses
+from gankit.run.rundir import RunDir, frame_step, write_text_atomic
+
+
+def render(run: RunDir) -> None:
+    rows = run.read_metrics()
+    frames = run.frames()
+    make_gif(frames, run.gif, [frame_step(f) for f in frames])
+    plot_losses(rows, run.losses)
+    write_text_atomic(run.report, report_markdown(run, rows))
+
+
+def _fmt(v) -> str:
+    return f"{v:.4g}" if isinstance(v, float) else str(v)
+
+
+def _component(c: dict) -> str:
+    args = ", ".join(f"{k}={_fmt(v)}" for k, v in c.items() if k != "name")
+    return f"`{c['name']}`" + (f" ({args})" if args else "")
+
+
+def _config_table(cfg: dict) -> list[str]:
+    t, m = cfg["train"], cfg["model"]
+    regs = ", ".join(_component({"name": n, **a}) for n, a in cfg.get("regularizers", {}).items()) or "none"
+    rows = [
+        ("data", _component(cfg["data"])),
+        ("generator", _component(m["generator"]) + f", z_dim={m['z_dim']}"),
+        ("discriminator", _component(m["discriminator"])),
+        ("loss", _component(cfg["loss"])),
+        ("regularizers", regs),
+        ("optimizers", f"G {_component(cfg['optim']['g'])}; D {_component(cfg['optim']['d'])}"),
+        ("schedule", f"{t['steps']} G steps, batch {t['batch_size']}, n_critic {t['n_critic']}, seed {t['seed']}"),
+        ("EMA of G", str(m.get("ema") or "off")),
+    ]
+    return ["| setting | value |", "|---|---|"] + [f"| {k} | {v} |" for k, v in rows]
+
+
+def _timing(summary: dict, rows: list[dict]) -> list[str]:
+    if not rows:
+        return ["No steps logged yet."]
+    last = rows[-1]
+    lines = [f"- generator steps done: {last['step']}",
+             f"- training time: {last.get('time', 0):.1f} s ({summary.get('device', '?')})",
+             f"- speed at the end: {_fmt(last.get('steps_per_s', 0.0))} G steps/s, "
+             f"{_fmt(last.get('samples_per_s', 0.0))} real samples/s"]
+    tail = rows[-max(1, len(rows) // 10):]
+    for key in ("loss_d", "loss_g", "wdist", "gp"):
+        if key in last:
+            lines.append(f"- {key} (mean of the last {len(tail)} logged rows): {_fmt(sum(r[key] for r in tail) / len(tail))}")
+    return lines
+
+
+def report_markdown(run: RunDir, rows: list[dict]) -> str:
+    cfg, summary, best = run.read_config(), run.read_json(run.summary), run.read_json(run.best_info)
+    frames = run.frames()
+    out = [f"# gankit run: {run.path.name}", "", cfg.get("description", ""), "", "## Configuration", ""]
+    out += _config_table(cfg) + ["", "Full config: [config.yaml](config.yaml). "
+                                 f"Data: {summary.get('data', {})}. Parameters: G {summary.get('params_g', '?')}, "
+                                 f"D {summary.get('params_d', '?')}.", "", "## Timings", ""]
+    out += _timing(summary, rows) + ["", "## Loss curves", "", "![losses](losses.png)", "",
+                                     "D loss is the full objective D minimises (penalties included).", "",
+                                     "## Training progress (fixed noise)", "", "![progress](progress.gif)", ""]
+    if frames:
+        last = frames[-1].relative_to(run.path)
+        out += [f"Last frame: [{last}]({last}) ({len(frames)} frames in [samples/](samples/)).", ""]
+    out += ["## Best samples", "", "![best](best.png)", ""]
+    out += [f"Source: {best.get('source', 'not written yet (the run has not finished)')}.", ""]
+    out += ["## Files", "", "- checkpoints: `checkpoints/latest.pt` (resume with "
+            f"`gankit train --resume {run.path}`)", "- metrics: [metrics.jsonl](metrics.jsonl)",
+            f"- TensorBoard: `tensorboard --logdir {run.tb}`", ""]
+    return "\n".join(out)

@@ -1,0 +1,58 @@
+"""Drawing samples from a finished or running run directory."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from gankit.config import Config, from_dict
+from gankit.data import DATASETS
+from gankit.errors import GankitError
+from gankit.nets import GENERATORS
+from gankit.run import checkpoint
+from gankit.run.artifacts import save_samples
+from gankit.run.rundir import RunDir
+
+
+def checkpoint_path(run: RunDir, which: str) -> Path:
+    return run.checkpoints / "latest.pt" if which == "latest" else Path(which).expanduser()
+
+
+def load_generator(run: RunDir, which: str = "latest", device="cpu") -> tuple[torch.nn.Module, Config]:
+    """The EMA generator if the run kept one, else the raw generator, in eval mode."""
+    state = checkpoint.load(checkpoint_path(run, which))
+    cfg = from_dict(Config, state["config"], "")
+    spec = cfg.model.generator
+    G = GENERATORS.build(spec.name, tuple(state["data_shape"]), cfg.model.z_dim, **spec.args)
+    try:
+        G.load_state_dict(state["G_ema"] if state["G_ema"] is not None else state["G"])
+    except RuntimeError:
+        raise GankitError(f"checkpoint {which} does not fit generator '{spec.name}' of this run's config") from None
+    return G.to(device).eval(), cfg
+
+
+@torch.no_grad()
+def draw(G: torch.nn.Module, n: int, z_dim: int, seed: int = 0, batch: int = 512) -> torch.Tensor:
+    device = next(G.parameters()).device
+    z = torch.randn(n, z_dim, generator=torch.Generator().manual_seed(seed)).to(device)
+    return torch.cat([G(chunk) for chunk in z.split(batch)]).cpu()
+
+
+def sample_to_file(run_dir: str, n: int, out: str, which: str = "latest", seed: int = 0) -> Path:
+    """FILE.png: a grid (or a scatter for toy data); FILE.npy: float32 samples in data space
+    ([N, C, H, W] in [-1, 1] for images, [N, D] for points)."""
+    if n < 1:
+        raise GankitError(f"--n must be >= 1, got {n}")
+    out_path = Path(out).expanduser()
+    if out_path.suffix not in (".png", ".npy"):
+        raise GankitError(f"--out must end in .png (a picture) or .npy (raw samples), got {out_path.name}")
+    G, cfg = load_generator(RunDir.existing(run_dir), which)
+    samples = draw(G, n, cfg.model.z_dim, seed)
+    out_path.parent.mkdir(parents=True, exist_ok=True)
+    if out_path.suffix == ".npy":
+        np.save(out_path, samples.numpy().astype(np.float32))
+    else:
+        real = None if samples.dim() == 4 else DATASETS.build(cfg.data.name, **cfg.data.args).real_sample(2000)
+        save_samples(samples, out_path, real, title=f"{n} samples")
+    return out_path

@@ -1,0 +1,139 @@
+"""Drives a Trainer and writes the run directory on the log/sample/checkpoint cadence."""
+from __future__ import annotations
+
+import time
+import warnings
+
+import torch
+from tqdm import tqdm
+
+from gankit.config import Config
+from gankit.data import DataSource
+from gankit.errors import GankitError
+from gankit.run import checkpoint
+from gankit.run.artifacts import save_samples
+from gankit.run.report import render
+from gankit.run.rundir import RunDir
+from gankit.training.stats import RunningStats
+from gankit.training.trainer import Trainer
+
+
+def fixed_noise(shape: tuple[int, ...], z_dim: int, seed: int, device) -> torch.Tensor:
+    """The noise every progress frame is drawn from: 64 images (8x8 grid) or 1,000 points."""
+    n = 64 if len(shape) == 3 else 1000
+    return torch.randn(n, z_dim, generator=torch.Generator().manual_seed(seed + 1)).to(device)
+
+
+class Session:
+    """One training process writing one run directory."""
+
+    def __init__(self, trainer: Trainer, run: RunDir, cfg: Config, data: DataSource):
+        self.trainer, self.run, self.cfg, self.data = trainer, run, cfg, data
+        self.fixed_z = fixed_noise(data.shape, cfg.model.z_dim, cfg.train.seed, trainer.device)
+        self.real = None if data.is_image else data.real_sample(2000, seed=cfg.train.seed)
+        self.stats = RunningStats()
+        self.train_seconds = 0.0
+        self._writer = None
+
+    @property
+    def writer(self):
+        if self._writer is None:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")  # TensorBoard's own deprecation chatter
+                from torch.utils.tensorboard import SummaryWriter
+            self._writer = SummaryWriter(str(self.run.tb))
+        return self._writer
+
+    # ---- the loop
+    def train(self, until: int) -> None:
+        t = self.trainer
+        if t.step == 0:
+            self.save_frame()
+        bar = tqdm(total=until, initial=t.step, desc="train", unit="step", dynamic_ncols=True)
+        start, base = time.perf_counter(), self.train_seconds
+        try:
+            while t.step < until:
+                for stats in t.train_step():
+                    self.stats.add(stats)
+                self.train_seconds = base + time.perf_counter() - start
+                self.on_step(t.step, until, bar)
+                bar.update(1)
+        except KeyboardInterrupt:
+            bar.close()
+            self.save_checkpoint(numbered=False)
+            self.finish()
+            raise GankitError(f"interrupted at step {t.step}; checkpoint saved. "
+                              f"Resume with: gankit train --resume {self.run.path}") from None
+        bar.close()
+        self.finish()
+
+    def on_step(self, step: int, until: int, bar) -> None:
+        log, last = self.cfg.log, step == until
+        if step % log.every == 0 or last:
+            row = self.log_row(step)
+            bar.set_postfix({k: f"{row[k]:.3g}" for k in ("loss_d", "loss_g", "wdist") if k in row})
+        if step % log.sample_every == 0 or last:
+            self.save_frame()
+        if step % log.checkpoint_every == 0 or last:
+            self.save_checkpoint(numbered=step % log.checkpoint_every == 0)
+
+    def log_row(self, step: int) -> dict:
+        seconds = self.train_seconds
+        row = {"step": step, **self.stats.flush(), "time": round(seconds, 3),
+               "steps_per_s": step / seconds if seconds else 0.0,
+               "samples_per_s": step * self.trainer.n_critic * self.trainer.batch_size / seconds if seconds else 0.0}
+        self.run.append_metrics(row)
+        for key, value in row.items():
+            if key != "step":
+                self.writer.add_scalar(f"train/{key}", value, step)
+        return row
+
+    # ---- artifacts
+    def save_frame(self) -> None:
+        step = self.trainer.step
+        samples = self.trainer.generate(self.fixed_z)
+        save_samples(samples, self.run.frame_path(step), self.real, title=f"step {step}",
+                     caption=f"fixed noise, step {step}")
+        if samples.dim() == 4:
+            self.writer.add_images("samples", samples.add(1).div(2).clamp(0, 1).cpu(), step)
+
+    def checkpoint_state(self) -> dict:
+        return {"format": checkpoint.FORMAT, **self.trainer.state_dict(), "config": self.cfg.to_dict(),
+                "data_shape": list(self.data.shape), "fixed_z": self.fixed_z.cpu(),
+                "train_seconds": self.train_seconds}
+
+    def save_checkpoint(self, numbered: bool) -> None:
+        state = self.checkpoint_state()
+        try:
+            if numbered:
+                checkpoint.save_atomic(state, self.run.checkpoints / f"step-{self.trainer.step:07d}.pt")
+                checkpoint.prune(self.run.checkpoints, self.cfg.log.keep_checkpoints)
+            checkpoint.save_atomic(state, self.run.checkpoints / "latest.pt")
+        except OSError as exc:
+            raise GankitError(f"could not write a checkpoint in {self.run.checkpoints} ({exc.strerror}); "
+                              f"free disk space, then resume with gankit train --resume {self.run.path}") from None
+
+    def restore(self, state: dict) -> None:
+        self.trainer.load_state_dict(state)
+        self.fixed_z = state["fixed_z"].to(self.trainer.device)
+        self.train_seconds = float(state["train_seconds"])
+        self.run.truncate_after(self.trainer.step)
+
+    def finish(self) -> None:
+        """best.png, summary.json, GIF, loss plot and report.md."""
+        t = self.trainer
+        z = torch.randn(64 if self.data.is_image else 2500, t.z_dim,
+                        generator=torch.Generator().manual_seed(self.cfg.train.seed + 2)).to(t.device)
+        who = "EMA generator" if t.ema is not None else "generator"
+        source = (f"{who} at step {t.step} (the final weights: no quality metric is tracked yet, "
+                  f"so nothing better is known)")
+        save_samples(t.generate(z), self.run.best, self.real, title=f"best: {who}, step {t.step}", caption=source)
+        self.run.write_json(self.run.best_info, {"source": source, "step": t.step})
+        self.run.write_json(self.run.summary, {
+            "device": str(t.device), "data": self.data.summary(), "data_shape": list(self.data.shape),
+            "params_g": sum(p.numel() for p in t.G.parameters()),
+            "params_d": sum(p.numel() for p in t.D.parameters()),
+            "steps": t.step, "train_seconds": round(self.train_seconds, 2)})
+        if self._writer is not None:
+            self._writer.close()
+        render(self.run)
