@@ -38,6 +38,10 @@ class Built:
 
 def check_components(cfg: Config) -> None:
     """Every name exists and every argument is one its class accepts (nothing is built)."""
+    params = inspect.signature(DATASETS.get(cfg.data.name)).parameters
+    if "path" in params and params["path"].default is inspect.Parameter.empty and "path" not in cfg.data.args:
+        raise GankitError(f"dataset '{cfg.data.name}' needs a data path: pass --data PATH "
+                          f"(a folder or .zip of images)")
     DATASETS.check_args(cfg.data.name, cfg.data.args)
     GENERATORS.check_args(cfg.model.generator.name, cfg.model.generator.args, positional=2)
     DISCRIMINATORS.check_args(cfg.model.discriminator.name, cfg.model.discriminator.args, positional=1)

@@ -34,8 +34,8 @@ class DataSource:
 
 
 def check_image_args(resolution: int, channels: int) -> None:
-    if resolution < 4 or resolution & (resolution - 1):
-        raise GankitError(f"data.resolution must be a power of two (16, 32, 64, 128), got {resolution}")
+    if resolution < 4:
+        raise GankitError(f"data.resolution must be >= 4 pixels, got {resolution}")
     if channels not in (1, 3):
         raise GankitError(f"data.channels must be 1 (grey) or 3 (RGB), got {channels}")
 

@@ -1,0 +1,28 @@
+import pytest
+import torch
+
+from gankit.config import resolve
+
+# A run small enough for a unit test: 16x16 digits, 8-wide nets, a handful of steps.
+TINY = [
+    "data.resolution=16",
+    "model.z_dim=8",
+    "model.generator.width=8",
+    "model.discriminator.width=8",
+    "train.batch_size=16",
+    "log.every=2",
+    "log.sample_every=2",
+    "log.checkpoint_every=2",
+]
+
+
+@pytest.fixture(autouse=True)
+def _seed():
+    torch.manual_seed(0)
+
+
+@pytest.fixture
+def tiny_config():
+    def make(*sets, preset=None, steps=4):
+        return resolve(preset, sets=[*TINY, f"train.steps={steps}", *sets])
+    return make

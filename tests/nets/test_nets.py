@@ -1,0 +1,66 @@
+import pytest
+import torch
+
+from gankit.errors import GankitError
+from gankit.nets import DISCRIMINATORS, GENERATORS
+
+G_CASES = [(name, shape) for name in GENERATORS.names() for shape in GENERATORS.get(name).example_shapes()]
+D_CASES = [(name, shape) for name in DISCRIMINATORS.names() for shape in DISCRIMINATORS.get(name).example_shapes()]
+SMALL = {"width": 4}
+
+
+@pytest.mark.parametrize("name,shape", G_CASES, ids=[f"{n}-{'x'.join(map(str, s))}" for n, s in G_CASES])
+def test_generator_output_shape_and_range(name, shape):
+    G = GENERATORS.build(name, shape, 7, **SMALL)
+    out = G(torch.randn(3, 7))
+    assert out.shape == (3, *shape)
+    if len(shape) == 3:  # images live in [-1, 1]
+        assert out.min() >= -1 and out.max() <= 1
+
+
+@pytest.mark.parametrize("name,shape", D_CASES, ids=[f"{n}-{'x'.join(map(str, s))}" for n, s in D_CASES])
+def test_discriminator_gives_one_score_per_sample(name, shape):
+    D = DISCRIMINATORS.build(name, shape, **SMALL)
+    out = D(torch.randn(3, *shape))
+    assert out.shape == (3,)
+    out.sum().backward()
+    assert all(p.grad is not None for p in D.parameters())
+
+
+@pytest.mark.parametrize("norm", ["batch", "layer", "instance", "none"])
+def test_dcgan_discriminator_norms(norm):
+    D = DISCRIMINATORS.build("dcgan", (3, 32, 32), width=8, norm=norm)
+    kinds = {type(m).__name__ for m in D.modules()}
+    expected = {"batch": "BatchNorm2d", "layer": "GroupNorm", "instance": "InstanceNorm2d"}.get(norm)
+    assert (expected in kinds) if expected else not kinds & {"BatchNorm2d", "GroupNorm", "InstanceNorm2d"}
+    # without batch norm, one sample's score does not depend on the rest of the batch
+    if norm != "batch":
+        x = torch.randn(4, 3, 32, 32)
+        torch.testing.assert_close(D(x)[:1], D(x[:1]))
+
+
+def test_canonical_dcgan_64_channel_plan():
+    G = GENERATORS.build("dcgan", (3, 64, 64), 100, width=64)
+    convs = [m for m in G.modules() if isinstance(m, torch.nn.ConvTranspose2d)]
+    assert [c.out_channels for c in convs] == [512, 256, 128, 64, 3]
+    D = DISCRIMINATORS.build("dcgan", (3, 64, 64), width=64)
+    assert [c.out_channels for c in D.modules() if isinstance(c, torch.nn.Conv2d)] == [64, 128, 256, 512, 1]
+
+
+def test_textbook_feature_map_sizes_match_the_book():
+    """003, 13.3.3: 64 -> 31 -> 14 -> 6 -> 4 -> 2, then global average pooling over 16f channels."""
+    D = DISCRIMINATORS.build("textbook", (3, 64, 64), width=4)
+    sizes, x = [], torch.randn(2, 3, 64, 64)
+    for m in D.features:
+        x = m(x)
+        if isinstance(m, torch.nn.Conv2d):
+            sizes.append(tuple(x.shape[1:]))
+    assert sizes == [(4, 31, 31), (8, 14, 14), (16, 6, 6), (32, 4, 4), (64, 2, 2)]
+    G = GENERATORS.build("textbook", (3, 64, 64), 100, width=4)
+    assert sum(isinstance(m, torch.nn.ConvTranspose2d) for m in G.modules()) == 5
+
+
+@pytest.mark.parametrize("name", ["dcgan", "textbook"])
+def test_unsupported_size_is_a_clear_error(name):
+    with pytest.raises(GankitError, match="square images of size"):
+        GENERATORS.build(name, (3, 48, 48), 8)

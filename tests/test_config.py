@@ -1,0 +1,78 @@
+import pytest
+
+from gankit.config import DEFAULT_PRESET, Config, override, preset_names, resolve
+from gankit.errors import GankitError
+
+PRESETS = {"celeba64-wgan-gp", "anime64-dcgan", "anime64-wgan", "anime64-wgan-gp", "mnist-dcgan",
+           "ring8-gan", "ring8-wgan-gp", "grid25-wgan-gp", DEFAULT_PRESET}
+
+
+def test_the_seeds_presets_exist():
+    assert PRESETS <= set(preset_names())
+
+
+@pytest.mark.parametrize("name", preset_names())
+def test_every_preset_resolves_and_validates(name):
+    cfg = resolve(name, flags={"data.path": "/somewhere"} if "64" in name else {})
+    assert isinstance(cfg, Config) and cfg.description
+
+
+def test_seed_defaults_per_family():
+    wgan = resolve("anime64-wgan", flags={"data.path": "x"})
+    assert wgan.optim.d.name == "rmsprop" and wgan.optim.d.args["lr"] == 5e-5
+    assert wgan.regularizers == {"weight_clip": {"clip": 0.01}} and wgan.train.n_critic == 5
+    gp = resolve("celeba64-wgan-gp", flags={"data.path": "x"})
+    assert gp.optim.d.args == {"lr": 1e-4, "betas": [0.0, 0.9]} and gp.train.n_critic == 5
+    assert gp.regularizers["gradient_penalty"]["weight"] == 10
+    for name in ("celeba64-wgan-gp", "anime64-wgan-gp", "ring8-wgan-gp", "grid25-wgan-gp"):
+        assert resolve(name, flags={"data.path": "x"} if "64" in name else {}).model.discriminator.args.get("norm") != "batch"
+    dc = resolve("mnist-dcgan")
+    assert dc.optim.g.args == {"lr": 2e-4, "betas": [0.5, 0.999]} and dc.train.n_critic == 1
+
+
+def test_set_overrides_types_and_scientific_notation():
+    cfg = resolve(sets=["optim.g.lr=1e-4", "train.steps=7", "model.ema=null", "loss.label_smoothing=0.1"])
+    assert cfg.optim.g.args["lr"] == 1e-4 and cfg.train.steps == 7 and cfg.model.ema is None
+    assert cfg.loss.args == {"label_smoothing": 0.1}
+
+
+def test_changing_a_component_name_drops_its_old_args():
+    cfg = resolve(sets=["model.generator.name=mlp"])
+    assert cfg.model.generator.name == "mlp" and cfg.model.generator.args == {}
+
+
+def test_regularizer_can_be_switched_off():
+    cfg = resolve("ring8-wgan-gp", sets=["regularizers.gradient_penalty=null"])
+    assert cfg.regularizers == {}
+
+
+@pytest.mark.parametrize("sets,message", [
+    (["train.stpes=3"], "did you mean 'steps'"),
+    (["optim.g.lr=-1"], "positive"),
+    (["train.n_critic=0"], "n_critic"),
+    (["train.steps=many"], "must be int"),
+    (["data.resolution=48"], "square images of size"),
+    (["loss.name=hinj"], "did you mean 'hinge'"),
+    (["model.discriminator.nrom=layer"], "did you mean 'norm'"),
+    (["model.ema=1.5"], "model.ema"),
+    (["train.device=gpu"], "train.device"),
+    (["nonsense"], "key=value"),
+])
+def test_bad_values_are_one_line_errors(sets, message):
+    with pytest.raises(GankitError, match=message) as info:
+        resolve(sets=sets)
+    assert "\n" not in str(info.value)
+
+
+def test_unknown_preset_suggests():
+    with pytest.raises(GankitError, match="did you mean 'ring8-gan'"):
+        resolve("ring8-gn")
+
+
+def test_override_creates_nested_keys():
+    assert override({}, "a.b.c=3") == {"a": {"b": {"c": 3}}}
+
+
+def test_folder_preset_without_data_path_says_how():
+    with pytest.raises(GankitError, match="--data"):
+        resolve("celeba64-wgan-gp")
