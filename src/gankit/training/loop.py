@@ -1,6 +1,7 @@
 """Drives a Trainer and writes the run directory on the log/sample/checkpoint cadence."""
 from __future__ import annotations
 
+import sys
 import time
 import warnings
 
@@ -49,7 +50,9 @@ class Session:
         t = self.trainer
         if t.step == 0:
             self.save_frame()
-        bar = tqdm(total=until, initial=t.step, desc="train", unit="step", dynamic_ncols=True)
+        # In a log file (no TTY) a redraw every few steps would flood it; refresh every 10 s there.
+        bar = tqdm(total=until, initial=t.step, desc="train", unit="step", dynamic_ncols=True,
+                   mininterval=0.1 if sys.stderr.isatty() else 10.0)
         start, base = time.perf_counter(), self.train_seconds
         try:
             while t.step < until:
