@@ -119,3 +119,29 @@ def test_bad_input_is_one_line_exit_2(argv, message, capsys, tmp_path, monkeypat
 def test_module_entry_point_lists_presets():
     out = subprocess.run([sys.executable, "-m", "gankit", "presets"], capture_output=True, text=True, check=True)
     assert "celeba64-wgan-gp" in out.stdout and "(default)" in out.stdout
+
+
+def test_ctrl_c_saves_a_resumable_checkpoint(tmp_path):
+    import os
+    import signal
+    import time
+
+    import torch
+    out = tmp_path / "interrupted"
+    args = [sys.executable, "-m", "gankit", "train", "--out", str(out), "--steps", "100000",
+            *[a for s in TINY for a in ("--set", s)], "--set", "log.checkpoint_every=100000"]
+    env = {**os.environ, "PYTHONPATH": str(__import__("pathlib").Path(__file__).parents[1] / "src")}
+    proc = subprocess.Popen(args, stderr=subprocess.PIPE, text=True, env=env)
+    deadline = time.time() + 120
+    while not (out / "metrics.jsonl").exists() and time.time() < deadline:
+        time.sleep(0.2)
+    time.sleep(0.5)
+    proc.send_signal(signal.SIGINT)
+    err = proc.communicate(timeout=120)[1]
+    assert proc.returncode == 130, err
+    assert "--resume" in err.splitlines()[-1]
+    step = torch.load(out / "checkpoints" / "latest.pt", weights_only=True)["step"]
+    assert step >= 2 and (out / "report.md").exists()
+    assert main(["train", "--resume", str(out), "--steps", str(step + 2)]) == 0
+    rows = [json.loads(line)["step"] for line in (out / "metrics.jsonl").read_text().splitlines()]
+    assert rows == sorted(set(rows)) and rows[-1] == step + 2

@@ -41,8 +41,9 @@ def test_changing_a_component_name_drops_its_old_args():
     assert cfg.model.generator.name == "mlp" and cfg.model.generator.args == {}
 
 
-def test_regularizer_can_be_switched_off():
-    cfg = resolve("ring8-wgan-gp", sets=["regularizers.gradient_penalty=null"])
+def test_regularizer_can_be_switched_off_and_an_unconstrained_critic_warns():
+    with pytest.warns(UserWarning, match="Lipschitz"):
+        cfg = resolve("ring8-wgan-gp", sets=["regularizers.gradient_penalty=null"])
     assert cfg.regularizers == {}
 
 

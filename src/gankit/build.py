@@ -3,6 +3,7 @@ string."""
 from __future__ import annotations
 
 import inspect
+import warnings
 from dataclasses import dataclass
 
 import torch
@@ -53,6 +54,10 @@ def check_components(cfg: Config) -> None:
     shape = image_shape(cfg.data)
     if shape is not None:
         check_net_shapes(cfg, shape)
+    lipschitz = any(REGULARIZERS.get(n).constrains_lipschitz for n in cfg.regularizers)
+    if LOSSES.get(cfg.loss.name).estimates_wasserstein and not lipschitz:
+        warnings.warn(f"loss '{cfg.loss.name}' without a Lipschitz constraint: the critic is unbounded; add "
+                      f"--set regularizers.gradient_penalty.weight=10 (or regularizers.weight_clip.clip=0.01)")
 
 
 def image_shape(data: Component) -> tuple[int, int, int] | None:

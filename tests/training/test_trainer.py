@@ -16,6 +16,7 @@ def make_trainer(cfg):
                    ema=cfg.model.ema, seed=t.seed), built
 
 
+@pytest.mark.filterwarnings("ignore:.*Lipschitz")  # plain losses, on purpose without penalties
 @pytest.mark.parametrize("loss", LOSSES.names())
 def test_two_steps_for_every_loss(tiny_config, loss):
     cfg = tiny_config(f"loss.name={loss}")

@@ -27,6 +27,9 @@ class DStep:
 
 
 class Regularizer:
+    #: True if this keeps the critic (approximately) Lipschitz, as Wasserstein losses require.
+    constrains_lipschitz = False
+
     def d_penalty(self, ctx: DStep) -> tuple[torch.Tensor, dict[str, torch.Tensor]] | None:
         return None
 

@@ -12,6 +12,8 @@ class WeightClip(Regularizer):
     the critic's Lipschitz constant (crudely). The paper uses clip = 0.01 with RMSProp.
     """
 
+    constrains_lipschitz = True
+
     def __init__(self, clip: float = 0.01):
         if clip <= 0:
             raise GankitError(f"weight_clip.clip must be > 0, got {clip}; the paper uses 0.01")

@@ -17,6 +17,10 @@ def _fmt(v) -> str:
     return f"{v:.4g}" if isinstance(v, float) else str(v)
 
 
+def _count(summary: dict, key: str) -> str:
+    return f"{summary[key]:,}" if key in summary else "?"
+
+
 def _component(c: dict) -> str:
     args = ", ".join(f"{k}={_fmt(v)}" for k, v in c.items() if k != "name")
     return f"`{c['name']}`" + (f" ({args})" if args else "")
@@ -44,7 +48,7 @@ def _timing(summary: dict, rows: list[dict]) -> list[str]:
     last = rows[-1]
     lines = [f"- generator steps done: {last['step']}",
              f"- training time: {last.get('time', 0):.1f} s ({summary.get('device', '?')})",
-             f"- speed at the end: {_fmt(last.get('steps_per_s', 0.0))} G steps/s, "
+             f"- average speed: {_fmt(last.get('steps_per_s', 0.0))} G steps/s, "
              f"{_fmt(last.get('samples_per_s', 0.0))} real samples/s"]
     tail = rows[-max(1, len(rows) // 10):]
     for key in ("loss_d", "loss_g", "wdist", "gp"):
@@ -57,9 +61,10 @@ def report_markdown(run: RunDir, rows: list[dict]) -> str:
     cfg, summary, best = run.read_config(), run.read_json(run.summary), run.read_json(run.best_info)
     frames = run.frames()
     out = [f"# gankit run: {run.path.name}", "", cfg.get("description", ""), "", "## Configuration", ""]
+    data = ", ".join(f"{k} {v}" for k, v in summary.get("data", {}).items())
     out += _config_table(cfg) + ["", "Full config: [config.yaml](config.yaml). "
-                                 f"Data: {summary.get('data', {})}. Parameters: G {summary.get('params_g', '?')}, "
-                                 f"D {summary.get('params_d', '?')}.", "", "## Timings", ""]
+                                 f"Data: {data or '?'}. Parameters: G {_count(summary, 'params_g')}, "
+                                 f"D {_count(summary, 'params_d')}.", "", "## Timings", ""]
     out += _timing(summary, rows) + ["", "## Loss curves", "", "![losses](losses.png)", "",
                                      "D loss is the full objective D minimises (penalties included).", "",
                                      "## Training progress (fixed noise)", "", "![progress](progress.gif)", ""]

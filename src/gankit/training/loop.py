@@ -10,7 +10,7 @@ from tqdm import tqdm
 
 from gankit.config import Config
 from gankit.data import DataSource
-from gankit.errors import GankitError
+from gankit.errors import GankitError, Interrupted
 from gankit.run import checkpoint
 from gankit.run.artifacts import save_samples
 from gankit.run.report import render
@@ -65,7 +65,7 @@ class Session:
             bar.close()
             self.save_checkpoint(numbered=False)
             self.finish()
-            raise GankitError(f"interrupted at step {t.step}; checkpoint saved. "
+            raise Interrupted(f"interrupted at step {t.step}; checkpoint saved. "
                               f"Resume with: gankit train --resume {self.run.path}") from None
         bar.close()
         self.finish()
