@@ -3,9 +3,11 @@ string."""
 from __future__ import annotations
 
 import inspect
+import random
 import warnings
 from dataclasses import dataclass
 
+import numpy as np
 import torch
 from torch import nn
 
@@ -100,7 +102,15 @@ def build_nets(cfg: Config, shape: tuple[int, ...], device: torch.device) -> tup
     return G.to(device), D.to(device)
 
 
+def seed_everything(seed: int) -> None:
+    """Net initialisation, noise and penalties draw from these; the data stream has its own."""
+    random.seed(seed)
+    np.random.seed(seed % 2**32)
+    torch.manual_seed(seed)  # also seeds every CUDA device
+
+
 def build(cfg: Config) -> Built:
+    seed_everything(cfg.train.seed)
     device = resolve_device(cfg.train.device)
     data = DATASETS.build(cfg.data.name, **cfg.data.args)
     G, D = build_nets(cfg, data.shape, device)

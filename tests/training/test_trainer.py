@@ -59,6 +59,18 @@ def test_generator_step_leaves_discriminator_weights_untouched(tiny_config):
     assert all(p.requires_grad for p in built.D.parameters())
 
 
+def test_same_seed_same_run_other_seed_other_run(tiny_config):
+    def weights_after_two_steps(seed, prior_rng_state):
+        torch.manual_seed(prior_rng_state)  # whatever ran before must not matter
+        trainer, built = make_trainer(tiny_config(f"train.seed={seed}", "train.n_critic=2"))
+        trainer.train_step()
+        trainer.train_step()
+        return torch.cat([p.detach().flatten() for p in built.G.parameters()])
+
+    assert torch.equal(weights_after_two_steps(1, 0), weights_after_two_steps(1, 99))
+    assert not torch.equal(weights_after_two_steps(1, 0), weights_after_two_steps(2, 0))
+
+
 def test_ema_is_the_closed_form_average():
     G = torch.nn.Linear(2, 2)
     ema = EMA(G, beta=0.9)

@@ -74,7 +74,8 @@ class Session:
         log, last = self.cfg.log, step == until
         if step % log.every == 0 or last:
             row = self.log_row(step)
-            bar.set_postfix({k: f"{row[k]:.3g}" for k in ("loss_d", "loss_g", "wdist") if k in row})
+            shown = {k: f"{row[k]:.3g}" for k in ("loss_d", "loss_g", "wdist") if k in row}
+            bar.set_postfix(shown, refresh=False)
         if step % log.sample_every == 0 or last:
             self.save_frame()
         if step % log.checkpoint_every == 0 or last:
