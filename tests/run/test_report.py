@@ -11,3 +11,20 @@ def test_report_renders_for_a_run_with_no_steps_yet(tmp_path):
     render(run)
     text = run.report.read_text()
     assert "No steps logged yet." in text and "Parameters: G ?" in text
+
+
+def test_gif_skips_a_truncated_frame(tmp_path):
+    import torch
+    from PIL import Image
+
+    from gankit.run.artifacts import make_gif, save_grid
+    frames = [tmp_path / f"step-{i:07d}.png" for i in range(3)]
+    for f in frames:
+        save_grid(torch.zeros(4, 1, 8, 8), f)
+    frames[1].write_bytes(frames[1].read_bytes()[:40])  # cut short, as a kill mid-write would
+    import pytest
+    with pytest.warns(UserWarning, match="unreadable frame"):
+        make_gif(frames, tmp_path / "p.gif", [0, 1, 2])
+    with Image.open(tmp_path / "p.gif") as gif:
+        assert gif.n_frames == 2
+    assert not list(tmp_path.glob(".*tmp*"))  # no temporary files left behind

@@ -2,6 +2,9 @@
 from __future__ import annotations
 
 import math
+import os
+import warnings
+from contextlib import contextmanager
 from pathlib import Path
 
 import matplotlib
@@ -12,6 +15,18 @@ import numpy as np  # noqa: E402
 import torch  # noqa: E402
 from PIL import Image, ImageDraw, PngImagePlugin  # noqa: E402
 from torchvision.utils import make_grid  # noqa: E402
+
+
+@contextmanager
+def atomic(path: Path):
+    """Yield a temporary path beside ``path`` and rename it into place only once fully written,
+    so an interrupt mid-write never leaves a truncated picture behind."""
+    tmp = path.with_name(f".{path.stem}.tmp{path.suffix}")
+    try:
+        yield tmp
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
 
 
 def save_samples(samples: torch.Tensor, path: Path, real: torch.Tensor | None = None,
@@ -30,7 +45,8 @@ def save_grid(images: torch.Tensor, path: Path, caption: str = "") -> None:
     info = PngImagePlugin.PngInfo()
     if caption:
         info.add_text("Description", caption)  # says e.g. which generator/step drew it
-    Image.fromarray(array).save(path, pnginfo=info)
+    with atomic(path) as tmp:
+        Image.fromarray(array).save(tmp, pnginfo=info)
 
 
 def save_points(points: torch.Tensor, real: torch.Tensor | None, path: Path, title: str = "") -> None:
@@ -53,7 +69,8 @@ def save_points(points: torch.Tensor, real: torch.Tensor | None, path: Path, tit
     ax.legend(loc="upper right", fontsize=8)
     ax.set_title(title, fontsize=10)
     fig.tight_layout()
-    fig.savefig(path)
+    with atomic(path) as tmp:
+        fig.savefig(tmp)
     plt.close(fig)
 
 
@@ -67,13 +84,18 @@ def _limits(real, points, axis: int) -> tuple[float, float]:
 
 def make_gif(frames: list[Path], out: Path, steps: list[int], seconds: float = 0.25) -> None:
     """Animate the frames, each captioned with its training step; the last frame lingers."""
-    if not frames:
+    images = []
+    for frame, step in zip(frames, steps):
+        try:
+            with Image.open(frame) as img:
+                images.append(_captioned(img.convert("RGB"), f"step {step}"))
+        except OSError:  # e.g. a frame from a run killed mid-write by an older version
+            warnings.warn(f"skipping unreadable frame {frame}")
+    if not images:
         return
-    images = [_captioned(Image.open(f).convert("RGB"), f"step {s}") for f, s in zip(frames, steps)]
     durations = [int(seconds * 1000)] * (len(images) - 1) + [2000]
-    tmp = out.with_name(f".{out.name}.tmp")
-    images[0].save(tmp, format="GIF", save_all=True, append_images=images[1:], duration=durations, loop=0)
-    tmp.replace(out)
+    with atomic(out) as tmp:
+        images[0].save(tmp, format="GIF", save_all=True, append_images=images[1:], duration=durations, loop=0)
 
 
 def _captioned(image: Image.Image, text: str) -> Image.Image:
@@ -105,5 +127,6 @@ def plot_losses(rows: list[dict], out: Path) -> None:
         ax2.legend()
         ax2.grid(alpha=0.3)
     fig.tight_layout()
-    fig.savefig(out)
+    with atomic(out) as tmp:
+        fig.savefig(tmp)
     plt.close(fig)
