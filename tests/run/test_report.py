@@ -19,8 +19,8 @@ def test_gif_skips_a_truncated_frame(tmp_path):
 
     from gankit.run.artifacts import make_gif, save_grid
     frames = [tmp_path / f"step-{i:07d}.png" for i in range(3)]
-    for f in frames:
-        save_grid(torch.zeros(4, 1, 8, 8), f)
+    for i, f in enumerate(frames):
+        save_grid(torch.full((4, 1, 8, 8), i - 1.0), f)  # distinct frames (PIL merges identical ones)
     frames[1].write_bytes(frames[1].read_bytes()[:40])  # cut short, as a kill mid-write would
     import pytest
     with pytest.warns(UserWarning, match="unreadable frame"):
