@@ -2,9 +2,7 @@
 from __future__ import annotations
 
 import math
-import os
 import warnings
-from contextlib import contextmanager
 from pathlib import Path
 
 import matplotlib
@@ -16,17 +14,7 @@ import torch  # noqa: E402
 from PIL import Image, ImageDraw, PngImagePlugin  # noqa: E402
 from torchvision.utils import make_grid  # noqa: E402
 
-
-@contextmanager
-def atomic(path: Path):
-    """Yield a temporary path beside ``path`` and rename it into place only once fully written,
-    so an interrupt mid-write never leaves a truncated picture behind."""
-    tmp = path.with_name(f".{path.stem}.tmp{path.suffix}")
-    try:
-        yield tmp
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
+from gankit.run.rundir import atomic  # noqa: E402
 
 
 def save_samples(samples: torch.Tensor, path: Path, real: torch.Tensor | None = None,

@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+from contextlib import contextmanager
 from pathlib import Path
 
 import yaml
@@ -106,10 +107,20 @@ def frame_step(path: Path) -> int:
     return int(path.stem.split("-")[1])
 
 
+@contextmanager
+def atomic(path: Path):
+    """Yield a temporary path beside ``path``; rename it into place only once fully written, so
+    an interrupt mid-write never leaves a truncated file behind (the old one stays intact)."""
+    tmp = path.with_name(f".{path.stem}.tmp{path.suffix}")
+    try:
+        yield tmp
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
 def write_text_atomic(path: Path, text: str) -> None:
-    tmp = path.with_name(f".{path.name}.tmp")
-    with open(tmp, "w") as f:
+    with atomic(path) as tmp, open(tmp, "w") as f:
         f.write(text)
         f.flush()
         os.fsync(f.fileno())
-    os.replace(tmp, path)
