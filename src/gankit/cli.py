@@ -9,7 +9,7 @@ from pathlib import Path
 
 from gankit.errors import GankitError
 
-RESUMABLE_KEYS = ("train.steps", "train.device", "log.")
+RESUMABLE_KEYS = ("train.steps", "train.device", "train.nan_", "log.")
 
 
 def _train_parser(sub) -> None:
@@ -44,7 +44,7 @@ def parser() -> argparse.ArgumentParser:
 def cmd_train(args) -> None:
     from gankit import config as C
     from gankit.build import build
-    from gankit.run.checkpoint import load
+    from gankit.run.checkpoint import load_newest_good
     from gankit.run.rundir import RunDir
     from gankit.training.loop import Session
     from gankit.training.trainer import Trainer
@@ -54,23 +54,21 @@ def cmd_train(args) -> None:
         run = RunDir.existing(args.resume)
         cfg = C.resolve(base=run.read_config(), flags=flags, sets=args.sets)
         _check_resumable(run.read_config(), cfg.to_dict(), args)
-        state = load(run.checkpoints / "latest.pt")
+        state, _ = load_newest_good(run.checkpoints)
     else:
         cfg = C.resolve(args.preset, args.config, flags, args.sets)
-        out = args.out or f"runs/{args.preset or C.DEFAULT_PRESET}-{time.strftime('%Y%m%d-%H%M%S')}"
-        run = RunDir(out)
-        if run.path.exists() and any(run.path.iterdir()) and not args.overwrite:
-            RunDir.create(out)  # raises the "already exists" error before any data is read
+        run = RunDir(args.out or f"runs/{args.preset or C.DEFAULT_PRESET}-{time.strftime('%Y%m%d-%H%M%S')}")
+        run.check_new(args.overwrite)  # before any data is read
         state = None
     built = build(cfg)
-    if state is None:
-        run = RunDir.create(run.path, overwrite=args.overwrite)
-    run.write_config(cfg.to_dict())
     trainer = Trainer(built, z_dim=cfg.model.z_dim, batch_size=cfg.train.batch_size,
                       n_critic=cfg.train.n_critic, ema=cfg.model.ema, seed=cfg.train.seed)
+    if state is None:  # everything is valid: only now is anything written
+        run = RunDir.create(run.path, overwrite=args.overwrite)
     session = Session(trainer, run, cfg, built.data)
     if state is not None:
         session.restore(state)
+    run.write_config(cfg.to_dict())
     print(f"gankit: {cfg.description or 'training'}\n  run: {run.path}  device: {built.device}  "
           f"data: {built.data.summary()}", file=sys.stderr)
     session.train(cfg.train.steps)
@@ -129,6 +127,9 @@ def main(argv: list[str] | None = None) -> int:
     except GankitError as exc:
         print(f"gankit: error: {exc}", file=sys.stderr)
         return exc.exit_code
+    except KeyboardInterrupt:  # before training started: nothing to save
+        print("gankit: interrupted", file=sys.stderr)
+        return 130
     return 0
 
 

@@ -60,6 +60,8 @@ class TrainConfig:
     n_critic: int = 1          # discriminator updates per generator update
     seed: int = 0
     device: str = "auto"       # auto | cpu | cuda | cuda:N
+    nan_retries: int = 3       # roll back on a NaN/Inf loss at most this many times, then stop
+    nan_lr_factor: float = 0.5  # each rollback multiplies both learning rates by this
 
 
 @dataclass
@@ -262,6 +264,8 @@ def validate(cfg: Config) -> None:
     _require(t.n_critic >= 1, f"train.n_critic must be >= 1 (D updates per G update), got {t.n_critic}")
     _require(re.fullmatch(r"auto|cpu|cuda(:\d+)?|mps", t.device) is not None,
              f"train.device must be auto, cpu, cuda, cuda:N or mps, got '{t.device}'")
+    _require(t.nan_retries >= 0, f"train.nan_retries must be >= 0, got {t.nan_retries}")
+    _require(0.0 < t.nan_lr_factor <= 1.0, f"train.nan_lr_factor must be in (0, 1], got {t.nan_lr_factor}")
     _require(cfg.model.z_dim >= 1, f"model.z_dim must be >= 1, got {cfg.model.z_dim}")
     ema = cfg.model.ema
     _require(ema is None or 0.0 < ema < 1.0, f"model.ema must be in (0, 1) (e.g. 0.999) or null, got {ema}")

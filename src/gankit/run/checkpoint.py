@@ -1,26 +1,54 @@
-"""Checkpoints: written atomically (temp file, fsync, rename), read with weights_only=True."""
+"""Checkpoints that survive crashes.
+
+File layout: ``torch.save`` payload | sha256(payload) (32 bytes) | MAGIC (8 bytes). The payload
+is serialised once in memory, then written to a temporary file, fsynced and renamed into place,
+so a crash at any moment leaves the previous checkpoint intact; a truncated or corrupt file
+fails its checksum and an older checkpoint is used instead. Payloads are read with
+``weights_only=True``: a checkpoint that would run code when unpickled is refused.
+"""
 from __future__ import annotations
 
+import errno
+import hashlib
+import io
 import os
 import random
+import warnings
 from pathlib import Path
 
 import numpy as np
 import torch
 
 from gankit.errors import GankitError
+from gankit.run import faults
 
 FORMAT = "gankit-checkpoint-1"
+MAGIC = b"GANKIT01"
+FOOTER = 32 + len(MAGIC)
 
 
-def save_atomic(state: dict, path: Path) -> None:
-    """A crash mid-write leaves the previous file at ``path`` intact."""
+def serialise(state: dict) -> bytes:
+    buf = io.BytesIO()
+    torch.save(state, buf)
+    payload = buf.getvalue()
+    return payload + hashlib.sha256(payload).digest() + MAGIC
+
+
+def save_atomic(data: bytes, path: Path, step: int | None = None) -> None:
+    """Write ``data`` to ``path`` so that readers see either the old file or the whole new one."""
     tmp = path.with_name(f".{path.name}.tmp")
-    with open(tmp, "wb") as f:
-        torch.save(state, f)
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, path)
+    try:
+        with open(tmp, "wb") as f:
+            faults.kill_mid_write(step, f, data)
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        why = "the disk is full" if exc.errno == errno.ENOSPC else exc.strerror or str(exc)
+        raise GankitError(f"could not write checkpoint {path} ({why}); the previous checkpoint is intact. "
+                          f"Free space, then resume with gankit train --resume {path.parent.parent}") from None
     dir_fd = os.open(path.parent, os.O_RDONLY)
     try:
         os.fsync(dir_fd)  # make the rename itself durable
@@ -29,13 +57,20 @@ def save_atomic(state: dict, path: Path) -> None:
 
 
 def load(path: Path, map_location="cpu") -> dict:
+    """Read and verify one checkpoint; any problem is a one-line GankitError."""
     if not path.is_file():
         raise GankitError(f"no checkpoint at {path}; was the run started with this directory as --out?")
+    blob = path.read_bytes()
+    payload, digest, magic = blob[:-FOOTER], blob[-FOOTER:-len(MAGIC)], blob[-len(MAGIC):]
+    if magic != MAGIC or hashlib.sha256(payload).digest() != digest:
+        raise GankitError(f"checkpoint {path} is truncated or corrupt (checksum mismatch)")
     try:
-        state = torch.load(path, map_location=map_location, weights_only=True)
+        state = torch.load(io.BytesIO(payload), map_location=map_location, weights_only=True)
     except Exception as exc:
-        raise GankitError(f"checkpoint {path} cannot be loaded safely ({type(exc).__name__}: "
-                          f"{str(exc).splitlines()[0][:120]}); use another checkpoint") from None
+        if "weights_only" in str(exc) or "Unsupported global" in str(exc):
+            raise GankitError(f"checkpoint {path} contains pickled objects that could run code; refusing "
+                              f"to load it (gankit checkpoints hold only tensors and plain data)") from None
+        raise GankitError(f"checkpoint {path} cannot be read ({type(exc).__name__})") from None
     if not isinstance(state, dict) or state.get("format") != FORMAT:
         raise GankitError(f"{path} is not a gankit checkpoint")
     return state
@@ -43,6 +78,25 @@ def load(path: Path, map_location="cpu") -> dict:
 
 def numbered(directory: Path) -> list[Path]:
     return sorted(directory.glob("step-*.pt"))
+
+
+def load_newest_good(directory: Path, map_location="cpu") -> tuple[dict, Path]:
+    """latest.pt, or else the newest numbered checkpoint that verifies (with a warning)."""
+    candidates = [directory / "latest.pt"] + numbered(directory)[::-1]
+    problems = []
+    for path in candidates:
+        if not path.is_file():
+            continue
+        try:
+            state = load(path, map_location)
+        except GankitError as exc:
+            problems.append(str(exc))
+            continue
+        for problem in problems:
+            warnings.warn(f"{problem}; using {path.name} (step {state['step']}) instead")
+        return state, path
+    detail = f": {problems[-1]}" if problems else ""
+    raise GankitError(f"no usable checkpoint in {directory}{detail}; start the run again without --resume")
 
 
 def prune(directory: Path, keep: int) -> None:

@@ -39,13 +39,18 @@ class RunDir:
         self.report = self.path / "report.md"
         self.tb = self.path / "tb"
 
+    def check_new(self, overwrite: bool = False) -> None:
+        if self.path.exists() and not self.path.is_dir():
+            raise GankitError(f"--out {self.path} is a file; pick a directory path")
+        if self.path.is_dir() and any(self.path.iterdir()) and not overwrite:
+            raise GankitError(f"run directory {self.path} already exists; pass --resume {self.path} to continue "
+                              f"it, --overwrite to replace it, or --out to pick another")
+
     @classmethod
     def create(cls, path: str | Path, overwrite: bool = False) -> RunDir:
         run = cls(path)
-        if run.path.exists() and any(run.path.iterdir()):
-            if not overwrite:
-                raise GankitError(f"run directory {run.path} already exists; pass --resume {run.path} to continue "
-                                  f"it, --overwrite to replace it, or --out to pick another")
+        run.check_new(overwrite)
+        if run.path.is_dir() and any(run.path.iterdir()):
             shutil.rmtree(run.path)
         for d in (run.path, run.samples, run.checkpoints):
             d.mkdir(parents=True, exist_ok=True)

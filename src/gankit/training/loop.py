@@ -1,6 +1,17 @@
-"""Drives a Trainer and writes the run directory on the log/sample/checkpoint cadence."""
+"""Drives a Trainer and writes the run directory on the log/sample/checkpoint cadence.
+
+Safety, in order of what can go wrong:
+- Ctrl-C / SIGTERM: the current step finishes, a checkpoint is written, the process exits 130
+  with the resume command; a second signal exits at once (checkpoints are atomic, nothing breaks).
+- NaN/Inf: checked on the log and checkpoint cadence (one host sync there, none per step); the
+  run rolls back to the last good checkpoint and lowers both learning rates, up to
+  ``train.nan_retries`` times. A non-finite checkpoint is never written.
+- Crashes and SIGKILL: see gankit.run.checkpoint; a step-0 checkpoint means there is always one.
+"""
 from __future__ import annotations
 
+import os
+import signal
 import sys
 import time
 import warnings
@@ -11,7 +22,7 @@ from tqdm import tqdm
 from gankit.config import Config
 from gankit.data import DataSource
 from gankit.errors import GankitError, Interrupted
-from gankit.run import checkpoint
+from gankit.run import checkpoint, faults
 from gankit.run.artifacts import save_samples
 from gankit.run.report import render
 from gankit.run.rundir import RunDir
@@ -34,6 +45,9 @@ class Session:
         self.real = None if data.is_image else data.real_sample(2000, seed=cfg.train.seed)
         self.stats = RunningStats()
         self.train_seconds = 0.0
+        self.guard = {"nan_failures": 0,
+                      "base_lr": [trainer.opt_g.param_groups[0]["lr"], trainer.opt_d.param_groups[0]["lr"]]}
+        self.stop_requested: str | None = None
         self._writer = None
 
     @property
@@ -50,36 +64,82 @@ class Session:
         t = self.trainer
         if t.step == 0:
             self.save_frame()
+            self.save_checkpoint(numbered=False)  # a rollback/resume point before any update
+        previous = {s: signal.signal(s, self._on_signal) for s in (signal.SIGINT, signal.SIGTERM)}
         # In a log file (no TTY) a redraw every few steps would flood it; refresh every 10 s there.
         bar = tqdm(total=until, initial=t.step, desc="train", unit="step", dynamic_ncols=True,
                    mininterval=0.1 if sys.stderr.isatty() else 10.0)
-        start, base = time.perf_counter(), self.train_seconds
         try:
-            while t.step < until:
-                for stats in t.train_step():
-                    self.stats.add(stats)
-                self.train_seconds = base + time.perf_counter() - start
-                self.on_step(t.step, until, bar)
-                bar.update(1)
-        except KeyboardInterrupt:
+            self._loop(until, bar)
+        finally:
             bar.close()
-            self.save_checkpoint(numbered=False)
-            self.finish()
-            raise Interrupted(f"interrupted at step {t.step}; checkpoint saved. "
-                              f"Resume with: gankit train --resume {self.run.path}") from None
-        bar.close()
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
         self.finish()
 
-    def on_step(self, step: int, until: int, bar) -> None:
+    def _loop(self, until: int, bar) -> None:
+        t = self.trainer
+        start, base = time.perf_counter(), self.train_seconds
+        while t.step < until:
+            for stats in t.train_step():
+                self.stats.add(stats)
+            self.train_seconds = base + time.perf_counter() - start
+            faults.kill_after_step(t.step)
+            if not self.on_step(t.step, until, bar):
+                start, base = time.perf_counter(), self.train_seconds
+                bar.reset(total=until)
+                bar.update(t.step)
+                continue
+            bar.update(1)
+            if self.stop_requested:
+                self.save_checkpoint(numbered=False)
+                self.finish()
+                raise Interrupted(f"stopped by {self.stop_requested} at step {t.step}; checkpoint saved. "
+                                  f"Resume with: gankit train --resume {self.run.path}")
+
+    def _on_signal(self, signum, frame) -> None:
+        name = signal.Signals(signum).name
+        if self.stop_requested:
+            print(f"\ngankit: second {name}: exiting now; resume from the last checkpoint with "
+                  f"gankit train --resume {self.run.path}", file=sys.stderr)
+            os._exit(130)
+        self.stop_requested = name
+        print(f"\ngankit: {name}: finishing this step and saving a checkpoint (again to quit at once)",
+              file=sys.stderr)
+
+    def on_step(self, step: int, until: int, bar) -> bool:
+        """Cadence work after a step; False if the step was rolled back."""
         log, last = self.cfg.log, step == until
-        if step % log.every == 0 or last:
+        is_log, is_ckpt = step % log.every == 0 or last, step % log.checkpoint_every == 0 or last
+        if (is_log or is_ckpt) and not (self.stats.all_finite() and (not is_ckpt or self.trainer.weights_finite())):
+            self.roll_back(step)
+            return False
+        if is_log:
             row = self.log_row(step)
             shown = {k: f"{row[k]:.3g}" for k in ("loss_d", "loss_g", "wdist") if k in row}
             bar.set_postfix(shown, refresh=False)
         if step % log.sample_every == 0 or last:
             self.save_frame()
-        if step % log.checkpoint_every == 0 or last:
+        if is_ckpt:
             self.save_checkpoint(numbered=step % log.checkpoint_every == 0)
+        return True
+
+    def roll_back(self, step: int) -> None:
+        g = self.guard
+        g["nan_failures"] += 1
+        if g["nan_failures"] > self.cfg.train.nan_retries:
+            raise GankitError(f"training diverged: non-finite loss or weights by step {step}, "
+                              f"{g['nan_failures']} times, even at {self.cfg.train.nan_lr_factor ** (g['nan_failures'] - 1):g}x "
+                              f"the learning rate; lower optim.*.lr or add a gradient penalty. The last good "
+                              f"checkpoint is in {self.run.checkpoints}")
+        failures, base_lr = g["nan_failures"], list(g["base_lr"])
+        state, path = checkpoint.load_newest_good(self.run.checkpoints)
+        self.restore(state)
+        self.guard = {"nan_failures": failures, "base_lr": base_lr}
+        scale = self.cfg.train.nan_lr_factor ** failures
+        self.trainer.scale_lr(base_lr[0], base_lr[1], scale)
+        warnings.warn(f"non-finite loss or weights by step {step}: rolled back to step {self.trainer.step} "
+                      f"({path.name}) with learning rates x{scale:g} (retry {failures} of {self.cfg.train.nan_retries})")
 
     def log_row(self, step: int) -> dict:
         seconds = self.train_seconds
@@ -104,23 +164,23 @@ class Session:
     def checkpoint_state(self) -> dict:
         return {"format": checkpoint.FORMAT, **self.trainer.state_dict(), "config": self.cfg.to_dict(),
                 "data_shape": list(self.data.shape), "fixed_z": self.fixed_z.cpu(),
-                "train_seconds": self.train_seconds}
+                "train_seconds": self.train_seconds, "stats": self.stats.state_dict(), "guard": dict(self.guard)}
 
     def save_checkpoint(self, numbered: bool) -> None:
-        state = self.checkpoint_state()
-        try:
-            if numbered:
-                checkpoint.save_atomic(state, self.run.checkpoints / f"step-{self.trainer.step:07d}.pt")
-                checkpoint.prune(self.run.checkpoints, self.cfg.log.keep_checkpoints)
-            checkpoint.save_atomic(state, self.run.checkpoints / "latest.pt")
-        except OSError as exc:
-            raise GankitError(f"could not write a checkpoint in {self.run.checkpoints} ({exc.strerror}); "
-                              f"free disk space, then resume with gankit train --resume {self.run.path}") from None
+        """latest.pt first, then the numbered copy: a crash between them leaves latest the newest."""
+        step = self.trainer.step
+        data = checkpoint.serialise(self.checkpoint_state())
+        checkpoint.save_atomic(data, self.run.checkpoints / "latest.pt", step)
+        if numbered:
+            checkpoint.save_atomic(data, self.run.checkpoints / f"step-{step:07d}.pt")
+            checkpoint.prune(self.run.checkpoints, self.cfg.log.keep_checkpoints)
 
     def restore(self, state: dict) -> None:
         self.trainer.load_state_dict(state)
         self.fixed_z = state["fixed_z"].to(self.trainer.device)
         self.train_seconds = float(state["train_seconds"])
+        self.stats.load_state_dict(state["stats"])
+        self.guard = dict(state["guard"])
         self.run.truncate_after(self.trainer.step)
 
     def finish(self) -> None:
@@ -137,7 +197,8 @@ class Session:
             "device": str(t.device), "data": self.data.summary(), "data_shape": list(self.data.shape),
             "params_g": sum(p.numel() for p in t.G.parameters()),
             "params_d": sum(p.numel() for p in t.D.parameters()),
-            "steps": t.step, "train_seconds": round(self.train_seconds, 2)})
+            "steps": t.step, "train_seconds": round(self.train_seconds, 2),
+            "nan_rollbacks": self.guard["nan_failures"]})
         if self._writer is not None:
             self._writer.close()
         render(self.run)

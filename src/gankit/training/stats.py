@@ -25,3 +25,13 @@ class RunningStats:
         self._sums.clear()
         self._counts.clear()
         return dict(zip(keys, means))
+
+    def all_finite(self) -> bool:
+        """True if nothing accumulated since the last flush is NaN/Inf (one host sync)."""
+        return not self._sums or bool(torch.isfinite(torch.stack(list(self._sums.values()))).all())
+
+    def state_dict(self) -> dict:
+        return {"sums": dict(self._sums), "counts": dict(self._counts)}
+
+    def load_state_dict(self, state: dict) -> None:
+        self._sums, self._counts = dict(state["sums"]), dict(state["counts"])

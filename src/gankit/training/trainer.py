@@ -8,6 +8,7 @@ from __future__ import annotations
 import torch
 
 from gankit.build import Built
+from gankit.errors import GankitError
 from gankit.regularizers import DStep
 from gankit.run.checkpoint import rng_state, set_rng_state
 from gankit.training.ema import EMA
@@ -69,6 +70,15 @@ class Trainer:
         self.step += 1
         return stats
 
+    def scale_lr(self, base_g: float, base_d: float, scale: float) -> None:
+        for opt, base in ((self.opt_g, base_g), (self.opt_d, base_d)):
+            for group in opt.param_groups:
+                group["lr"] = base * scale
+
+    def weights_finite(self) -> bool:
+        params = [p.detach() for p in (*self.G.parameters(), *self.D.parameters())]
+        return bool(torch.isfinite(torch.stack([p.abs().max() for p in params])).all())
+
     @property
     def sampler(self) -> torch.nn.Module:
         """The generator that draws pictures: the EMA copy when there is one."""
@@ -95,12 +105,16 @@ class Trainer:
         }
 
     def load_state_dict(self, state: dict) -> None:
-        self.G.load_state_dict(state["G"])
-        self.D.load_state_dict(state["D"])
-        if self.ema is not None and state["G_ema"] is not None:
-            self.ema.G.load_state_dict(state["G_ema"])
-        self.opt_g.load_state_dict(state["opt_g"])
-        self.opt_d.load_state_dict(state["opt_d"])
+        try:
+            self.G.load_state_dict(state["G"])
+            self.D.load_state_dict(state["D"])
+            if self.ema is not None and state["G_ema"] is not None:
+                self.ema.G.load_state_dict(state["G_ema"])
+            self.opt_g.load_state_dict(state["opt_g"])
+            self.opt_d.load_state_dict(state["opt_d"])
+        except (RuntimeError, ValueError, KeyError) as exc:
+            raise GankitError(f"checkpoint does not fit this run's networks/optimizers "
+                              f"({str(exc).splitlines()[0][:100]}); was it written by another architecture?") from None
         self.batches.load_state_dict(state["data_stream"])
         set_rng_state(state["rng"])
         self.step = int(state["step"])

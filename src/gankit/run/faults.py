@@ -1,0 +1,25 @@
+"""Fault injection for crash tests. ``GANKIT_FAULT=step:N`` SIGKILLs the process right after
+generator step N; ``GANKIT_FAULT=checkpoint:N`` SIGKILLs it halfway through writing the
+checkpoint of step N. Unset (always, outside tests), these are no-ops."""
+from __future__ import annotations
+
+import os
+import signal
+
+
+def armed(point: str, step: int) -> bool:
+    return os.environ.get("GANKIT_FAULT") == f"{point}:{step}"
+
+
+def kill_after_step(step: int) -> None:
+    if armed("step", step):
+        os.kill(os.getpid(), signal.SIGKILL)
+
+
+def kill_mid_write(step: int | None, f, data: bytes) -> None:
+    """Write half of ``data``, make it durable, then die: a crash inside a checkpoint write."""
+    if step is not None and armed("checkpoint", step):
+        f.write(data[: len(data) // 2])
+        f.flush()
+        os.fsync(f.fileno())
+        os.kill(os.getpid(), signal.SIGKILL)
