@@ -1,6 +1,6 @@
 """Run configuration: typed dataclasses, YAML presets, ``--set a.b=value`` overrides.
 
-Layers, later wins: dataclass defaults < preset < --config file < CLI flags < --set.
+Layers, later wins: dataclass defaults < preset < --config file < --set < flags (--data, --steps).
 Components (dataset, networks, loss, optimizers) are ``{name: ..., **args}`` mappings; their
 args are checked against the registered class's signature here, before anything is built.
 """
@@ -173,7 +173,7 @@ def resolve(preset: str | None = None, config_file: str | None = None,
     raw = base if base is not None else preset_dict(preset or DEFAULT_PRESET)
     if config_file:
         raw = merge(raw, file_dict(config_file))
-    for assignment in [f"{k}={v}" for k, v in (flags or {}).items()] + list(sets):
+    for assignment in list(sets) + [f"{k}={v}" for k, v in (flags or {}).items()]:
         raw = override(raw, assignment)
     cfg = from_dict(Config, raw, "")
     validate(cfg)

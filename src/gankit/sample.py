@@ -23,6 +23,9 @@ def load_generator(run: RunDir, which: str = "latest", device="cpu") -> tuple[to
     """The EMA generator if the run kept one, else the raw generator, in eval mode."""
     state = checkpoint.load(checkpoint_path(run, which))
     cfg = from_dict(Config, state["config"], "")
+    if state["config"]["model"] != run.read_config()["model"]:
+        raise GankitError(f"checkpoint {which} does not fit generator '{cfg.model.generator.name}' of this run's "
+                          f"config (its model section differs); pass a checkpoint of {run.path}")
     spec = cfg.model.generator
     G = GENERATORS.build(spec.name, tuple(state["data_shape"]), cfg.model.z_dim, **spec.args)
     try:

@@ -1,0 +1,95 @@
+import errno
+import os
+
+import pytest
+import torch
+
+from gankit.errors import GankitError
+from gankit.run import checkpoint as ckpt
+
+
+def state(step):
+    return {"format": ckpt.FORMAT, "step": step, "w": torch.arange(1000.0) * step}
+
+
+def write(path, step):
+    ckpt.save_atomic(ckpt.serialise(state(step)), path)
+
+
+def test_round_trip(tmp_path):
+    write(tmp_path / "latest.pt", 3)
+    loaded = ckpt.load(tmp_path / "latest.pt")
+    assert loaded["step"] == 3 and torch.equal(loaded["w"], state(3)["w"])
+
+
+@pytest.mark.parametrize("damage", ["truncate", "flip", "empty"])
+def test_damaged_checkpoint_is_detected(tmp_path, damage):
+    path = tmp_path / "latest.pt"
+    write(path, 3)
+    blob = bytearray(path.read_bytes())
+    if damage == "truncate":
+        blob = blob[: len(blob) // 2]
+    elif damage == "flip":
+        blob[len(blob) // 3] ^= 0xFF
+    else:
+        blob = bytearray()
+    path.write_bytes(bytes(blob))
+    with pytest.raises(GankitError, match="truncated or corrupt"):
+        ckpt.load(path)
+
+
+def test_fallback_to_newest_good_numbered_checkpoint(tmp_path):
+    for step in (2, 4):
+        write(tmp_path / f"step-{step:07d}.pt", step)
+    write(tmp_path / "latest.pt", 6)
+    (tmp_path / "latest.pt").write_bytes((tmp_path / "latest.pt").read_bytes()[:100])
+    with pytest.warns(UserWarning, match="using step-0000004.pt"):
+        loaded, path = ckpt.load_newest_good(tmp_path)
+    assert loaded["step"] == 4 and path.name == "step-0000004.pt"
+
+
+def test_no_usable_checkpoint_is_a_clear_error(tmp_path):
+    (tmp_path / "latest.pt").write_bytes(b"junk")
+    with pytest.raises(GankitError, match="no usable checkpoint"):
+        ckpt.load_newest_good(tmp_path)
+
+
+class Evil:
+    """Unpickling this would create a file: the classic code-execution payload."""
+
+    def __init__(self, target):
+        self.target = target
+
+    def __reduce__(self):
+        return (os.makedirs, (self.target,))
+
+
+def test_checkpoint_that_would_run_code_is_refused(tmp_path):
+    target = tmp_path / "pwned"
+    path = tmp_path / "latest.pt"
+    ckpt.save_atomic(ckpt.serialise({"format": ckpt.FORMAT, "step": 1, "payload": Evil(str(target))}), path)
+    with pytest.raises(GankitError, match="could run code"):
+        ckpt.load(path)
+    assert not target.exists()
+
+
+def test_disk_full_keeps_the_previous_checkpoint(tmp_path, monkeypatch):
+    path = tmp_path / "latest.pt"
+    write(path, 1)
+    before = path.read_bytes()
+
+    def full(fd):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(os, "fsync", full)
+    with pytest.raises(GankitError, match="disk is full.*previous checkpoint is intact"):
+        write(path, 2)
+    assert path.read_bytes() == before
+    assert not list(tmp_path.glob(".*tmp"))
+
+
+def test_prune_keeps_the_newest(tmp_path):
+    for step in range(1, 6):
+        write(tmp_path / f"step-{step:07d}.pt", step)
+    ckpt.prune(tmp_path, keep=2)
+    assert [p.name for p in ckpt.numbered(tmp_path)] == ["step-0000004.pt", "step-0000005.pt"]

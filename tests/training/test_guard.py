@@ -1,0 +1,71 @@
+"""The NaN/Inf guard: roll back to the last good checkpoint with lower learning rates."""
+import json
+
+import pytest
+import torch
+
+from gankit.build import build
+from gankit.errors import GankitError
+from gankit.run.rundir import RunDir
+from gankit.training.loop import Session
+from gankit.training.trainer import Trainer
+
+
+class NaNAt:
+    """Wraps a loss; its D loss is NaN on the listed calls (counted across rollbacks)."""
+
+    def __init__(self, loss, bad_calls):
+        self.loss, self.bad_calls, self.calls = loss, set(bad_calls), 0
+        self.estimates_wasserstein = loss.estimates_wasserstein
+
+    def d_loss(self, real, fake):
+        self.calls += 1
+        out = self.loss.d_loss(real, fake)
+        return out * float("nan") if self.calls in self.bad_calls else out
+
+    def g_loss(self, fake):
+        return self.loss.g_loss(fake)
+
+
+def session(cfg, tmp_path, bad_calls):
+    built = build(cfg)
+    built.loss = NaNAt(built.loss, bad_calls)
+    trainer = Trainer(built, z_dim=cfg.model.z_dim, batch_size=cfg.train.batch_size,
+                      n_critic=cfg.train.n_critic, ema=cfg.model.ema, seed=cfg.train.seed)
+    run = RunDir.create(tmp_path / "run")
+    run.write_config(cfg.to_dict())
+    return Session(trainer, run, cfg, built.data), built
+
+
+def test_one_nan_rolls_back_and_lowers_the_learning_rate(tiny_config, tmp_path):
+    cfg = tiny_config("log.checkpoint_every=4", "log.every=2", steps=8)
+    s, built = session(cfg, tmp_path, bad_calls={6})  # NaN in step 6; logged (and caught) at step 6
+    with pytest.warns(UserWarning, match="rolled back to step 4"):
+        s.train(8)
+    assert s.trainer.step == 8 and s.guard["nan_failures"] == 1
+    assert built.opt_g.param_groups[0]["lr"] == pytest.approx(2e-4 * 0.5)
+    assert all(torch.isfinite(p).all() for p in built.G.parameters())
+    rows = [json.loads(line) for line in (tmp_path / "run" / "metrics.jsonl").read_text().splitlines()]
+    assert [r["step"] for r in rows] == [2, 4, 6, 8]
+    assert all(r["loss_d"] == r["loss_d"] for r in rows)  # no NaN row was kept
+    assert json.loads((tmp_path / "run" / "summary.json").read_text())["nan_rollbacks"] == 1
+
+
+def test_persistent_nan_stops_with_an_explanation(tiny_config, tmp_path):
+    cfg = tiny_config("train.nan_retries=2", steps=8)
+    s, _ = session(cfg, tmp_path, bad_calls=range(3, 10_000))
+    with pytest.warns(UserWarning, match="rolled back"), pytest.raises(GankitError, match="training diverged.*3 times"):
+        s.train(8)
+
+
+def test_nan_weights_are_never_checkpointed(tiny_config, tmp_path):
+    cfg = tiny_config("log.every=100", "log.checkpoint_every=2", steps=4)
+    s, built = session(cfg, tmp_path, bad_calls=set())
+    s.train(2)
+    with torch.no_grad():
+        next(built.G.parameters()).fill_(float("inf"))
+    with pytest.warns(UserWarning, match="rolled back to step 2"):
+        s.train(4)
+    from gankit.run.checkpoint import load
+    state = load(tmp_path / "run" / "checkpoints" / "latest.pt")
+    assert all(torch.isfinite(v).all() for v in state["G"].values() if v.is_floating_point())
