@@ -111,7 +111,7 @@ class Session:
         """Cadence work after a step; False if the step was rolled back."""
         log, last = self.cfg.log, step == until
         is_log, is_ckpt = step % log.every == 0 or last, step % log.checkpoint_every == 0 or last
-        if (is_log or is_ckpt) and not (self.stats.all_finite() and (not is_ckpt or self.trainer.weights_finite())):
+        if (is_log or is_ckpt) and not self.healthy(check_weights=is_ckpt):
             self.roll_back(step)
             return False
         if is_log:
@@ -123,6 +123,10 @@ class Session:
         if is_ckpt:
             self.save_checkpoint(numbered=step % log.checkpoint_every == 0)
         return True
+
+    def healthy(self, check_weights: bool) -> bool:
+        """No NaN/Inf in the statistics since the last log, nor (before a checkpoint) in the weights."""
+        return self.stats.all_finite() and (not check_weights or self.trainer.weights_finite())
 
     def roll_back(self, step: int) -> None:
         g = self.guard
