@@ -1,0 +1,7 @@
+"""Evaluation metrics, registered by name in ``METRICS``; feature extractors in ``FEATURES``."""
+from gankit.metrics import (density_coverage, fid, inception, inception_score, kid, modes,  # noqa: F401
+                            precision_recall)
+from gankit.metrics.base import METRICS, EvalContext, Metric
+from gankit.metrics.features import FEATURES, FeatureExtractor
+
+__all__ = ["METRICS", "FEATURES", "EvalContext", "Metric", "FeatureExtractor"]

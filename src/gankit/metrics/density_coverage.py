@@ -1,0 +1,26 @@
+import numpy as np
+
+from gankit.metrics.base import METRICS, Metric
+from gankit.metrics.knn import ball_counts, knn_radii, nearest_distance
+
+
+def density_coverage(real: np.ndarray, fake: np.ndarray, k: int = 5) -> dict[str, float]:
+    radii = knn_radii(real, k)
+    density = ball_counts(fake, real, radii).sum() / (k * len(fake))
+    coverage = (nearest_distance(real, fake) <= radii).mean()
+    return {"density": float(density), "coverage": float(coverage)}
+
+
+@METRICS.register("dc")
+class DensityCoverage(Metric):
+    """Density and coverage (Naeem et al. 2020, "Reliable Fidelity and Diversity Metrics for
+    Generative Models"), k = 5: density counts how many real k-NN balls hold each fake (about 1
+    for a perfect model, unbounded above); coverage is the share of real balls holding a fake."""
+
+    primary, higher_is_better = "coverage", True
+
+    def __init__(self, k: int = 5):
+        self.k = k
+
+    def __call__(self, ctx):
+        return density_coverage(ctx.features("real"), ctx.features("fake"), self.k)
