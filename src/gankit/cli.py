@@ -35,6 +35,13 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--out", required=True, help="FILE.png (grid or scatter) or FILE.npy (raw samples)")
     s.add_argument("--checkpoint", default="latest", help="latest or a checkpoint path")
     s.add_argument("--seed", type=int, default=0)
+    e = sub.add_parser("eval", help="evaluate a run's generator (FID, KID, IS, precision/recall, modes)")
+    e.add_argument("run_dir")
+    e.add_argument("--metrics", default=None, help="comma-separated: fid,kid,is,pr,dc (images) or modes (toy)")
+    e.add_argument("--n", type=int, default=None, help="samples per side (default 10000 images, 2500 toy)")
+    e.add_argument("--checkpoint", default="last", help="last, best or a checkpoint path")
+    e.add_argument("--extractor", default="inception", help="feature network (inception; random_conv for tests)")
+    e.add_argument("--json", action="store_true", help="print one JSON object (metric -> value) on stdout")
     r = sub.add_parser("report", help="re-render report.md, progress.gif and losses.png")
     r.add_argument("run_dir")
     sub.add_parser("presets", help="list presets")
@@ -98,6 +105,23 @@ def cmd_sample(args) -> None:
     print(f"gankit: wrote {args.n} samples to {path}", file=sys.stderr)
 
 
+def cmd_eval(args) -> None:
+    import json
+
+    from gankit.metrics.evaluate import evaluate_run, parse_metrics
+
+    if args.n is not None and args.n < 2:
+        raise GankitError(f"--n must be >= 2, got {args.n}")
+    names = parse_metrics(args.metrics) if args.metrics else None
+    report = evaluate_run(args.run_dir, names, args.n, args.checkpoint, args.extractor)
+    if args.json:
+        print(json.dumps(report["metrics"]))
+    else:
+        print(f"step {report['step']}, n={report['n']}, {report['checkpoint']}")
+        for key, value in report["metrics"].items():
+            print(f"  {key:12s} {value:.6g}")
+
+
 def cmd_report(args) -> None:
     from gankit.run.report import render
     from gankit.run.rundir import RunDir
@@ -123,7 +147,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     warnings.formatwarning = _warning
     try:
-        {"train": cmd_train, "sample": cmd_sample, "report": cmd_report, "presets": cmd_presets}[args.command](args)
+        {"train": cmd_train, "sample": cmd_sample, "eval": cmd_eval, "report": cmd_report,
+         "presets": cmd_presets}[args.command](args)
     except GankitError as exc:
         print(f"gankit: error: {exc}", file=sys.stderr)
         return exc.exit_code

@@ -16,7 +16,8 @@ from gankit.run.rundir import RunDir
 
 
 def checkpoint_path(run: RunDir, which: str) -> Path:
-    return run.checkpoints / "latest.pt" if which == "latest" else Path(which).expanduser()
+    from gankit.metrics.evaluate import checkpoint_file
+    return checkpoint_file(run, which)
 
 
 def load_generator(run: RunDir, which: str = "latest", device="cpu") -> tuple[torch.nn.Module, Config]:
@@ -26,13 +27,17 @@ def load_generator(run: RunDir, which: str = "latest", device="cpu") -> tuple[to
     if state["config"]["model"] != run.read_config()["model"]:
         raise GankitError(f"checkpoint {which} does not fit generator '{cfg.model.generator.name}' of this run's "
                           f"config (its model section differs); pass a checkpoint of {run.path}")
+    return build_generator(state, cfg).to(device), cfg
+
+
+def build_generator(state: dict, cfg: Config) -> torch.nn.Module:
     spec = cfg.model.generator
     G = GENERATORS.build(spec.name, tuple(state["data_shape"]), cfg.model.z_dim, **spec.args)
     try:
         G.load_state_dict(state["G_ema"] if state["G_ema"] is not None else state["G"])
     except RuntimeError:
-        raise GankitError(f"checkpoint {which} does not fit generator '{spec.name}' of this run's config") from None
-    return G.to(device).eval(), cfg
+        raise GankitError(f"checkpoint does not fit generator '{spec.name}' of its config") from None
+    return G.eval()
 
 
 @torch.no_grad()

@@ -1,0 +1,75 @@
+"""Evaluating a generator: from a run directory (``gankit eval``) or during training."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import torch
+
+from gankit.config import Config, from_dict
+from gankit.data import DATASETS, DataSource
+from gankit.errors import GankitError
+from gankit.metrics.base import METRICS, EvalContext
+from gankit.metrics.cache import DEFAULT_ROOT, RealFeatureCache
+from gankit.metrics.features import FEATURES
+from gankit.run import checkpoint
+from gankit.run.rundir import RunDir
+
+
+def parse_metrics(text: str | list[str]) -> list[str]:
+    names = [m.strip() for m in text.split(",")] if isinstance(text, str) else list(text)
+    for name in names:
+        METRICS.get(name)  # unknown names fail here with "did you mean"
+    return names
+
+
+def evaluate(data: DataSource, generate, names: list[str], n: int, extractor: str = "inception",
+             cache_root: str | Path | None = DEFAULT_ROOT, dataset_key: dict | None = None) -> dict[str, float]:
+    """Run the named metrics on n real and n generated samples; one flat dict of results."""
+    cache = RealFeatureCache(dataset_key or {}, cache_root) if cache_root is not None and data.is_image else None
+    ctx = EvalContext(data, real=lambda k: data.real_sample(min(k, _size(data)), seed=0), fake=generate, n=n,
+                      extractor=lambda: FEATURES.build(extractor), real_cache=cache)
+    results: dict[str, float] = {}
+    for name in names:
+        results.update(METRICS.build(name)(ctx))
+    return results
+
+
+def _size(data: DataSource) -> int:
+    return len(data.images) if data.is_image else 10**9
+
+
+def checkpoint_file(run: RunDir, which: str) -> Path:
+    if which in ("last", "latest"):
+        return run.checkpoints / "latest.pt"
+    if which == "best":
+        path = run.checkpoints / "best.pt"
+        if not path.is_file():
+            raise GankitError(f"{run.path} has no best checkpoint yet (it needs eval.every > 0 during training)")
+        return path
+    return Path(which).expanduser()
+
+
+def generator_sampler(state: dict, cfg: Config, device="cpu", seed: int = 0):
+    """A function n -> n generated samples (CPU floats) from a checkpoint's EMA/raw generator."""
+    from gankit.sample import build_generator, draw
+
+    G = build_generator(state, cfg).to(device)
+    return lambda n: draw(G, n, cfg.model.z_dim, seed)
+
+
+def evaluate_run(run_dir: str, names: list[str] | None, n: int | None, which: str = "last",
+                 extractor: str = "inception", seed: int = 0) -> dict:
+    run = RunDir.existing(run_dir)
+    path = checkpoint_file(run, which)
+    state = checkpoint.load(path)
+    cfg = from_dict(Config, state["config"], "")
+    data = DATASETS.build(cfg.data.name, **cfg.data.args)
+    n = n or (10000 if data.is_image else 2500)
+    names = names or (["fid", "kid", "pr"] if data.is_image else ["modes"])
+    with torch.no_grad():
+        results = evaluate(data, generator_sampler(state, cfg, seed=seed), names, n, extractor,
+                           dataset_key=cfg.data.to_dict())
+    report = {"checkpoint": str(path), "step": int(state["step"]), "n": n,
+              "extractor": extractor if data.is_image else None, "metrics": results}
+    run.write_json(run.path / "eval.json", report)
+    return report

