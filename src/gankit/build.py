@@ -56,6 +56,11 @@ def check_components(cfg: Config) -> None:
     shape = image_shape(cfg.data)
     if shape is not None:
         check_net_shapes(cfg, shape)
+    if cfg.eval.every:
+        from gankit.metrics import FEATURES
+        from gankit.metrics.evaluate import parse_metrics
+        parse_metrics(cfg.eval.metrics)
+        FEATURES.get(cfg.eval.extractor)
     lipschitz = any(REGULARIZERS.get(n).constrains_lipschitz for n in cfg.regularizers)
     if LOSSES.get(cfg.loss.name).estimates_wasserstein and not lipschitz:
         warnings.warn(f"loss '{cfg.loss.name}' without a Lipschitz constraint: the critic is unbounded; add "

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from gankit.errors import GankitError
 
-RESUMABLE_KEYS = ("train.steps", "train.device", "train.nan_", "log.")
+RESUMABLE_KEYS = ("train.steps", "train.device", "train.nan_", "log.", "eval.")
 
 
 def _train_parser(sub) -> None:

@@ -73,6 +73,14 @@ class LogConfig:
 
 
 @dataclass
+class EvalConfig:
+    every: int = 0                # generator steps between evaluations during training; 0: off
+    metrics: str = "fid"          # comma-separated; the first one's primary value picks best.pt
+    n: int = 5000                 # samples per side
+    extractor: str = "inception"  # feature network (random_conv: cheap, for smoke tests only)
+
+
+@dataclass
 class Config:
     description: str = ""
     data: Component = field(default_factory=lambda: Component("digits"))
@@ -83,6 +91,7 @@ class Config:
     optim: OptimConfig = field(default_factory=OptimConfig)
     train: TrainConfig = field(default_factory=TrainConfig)
     log: LogConfig = field(default_factory=LogConfig)
+    eval: EvalConfig = field(default_factory=EvalConfig)
 
     def to_dict(self) -> dict:
         return to_plain(self)
@@ -276,5 +285,8 @@ def validate(cfg: Config) -> None:
         lr = getattr(cfg.optim, who).args.get("lr")
         _require(lr is None or (isinstance(lr, (int, float)) and lr > 0),
                  f"optim.{who}.lr must be a positive number, got {lr!r}")
+    ev = cfg.eval
+    _require(ev.every >= 0, f"eval.every must be >= 0 (0 switches in-training evaluation off), got {ev.every}")
+    _require(ev.n >= 2, f"eval.n must be >= 2, got {ev.n}")
     from gankit.build import check_components
     check_components(cfg)

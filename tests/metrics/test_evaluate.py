@@ -95,3 +95,31 @@ def test_real_inception_network_when_installed():
     assert abs(out["fid"]) < 1e-3
     noise = evaluate(digits, lambda n: torch.rand(n, 1, 32, 32) * 2 - 1, ["fid"], 64, "inception", None)
     assert noise["fid"] > 100
+
+
+def test_in_training_evaluation_keeps_the_best_checkpoint(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("HOME", str(tmp_path))
+    out = tmp_path / "run"
+    assert main(["train", "--out", str(out), "--steps", "6", *TINY_ARGS, "--set", "eval.every=2",
+                 "--set", "eval.metrics=fid,kid", "--set", "eval.n=64", "--set", "eval.extractor=random_conv"]) == 0
+    rows = [json.loads(line) for line in (out / "metrics.jsonl").read_text().splitlines()]
+    evals = [r for r in rows if "eval" in r]
+    assert [r["step"] for r in evals] == [2, 4, 6] and all({"fid", "kid"} <= r["eval"].keys() for r in evals)
+    best_row = min(evals, key=lambda r: r["eval"]["fid"])
+    best = json.loads((out / "best.json").read_text())
+    assert best["metric"] == "fid" and best["step"] == best_row["step"]
+    assert best["value"] == pytest.approx(best_row["eval"]["fid"])
+    from gankit.run.checkpoint import load
+    assert load(out / "checkpoints" / "best.pt")["step"] == best_row["step"]
+    report = (out / "report.md").read_text()
+    assert "![metrics](metrics.png)" in report and (out / "metrics.png").exists() and "Best: fid" in report
+    capsys.readouterr()
+    assert main(["eval", str(out), "--checkpoint", "best", "--metrics", "fid", "--n", "64",
+                 "--extractor", "random_conv", "--json"]) == 0
+    assert json.loads((out / "eval.json").read_text())["step"] == best_row["step"]
+
+
+def test_bad_eval_settings_fail_before_training(capsys, tmp_path):
+    assert main(["train", "--out", str(tmp_path / "r"), "--set", "eval.every=5", "--set", "eval.metrics=fidd"]) == 2
+    assert "did you mean 'fid'" in capsys.readouterr().err
+    assert not (tmp_path / "r").exists()

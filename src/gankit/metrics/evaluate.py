@@ -10,9 +10,15 @@ from gankit.data import DATASETS, DataSource
 from gankit.errors import GankitError
 from gankit.metrics.base import METRICS, EvalContext
 from gankit.metrics.cache import DEFAULT_ROOT, RealFeatureCache
-from gankit.metrics.features import FEATURES
+from gankit.metrics.features import FEATURES, FeatureExtractor
 from gankit.run import checkpoint
 from gankit.run.rundir import RunDir
+
+
+def primary(names: list[str]) -> tuple[str, bool]:
+    """The value that ranks checkpoints (first metric's primary key) and whether higher is better."""
+    metric = METRICS.get(names[0])
+    return metric.primary, metric.higher_is_better
 
 
 def parse_metrics(text: str | list[str]) -> list[str]:
@@ -22,12 +28,15 @@ def parse_metrics(text: str | list[str]) -> list[str]:
     return names
 
 
-def evaluate(data: DataSource, generate, names: list[str], n: int, extractor: str = "inception",
+def evaluate(data: DataSource, generate, names: list[str], n: int, extractor: str | FeatureExtractor = "inception",
              cache_root: str | Path | None = DEFAULT_ROOT, dataset_key: dict | None = None) -> dict[str, float]:
-    """Run the named metrics on n real and n generated samples; one flat dict of results."""
+    """Run the named metrics on n real and n generated samples; one flat dict of results.
+
+    ``extractor`` is a FEATURES name or an already built extractor (reused across evaluations)."""
     cache = RealFeatureCache(dataset_key or {}, cache_root) if cache_root is not None and data.is_image else None
+    make = (lambda: FEATURES.build(extractor)) if isinstance(extractor, str) else (lambda: extractor)
     ctx = EvalContext(data, real=lambda k: data.real_sample(min(k, _size(data)), seed=0), fake=generate, n=n,
-                      extractor=lambda: FEATURES.build(extractor), real_cache=cache)
+                      extractor=make, real_cache=cache)
     results: dict[str, float] = {}
     for name in names:
         results.update(METRICS.build(name)(ctx))

@@ -118,3 +118,17 @@ def plot_losses(rows: list[dict], out: Path) -> None:
     with atomic(out) as tmp:
         fig.savefig(tmp)
     plt.close(fig)
+
+
+def plot_metrics(rows: list[dict], out: Path) -> None:
+    """One panel per evaluation metric over training (rows: {"step", "eval": {name: value}})."""
+    keys = [k for k in rows[-1]["eval"] if not k.endswith("_std")]
+    fig, axes = plt.subplots(1, len(keys), figsize=(4 * len(keys), 3.5), dpi=100, squeeze=False)
+    for ax, key in zip(axes[0], keys):
+        ax.plot([r["step"] for r in rows], [r["eval"].get(key, np.nan) for r in rows], marker="o")
+        ax.set(xlabel="generator step", title=key)
+        ax.grid(alpha=0.3)
+    fig.tight_layout()
+    with atomic(out) as tmp:
+        fig.savefig(tmp)
+    plt.close(fig)

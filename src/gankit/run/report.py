@@ -1,16 +1,18 @@
 """Re-render a run's GIF, loss plot and report.md from what is on disk (no model needed)."""
 from __future__ import annotations
 
-from gankit.run.artifacts import make_gif, plot_losses
+from gankit.run.artifacts import make_gif, plot_losses, plot_metrics
 from gankit.run.rundir import RunDir, frame_step, write_text_atomic
 
 
 def render(run: RunDir) -> None:
-    rows = run.read_metrics()
+    rows, evals = run.train_rows(), run.eval_rows()
     frames = run.frames()
     make_gif(frames, run.gif, [frame_step(f) for f in frames])
     plot_losses(rows, run.losses)
-    write_text_atomic(run.report, report_markdown(run, rows))
+    if evals:
+        plot_metrics(evals, run.path / "metrics.png")
+    write_text_atomic(run.report, report_markdown(run, rows, evals))
 
 
 def _fmt(v) -> str:
@@ -57,7 +59,20 @@ def _timing(summary: dict, rows: list[dict]) -> list[str]:
     return lines
 
 
-def report_markdown(run: RunDir, rows: list[dict]) -> str:
+def _evaluation(evals: list[dict], best: dict) -> list[str]:
+    if not evals:
+        return []
+    keys = list(evals[-1]["eval"])
+    lines = ["## Evaluation", "", "![metrics](metrics.png)", "", "| step | " + " | ".join(keys) + " |",
+             "|---|" + "---|" * len(keys)]
+    lines += [f"| {r['step']} | " + " | ".join(_fmt(r["eval"].get(k)) for k in keys) + " |" for r in evals]
+    if "metric" in best:
+        lines += ["", f"Best: {best['metric']} = {_fmt(best['value'])} at step {best['step']} "
+                      f"(`checkpoints/best.pt`, drawn in best.png)."]
+    return lines + [""]
+
+
+def report_markdown(run: RunDir, rows: list[dict], evals: list[dict] = ()) -> str:
     cfg, summary, best = run.read_config(), run.read_json(run.summary), run.read_json(run.best_info)
     frames = run.frames()
     out = [f"# gankit run: {run.path.name}", "", cfg.get("description", ""), "", "## Configuration", ""]
@@ -71,6 +86,7 @@ def report_markdown(run: RunDir, rows: list[dict]) -> str:
     if frames:
         last = frames[-1].relative_to(run.path)
         out += [f"Last frame: [{last}]({last}) ({len(frames)} frames in [samples/](samples/)).", ""]
+    out += _evaluation(list(evals), best)
     out += ["## Best samples", "", "![best](best.png)", ""]
     out += [f"Source: {best.get('source', 'not written yet (the run has not finished)')}.", ""]
     out += ["## Files", "", "- checkpoints: `checkpoints/latest.pt` (resume with "

@@ -92,6 +92,12 @@ class RunDir:
                 continue
         return rows
 
+    def train_rows(self) -> list[dict]:
+        return [r for r in self.read_metrics() if "loss_d" in r]
+
+    def eval_rows(self) -> list[dict]:
+        return [r for r in self.read_metrics() if "eval" in r]
+
     def truncate_after(self, step: int) -> None:
         """Forget what was logged or drawn after ``step`` (the checkpoint a resume starts from)."""
         rows = [r for r in self.read_metrics() if r["step"] <= step]

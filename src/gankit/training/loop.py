@@ -48,7 +48,8 @@ class Session:
         self.guard = {"nan_failures": 0,
                       "base_lr": [trainer.opt_g.param_groups[0]["lr"], trainer.opt_d.param_groups[0]["lr"]]}
         self.stop_requested: str | None = None
-        self._writer = None
+        self.best: dict | None = None  # {"metric", "value", "step"} of checkpoints/best.pt
+        self._writer = self._extractor = None
 
     @property
     def writer(self):
@@ -120,6 +121,8 @@ class Session:
             bar.set_postfix(shown, refresh=False)
         if step % log.sample_every == 0 or last:
             self.save_frame()
+        if self.cfg.eval.every and (step % self.cfg.eval.every == 0 or last):
+            self.evaluate(step)
         if is_ckpt:
             self.save_checkpoint(numbered=step % log.checkpoint_every == 0)
         return True
@@ -156,6 +159,29 @@ class Session:
                 self.writer.add_scalar(f"train/{key}", value, step)
         return row
 
+    # ---- evaluation
+    def evaluate(self, step: int) -> None:
+        """Metrics on the cadence; a new best is kept as checkpoints/best.pt and drawn as best.png."""
+        from gankit.metrics import FEATURES
+        from gankit.metrics.evaluate import evaluate, parse_metrics, primary
+
+        ev, t = self.cfg.eval, self.trainer
+        names = parse_metrics(ev.metrics)
+        if self._extractor is None and self.data.is_image:
+            self._extractor = FEATURES.build(ev.extractor).to(t.device)
+        z = torch.randn(ev.n, t.z_dim, generator=torch.Generator().manual_seed(self.cfg.train.seed + 3)).to(t.device)
+        results = evaluate(self.data, lambda n: t.generate(z[:n]).cpu(), names, ev.n,
+                           self._extractor or ev.extractor, dataset_key=self.cfg.data.to_dict())
+        self.run.append_metrics({"step": step, "eval": results})
+        for key, value in results.items():
+            self.writer.add_scalar(f"eval/{key}", value, step)
+        key, higher = primary(names)
+        value, best = results[key], self.best
+        if best is None or (value > best["value"] if higher else value < best["value"]):
+            self.best = {"metric": key, "value": value, "step": step}
+            checkpoint.save_atomic(checkpoint.serialise(self.checkpoint_state()), self.run.checkpoints / "best.pt")
+            self.save_best(f"the best {key} so far ({value:.4g}, checkpoints/best.pt)")
+
     # ---- artifacts
     def save_frame(self) -> None:
         step = self.trainer.step
@@ -168,7 +194,8 @@ class Session:
     def checkpoint_state(self) -> dict:
         return {"format": checkpoint.FORMAT, **self.trainer.state_dict(), "config": self.cfg.to_dict(),
                 "data_shape": list(self.data.shape), "fixed_z": self.fixed_z.cpu(),
-                "train_seconds": self.train_seconds, "stats": self.stats.state_dict(), "guard": dict(self.guard)}
+                "train_seconds": self.train_seconds, "stats": self.stats.state_dict(), "guard": dict(self.guard),
+                "best": self.best}
 
     def save_checkpoint(self, numbered: bool) -> None:
         """latest.pt first, then the numbered copy: a crash between them leaves latest the newest."""
@@ -185,18 +212,24 @@ class Session:
         self.train_seconds = float(state["train_seconds"])
         self.stats.load_state_dict(state["stats"])
         self.guard = dict(state["guard"])
+        self.best = state.get("best")
         self.run.truncate_after(self.trainer.step)
 
-    def finish(self) -> None:
-        """best.png, summary.json, GIF, loss plot and report.md."""
+    def save_best(self, why: str) -> None:
+        """best.png and best.json from the current sampler (EMA generator if there is one)."""
         t = self.trainer
         z = torch.randn(64 if self.data.is_image else 2500, t.z_dim,
                         generator=torch.Generator().manual_seed(self.cfg.train.seed + 2)).to(t.device)
         who = "EMA generator" if t.ema is not None else "generator"
-        source = (f"{who} at step {t.step} (the final weights: no quality metric is tracked yet, "
-                  f"so nothing better is known)")
+        source = f"{who} at step {t.step}: {why}"
         save_samples(t.generate(z), self.run.best, self.real, title=f"best: {who}, step {t.step}", caption=source)
-        self.run.write_json(self.run.best_info, {"source": source, "step": t.step})
+        self.run.write_json(self.run.best_info, {"source": source, "step": t.step, **(self.best or {})})
+
+    def finish(self) -> None:
+        """best.png (unless evaluation picked one), summary.json, GIF, plots and report.md."""
+        t = self.trainer
+        if self.best is None:
+            self.save_best("the final weights (no quality metric is tracked: set eval.every to pick the best)")
         self.run.write_json(self.run.summary, {
             "device": str(t.device), "data": self.data.summary(), "data_shape": list(self.data.shape),
             "params_g": sum(p.numel() for p in t.G.parameters()),
