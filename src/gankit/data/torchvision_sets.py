@@ -46,21 +46,26 @@ class TorchvisionImages(ImageData):
         return {**super().summary(), "root": str(self.root)}
 
 
+def read_idx(raw: Path, stem: str, reader):
+    """An IDX file under ``raw``, plain or gzipped, read with torchvision's ``reader``; else None."""
+    if (raw / stem).exists():
+        return reader(str(raw / stem))
+    if (raw / f"{stem}.gz").exists():
+        with gzip.open(raw / f"{stem}.gz") as src, tempfile.NamedTemporaryFile() as tmp:
+            tmp.write(src.read())
+            tmp.flush()
+            return reader(tmp.name)
+    return None
+
+
 class IdxImages(TorchvisionImages):
     """MNIST-format sets. A raw folder of IDX files, gzipped or not, is read directly, so
     read-only or re-compressed copies work without torchvision's download/extract step."""
 
     def _read(self, train: bool):
         stem = "train-images-idx3-ubyte" if train else "t10k-images-idx3-ubyte"
-        raw = self.root / self.folder / "raw"
-        if (raw / stem).exists():
-            return read_image_file(str(raw / stem))
-        if (raw / f"{stem}.gz").exists():
-            with gzip.open(raw / f"{stem}.gz") as src, tempfile.NamedTemporaryFile() as tmp:
-                tmp.write(src.read())
-                tmp.flush()
-                return read_image_file(tmp.name)
-        return super()._read(train)
+        images = read_idx(self.root / self.folder / "raw", stem, read_image_file)
+        return images if images is not None else super()._read(train)
 
 
 @DATASETS.register("mnist")

@@ -1,0 +1,71 @@
+import gzip
+import math
+import struct
+from pathlib import Path
+
+import pytest
+import torch
+
+from gankit.data import DATASETS
+from gankit.metrics.stacked_modes import digit_triples, mode_histogram_stats
+
+
+def write_idx(raw, stem, tensor, magic):
+    dims = tensor.shape
+    with gzip.open(raw / f"{stem}.gz", "wb") as f:
+        f.write(struct.pack(">I" + "I" * len(dims), magic, *dims) + tensor.numpy().tobytes())
+
+
+@pytest.fixture
+def fake_mnist(tmp_path):
+    """Ten 'digits': digit d is a constant image of intensity 25*d."""
+    raw = tmp_path / "MNIST" / "raw"
+    raw.mkdir(parents=True)
+    images = (torch.arange(10, dtype=torch.uint8) * 25).view(10, 1, 1).expand(10, 28, 28).contiguous()
+    write_idx(raw, "train-images-idx3-ubyte", images, 2051)
+    write_idx(raw, "train-labels-idx1-ubyte", torch.arange(10, dtype=torch.uint8), 2049)
+    return tmp_path
+
+
+def intensity_classifier(x):
+    """Reads a constant 'digit' back from its intensity: one-hot logits [N, 10]."""
+    digit = ((x.mean((1, 2, 3)) + 1) * 127.5 / 25).round().long().clamp(0, 9)
+    return torch.nn.functional.one_hot(digit, 10).float()
+
+
+def test_stacked_dataset_stacks_three_digits(fake_mnist):
+    data = DATASETS.build("stacked_mnist", path=str(fake_mnist), resolution=28, n=500, seed=0)
+    assert data.images.shape == (500, 3, 28, 28)
+    means = data.images.float().mean((2, 3))
+    assert torch.equal(means % 25, torch.zeros_like(means))  # every channel is one whole source digit
+    modes = digit_triples(data.images, intensity_classifier)
+    expected = (means[:, 0] / 25) * 100 + (means[:, 1] / 25) * 10 + means[:, 2] / 25
+    assert torch.equal(modes, expected.long())
+    assert len(modes.unique()) > 350  # 500 draws from 1,000 equally likely triples
+
+
+def test_resized_samples_are_read_at_28px(fake_mnist):
+    data = DATASETS.build("stacked_mnist", path=str(fake_mnist), resolution=32, n=50, seed=1)
+    up = digit_triples(data.images, intensity_classifier)
+    native = digit_triples(DATASETS.build("stacked_mnist", path=str(fake_mnist), resolution=28, n=50, seed=1).images,
+                           intensity_classifier)
+    assert torch.equal(up, native)
+
+
+def test_mode_histogram():
+    every = mode_histogram_stats(torch.arange(1000).repeat(26))
+    assert every["stacked_modes"] == 1000 and every["stacked_kl"] == pytest.approx(0.0, abs=1e-12)
+    one = mode_histogram_stats(torch.full((26000,), 123))
+    assert one["stacked_modes"] == 1 and one["stacked_kl"] == pytest.approx(math.log(1000))
+
+
+@pytest.mark.slow
+def test_classifier_reaches_99_percent_on_mnist():
+    root = Path(__file__).resolve().parents[3] / "shared" / "data" / "mnist"
+    if not root.is_dir():
+        pytest.skip("../shared/data/mnist not present")
+    from gankit.metrics.mnist_classifier import _labels, accuracy, load_classifier
+    from gankit.data.torchvision_sets import MNIST
+    model = load_classifier(str(root))
+    test = MNIST(str(root), resolution=28, channels=1, train=False).images
+    assert accuracy(model, test, _labels(str(root), False)) >= 0.99
