@@ -73,8 +73,9 @@ def image_shape(data: Component) -> tuple[int, int, int] | None:
     if not issubclass(cls, ImageData):
         return None
     params = inspect.signature(cls).parameters
-    pick = lambda k: data.args.get(k, params[k].default)  # noqa: E731
-    return (pick("channels"), pick("resolution"), pick("resolution"))
+    size = data.args.get("resolution", params["resolution"].default)
+    channels = data.args.get("channels", params["channels"].default) if "channels" in params else cls.channels
+    return (channels, size, size)
 
 
 def check_net_shapes(cfg: Config, shape: tuple[int, ...]) -> None:

@@ -13,6 +13,8 @@ class StackedMNIST(ImageData):
     """``n`` RGB images whose R, G and B channels are three independently drawn MNIST training
     digits, so there are 10^3 modes (digit triples). Resized to ``resolution``; seeded."""
 
+    channels = 3  # fixed: one digit per colour channel
+
     def __init__(self, path: str = DEFAULT_ROOT, resolution: int = 32, n: int = 50000, seed: int = 0):
         super().__init__(resolution, 3)
         digits = MNIST(path, resolution=28, channels=1).images[:, 0]  # [60000, 28, 28]
