@@ -120,13 +120,16 @@ def build(cfg: Config) -> Built:
     device = resolve_device(cfg.train.device)
     data = DATASETS.build(cfg.data.name, **cfg.data.args)
     G, D = build_nets(cfg, data.shape, device)
+    regularizers = [REGULARIZERS.build(n, **a) for n, a in cfg.regularizers.items()]
+    for reg in regularizers:
+        reg.prepare(G, D)  # before the optimisers see D's parameters
     return Built(
         device=device,
         data=data,
         G=G,
         D=D,
         loss=LOSSES.build(cfg.loss.name, **cfg.loss.args),
-        regularizers=[REGULARIZERS.build(n, **a) for n, a in cfg.regularizers.items()],
+        regularizers=regularizers,
         opt_g=build_optimizer(cfg.optim.g, G.parameters()),
         opt_d=build_optimizer(cfg.optim.d, D.parameters()),
     )

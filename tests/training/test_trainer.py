@@ -99,3 +99,13 @@ def test_resume_from_state_is_bitwise_identical(tiny_config):
         assert torch.equal(x, y)
     for x, y in zip(a.ema.G.state_dict().values(), b.ema.G.state_dict().values()):
         assert torch.equal(x, y)
+
+
+@pytest.mark.filterwarnings("ignore:.*Lipschitz")
+@pytest.mark.parametrize("name", __import__("gankit.regularizers", fromlist=["REGULARIZERS"]).REGULARIZERS.names())
+def test_two_steps_with_every_regularizer(tiny_config, name):
+    cfg = tiny_config(f"regularizers.{name}={{}}", "model.discriminator.norm=none", "train.n_critic=2")
+    trainer, built = make_trainer(cfg)
+    stats = [trainer.train_step() for _ in range(2)]
+    assert all(torch.isfinite(v).all() for step in stats for s in step for v in s.values())
+    assert trainer.d_steps == 4

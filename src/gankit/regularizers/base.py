@@ -1,6 +1,8 @@
 """Regularisers: terms added to a player's loss, and constraints applied after its step.
 
-The trainer calls, for every discriminator step,
+Once, before optimisers are built:
+    reg.prepare(G, D)                        # e.g. reparametrise D's weights (spectral norm)
+Then, for every discriminator step,
     penalty, stats = reg.d_penalty(ctx)      # added to D's loss (None: nothing to add)
     reg.after_d_step(D)                      # e.g. project weights back into a box
 A regulariser implements whichever hooks it needs.
@@ -12,6 +14,7 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
+from gankit.errors import GankitError
 from gankit.registry import Registry
 
 
@@ -24,11 +27,15 @@ class DStep:
     fake: torch.Tensor       # [N, ...] generated batch (detached from G)
     real_out: torch.Tensor   # [N] D(real)
     fake_out: torch.Tensor   # [N] D(fake)
+    index: int = 0           # how many D steps came before this one (for lazy regularisation)
 
 
 class Regularizer:
     #: True if this keeps the critic (approximately) Lipschitz, as Wasserstein losses require.
     constrains_lipschitz = False
+
+    def prepare(self, G: nn.Module, D: nn.Module) -> None:
+        pass
 
     def d_penalty(self, ctx: DStep) -> tuple[torch.Tensor, dict[str, torch.Tensor]] | None:
         return None
@@ -43,3 +50,24 @@ class Regularizer:
 
 
 REGULARIZERS: Registry[Regularizer] = Registry("regularizer")
+
+
+class LazyPenalty(Regularizer):
+    """A gradient penalty applied every ``every`` D steps and scaled by ``every`` (lazy
+    regularisation, Karras et al. 2020, StyleGAN2), so its average strength is unchanged."""
+
+    name = "penalty"
+
+    def __init__(self, weight: float, every: int = 1):
+        if weight <= 0 or every < 1:
+            raise GankitError(f"{self.name} needs weight > 0 and every >= 1, got weight={weight}, every={every}")
+        self.weight, self.every = float(weight), int(every)
+
+    def d_penalty(self, ctx: DStep):
+        if ctx.index % self.every:
+            return None
+        value = self.penalty(ctx)
+        return self.weight * self.every * value, {self.name: value.detach()}
+
+    def penalty(self, ctx: DStep) -> torch.Tensor:
+        raise NotImplementedError

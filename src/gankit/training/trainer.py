@@ -24,6 +24,7 @@ class Trainer:
         self.batches = built.data.batches(batch_size, built.device, seed)
         self.ema = EMA(self.G, ema) if ema else None
         self.step = 0  # generator updates done
+        self.d_steps = 0  # discriminator updates done (lazy regularisers count these)
 
     def sample_z(self, n: int) -> torch.Tensor:
         return torch.randn(n, self.z_dim, device=self.device)
@@ -37,7 +38,7 @@ class Trainer:
         stats = {"d_real": real_out.mean(), "d_fake": fake_out.mean()}
         if self.loss.estimates_wasserstein:
             stats["wdist"] = -loss
-        ctx = DStep(self.D, real, fake, real_out, fake_out)
+        ctx = DStep(self.D, real, fake, real_out, fake_out, self.d_steps)
         for reg in self.regularizers:
             out = reg.d_penalty(ctx)
             if out is not None:
@@ -48,6 +49,7 @@ class Trainer:
         self.opt_d.step()
         for reg in self.regularizers:
             reg.after_d_step(self.D)
+        self.d_steps += 1
         return {"loss_d": loss, **stats}
 
     def g_step(self) -> dict[str, torch.Tensor]:
@@ -96,7 +98,7 @@ class Trainer:
     # ---- checkpoint state
     def state_dict(self) -> dict:
         return {
-            "step": self.step,
+            "step": self.step, "d_steps": self.d_steps,
             "G": self.G.state_dict(), "D": self.D.state_dict(),
             "G_ema": self.ema.G.state_dict() if self.ema is not None else None,
             "opt_g": self.opt_g.state_dict(), "opt_d": self.opt_d.state_dict(),
@@ -118,3 +120,4 @@ class Trainer:
         self.batches.load_state_dict(state["data_stream"])
         set_rng_state(state["rng"])
         self.step = int(state["step"])
+        self.d_steps = int(state.get("d_steps", self.step * self.n_critic))

@@ -1,0 +1,16 @@
+from gankit.regularizers.base import REGULARIZERS, DStep, LazyPenalty
+from gankit.regularizers.gradient_penalty import input_grad_norm
+
+
+@REGULARIZERS.register("r2")
+class R2(LazyPenalty):
+    """R2 penalty (Mescheder et al. 2018): like R1 but on *generated* samples,
+    (weight / 2) * E_z[||grad D(G(z))||^2]. ``every`` > 1 applies it lazily. Logs ``r2``."""
+
+    name = "r2"
+
+    def __init__(self, weight: float = 10.0, every: int = 1):
+        super().__init__(weight, every)
+
+    def penalty(self, ctx: DStep):
+        return 0.5 * (input_grad_norm(ctx.D, ctx.fake) ** 2).mean()

@@ -1,0 +1,22 @@
+from torch import nn
+from torch.nn.utils.parametrizations import spectral_norm
+
+from gankit.regularizers.base import REGULARIZERS, Regularizer
+
+
+@REGULARIZERS.register("spectral_norm")
+class SpectralNorm(Regularizer):
+    """Spectral normalisation of D (Miyato et al. 2018, SNGAN): every Conv/Linear weight of D is
+    divided by its largest singular value, estimated by ``power_iterations`` of power iteration
+    per forward pass (torch's parametrisation), which bounds each layer's Lipschitz constant by 1.
+    Pair it with the hinge loss for SNGAN. Applied once, before the optimisers are built."""
+
+    constrains_lipschitz = True
+
+    def __init__(self, power_iterations: int = 1):
+        self.power_iterations = int(power_iterations)
+
+    def prepare(self, G, D) -> None:
+        for module in list(D.modules()):
+            if isinstance(module, (nn.Conv2d, nn.Linear, nn.ConvTranspose2d)):
+                spectral_norm(module, n_power_iterations=self.power_iterations)
