@@ -109,3 +109,20 @@ def test_two_steps_with_every_regularizer(tiny_config, name):
     stats = [trainer.train_step() for _ in range(2)]
     assert all(torch.isfinite(v).all() for step in stats for s in step for v in s.values())
     assert trainer.d_steps == 4
+
+
+def test_resume_is_exact_with_stateful_regularizers(tiny_config):
+    cfg = tiny_config("regularizers.historical_averaging.weight=0.01", "regularizers.r1.every=2",
+                      "regularizers.instance_noise.std=0.1")
+    a, built_a = make_trainer(cfg)
+    for _ in range(3):
+        a.train_step()
+    state = copy.deepcopy(a.state_dict())
+    for _ in range(3):
+        a.train_step()
+    b, built_b = make_trainer(cfg)
+    b.load_state_dict(state)
+    for _ in range(3):
+        b.train_step()
+    for x, y in zip(built_a.D.state_dict().values(), built_b.D.state_dict().values()):
+        assert torch.equal(x, y)

@@ -3,9 +3,13 @@
 Once, before optimisers are built:
     reg.prepare(G, D)                        # e.g. reparametrise D's weights (spectral norm)
 Then, for every discriminator step,
+    x = reg.d_input(x, step)                 # what D sees, real and fake (e.g. instance noise)
     penalty, stats = reg.d_penalty(ctx)      # added to D's loss (None: nothing to add)
     reg.after_d_step(D)                      # e.g. project weights back into a box
-A regulariser implements whichever hooks it needs.
+and for every generator step (D's input passes d_input there too)
+    penalty, stats = reg.g_penalty(ctx)      # added to G's loss
+    reg.after_g_step(G)
+A regulariser implements whichever hooks it needs; state it keeps goes in state_dict.
 """
 from __future__ import annotations
 
@@ -30,6 +34,17 @@ class DStep:
     index: int = 0           # how many D steps came before this one (for lazy regularisation)
 
 
+@dataclass
+class GStep:
+    """What a generator step has computed so far."""
+
+    G: nn.Module
+    D: nn.Module
+    fake: torch.Tensor       # [N, ...] G(z), with graph
+    fake_out: torch.Tensor   # [N] D(fake)
+    index: int = 0           # generator steps before this one
+
+
 class Regularizer:
     #: True if this keeps the critic (approximately) Lipschitz, as Wasserstein losses require.
     constrains_lipschitz = False
@@ -37,11 +52,27 @@ class Regularizer:
     def prepare(self, G: nn.Module, D: nn.Module) -> None:
         pass
 
+    def d_input(self, x: torch.Tensor, step: int) -> torch.Tensor:
+        return x
+
     def d_penalty(self, ctx: DStep) -> tuple[torch.Tensor, dict[str, torch.Tensor]] | None:
+        return None
+
+    def g_penalty(self, ctx: GStep) -> tuple[torch.Tensor, dict[str, torch.Tensor]] | None:
         return None
 
     @torch.no_grad()
     def after_d_step(self, D: nn.Module) -> None:
+        pass
+
+    @torch.no_grad()
+    def after_g_step(self, G: nn.Module) -> None:
+        pass
+
+    def state_dict(self) -> dict:
+        return {}
+
+    def load_state_dict(self, state: dict) -> None:
         pass
 
     def __repr__(self) -> str:

@@ -9,7 +9,7 @@ import torch
 
 from gankit.build import Built
 from gankit.errors import GankitError
-from gankit.regularizers import DStep
+from gankit.regularizers import DStep, GStep
 from gankit.run.checkpoint import rng_state, set_rng_state
 from gankit.training.ema import EMA
 
@@ -29,10 +29,17 @@ class Trainer:
     def sample_z(self, n: int) -> torch.Tensor:
         return torch.randn(n, self.z_dim, device=self.device)
 
+    def d_input(self, x: torch.Tensor) -> torch.Tensor:
+        """What D sees: regularisers may transform its inputs (e.g. instance noise)."""
+        for reg in self.regularizers:
+            x = reg.d_input(x, self.step)
+        return x
+
     def d_step(self, real: torch.Tensor) -> dict[str, torch.Tensor]:
         # Fakes come from the current G without building its graph: D's step never updates G.
         with torch.no_grad():
             fake = self.G(self.sample_z(len(real)))
+        real, fake = self.d_input(real), self.d_input(fake)
         real_out, fake_out = self.D(real), self.D(fake)
         loss = self.loss.d_loss(real_out, fake_out)
         stats = {"d_real": real_out.mean(), "d_fake": fake_out.mean()}
@@ -56,15 +63,27 @@ class Trainer:
         # D's weights are constants here: skipping their grads saves a third of the backward.
         self.D.requires_grad_(False)
         try:
-            loss = self.loss.g_loss(self.D(self.G(self.sample_z(self.batch_size))))
+            fake = self.G(self.sample_z(self.batch_size))
+            fake_out = self.D(self.d_input(fake))
+            loss = self.loss.g_loss(fake_out)
+            stats = {}
+            ctx = GStep(self.G, self.D, fake, fake_out, self.step)
+            for reg in self.regularizers:
+                out = reg.g_penalty(ctx)
+                if out is not None:
+                    loss = loss + out[0]
+                    stats.update(out[1])
+            stats["loss_g"] = loss  # the full objective G minimises, like loss_d
             self.opt_g.zero_grad(set_to_none=True)
             loss.backward()
             self.opt_g.step()
         finally:
             self.D.requires_grad_(True)
+        for reg in self.regularizers:
+            reg.after_g_step(self.G)
         if self.ema is not None:
             self.ema.update(self.G)
-        return {"loss_g": loss}
+        return stats
 
     def train_step(self) -> list[dict[str, torch.Tensor]]:
         stats = [self.d_step(next(self.batches)) for _ in range(self.n_critic)]
@@ -103,6 +122,7 @@ class Trainer:
             "G_ema": self.ema.G.state_dict() if self.ema is not None else None,
             "opt_g": self.opt_g.state_dict(), "opt_d": self.opt_d.state_dict(),
             "data_stream": self.batches.state_dict(),
+            "regularizers": [reg.state_dict() for reg in self.regularizers],
             "rng": rng_state(),
         }
 
@@ -118,6 +138,8 @@ class Trainer:
             raise GankitError(f"checkpoint does not fit this run's networks/optimizers "
                               f"({str(exc).splitlines()[0][:100]}); was it written by another architecture?") from None
         self.batches.load_state_dict(state["data_stream"])
+        for reg, reg_state in zip(self.regularizers, state.get("regularizers", [])):
+            reg.load_state_dict(reg_state)
         set_rng_state(state["rng"])
         self.step = int(state["step"])
         self.d_steps = int(state.get("d_steps", self.step * self.n_critic))
