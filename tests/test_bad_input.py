@@ -41,6 +41,7 @@ CASES = {
     "bad config file": (["train", "--config", "missing.yaml"], "config file missing.yaml does not exist"),
     "no gpu": (["train", "--set", "train.device=cuda"], "no CUDA GPU is available"),
     "bad set syntax": (["train", "--set", "train.steps"], "expects dotted.key=value"),
+    "sample of a non-run": (["sample", "no_such_run", "--out", "x.png"], "not a gankit run directory"),
 }
 
 
@@ -49,7 +50,8 @@ def test_bad_input(name, capsys, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     monkeypatch.setattr("torch.cuda.is_available", lambda: False)
     argv, message = CASES[name]
-    code, err, errors = run_cli([*argv, "--out", "run"], capsys)
+    out = ["--out", "run"] if argv[0] == "train" else []
+    code, err, errors = run_cli([*argv, *out], capsys)
     assert code == 2 and len(errors) == 1 and message in errors[0], err
     assert "Traceback" not in err
     assert not (tmp_path / "run").exists()  # nothing was written for a run that never started
@@ -121,6 +123,9 @@ def test_checkpoint_from_another_architecture(finished, capsys, tmp_path):
     capsys.readouterr()
     code, err, errors = run_cli(["sample", str(finished), "--checkpoint", str(other / "checkpoints" / "latest.pt"),
                                  "--out", str(tmp_path / "x.png")], capsys)
+    assert code == 2 and "does not fit generator" in errors[0]
+    code, err, errors = run_cli(["eval", str(finished), "--checkpoint", str(other / "checkpoints" / "latest.pt"),
+                                 "--extractor", "random_conv", "--n", "10"], capsys)
     assert code == 2 and "does not fit generator" in errors[0]
     run = tmp_path / "run"
     shutil.copytree(finished, run)

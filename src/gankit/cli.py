@@ -85,10 +85,12 @@ def cmd_train(args) -> None:
 def _check_resumable(old: dict, new: dict, args) -> None:
     if args.preset or args.config:
         raise GankitError("--resume continues a run with its own config; drop --preset/--config")
-    for key in _flat(old).keys() | _flat(new).keys():
-        if _flat(old).get(key) != _flat(new).get(key) and not key.startswith(RESUMABLE_KEYS):
-            raise GankitError(f"cannot resume with a different {key} ({_flat(old).get(key)!r} -> "
-                              f"{_flat(new).get(key)!r}); only train.steps, train.device and log.* may change")
+    old, new = _flat(old), _flat(new)
+    for key in sorted(old.keys() | new.keys()):
+        if old.get(key) != new.get(key) and not key.startswith(RESUMABLE_KEYS):
+            allowed = ", ".join(k + ("*" if k.endswith((".", "_")) else "") for k in RESUMABLE_KEYS)
+            raise GankitError(f"cannot resume with a different {key} ({old.get(key)!r} -> {new.get(key)!r}); "
+                              f"only {allowed} may change")
 
 
 def _flat(d: dict, prefix: str = "") -> dict:

@@ -15,18 +15,19 @@ from gankit.run.artifacts import save_samples
 from gankit.run.rundir import RunDir
 
 
-def checkpoint_path(run: RunDir, which: str) -> Path:
-    from gankit.metrics.evaluate import checkpoint_file
-    return checkpoint_file(run, which)
-
-
-def load_generator(run: RunDir, which: str = "latest", device="cpu") -> tuple[torch.nn.Module, Config]:
-    """The EMA generator if the run kept one, else the raw generator, in eval mode."""
-    state = checkpoint.load(checkpoint_path(run, which))
+def load_checkpoint(run: RunDir, which: str = "latest") -> tuple[dict, Config]:
+    """A checkpoint of this run (its model must match the run's) and the config it was saved with."""
+    state = checkpoint.load(run.checkpoint_file(which))
     cfg = from_dict(Config, state["config"], "")
     if state["config"]["model"] != run.read_config()["model"]:
         raise GankitError(f"checkpoint {which} does not fit generator '{cfg.model.generator.name}' of this run's "
                           f"config (its model section differs); pass a checkpoint of {run.path}")
+    return state, cfg
+
+
+def load_generator(run: RunDir, which: str = "latest", device="cpu") -> tuple[torch.nn.Module, Config]:
+    """The EMA generator if the run kept one, else the raw generator, in eval mode."""
+    state, cfg = load_checkpoint(run, which)
     return build_generator(state, cfg).to(device), cfg
 
 

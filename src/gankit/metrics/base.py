@@ -64,12 +64,13 @@ class EvalContext:
 
     def stats(self, which: str) -> FeatureStats:
         if which not in self._stats:
-            cached = self.real_cache.load(self.extractor.key, self.n) if which == "real" and self.real_cache else None
-            if cached is None:
-                cached = FeatureStats.of(self._batched(which, self.extractor))
-                if which == "real" and self.real_cache:
-                    self.real_cache.save(self.extractor.key, self.n, cached.features)
-            self._stats[which] = cached if isinstance(cached, FeatureStats) else FeatureStats.of(cached)
+            cache = self.real_cache if which == "real" else None
+            features = cache.load(self.extractor.key, self.n) if cache else None
+            if features is None:
+                features = self._batched(which, self.extractor)
+                if cache:
+                    cache.save(self.extractor.key, self.n, features)
+            self._stats[which] = FeatureStats.of(features)
         return self._stats[which]
 
     def features(self, which: str) -> np.ndarray:

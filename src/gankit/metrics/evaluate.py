@@ -5,13 +5,10 @@ from pathlib import Path
 
 import torch
 
-from gankit.config import Config, from_dict
 from gankit.data import DATASETS, DataSource
-from gankit.errors import GankitError
 from gankit.metrics.base import METRICS, EvalContext
 from gankit.metrics.cache import DEFAULT_ROOT, RealFeatureCache
 from gankit.metrics.features import FEATURES, FeatureExtractor
-from gankit.run import checkpoint
 from gankit.run.rundir import RunDir
 
 
@@ -35,7 +32,7 @@ def evaluate(data: DataSource, generate, names: list[str], n: int, extractor: st
     ``extractor`` is a FEATURES name or an already built extractor (reused across evaluations)."""
     cache = RealFeatureCache(dataset_key or {}, cache_root) if cache_root is not None and data.is_image else None
     make = (lambda: FEATURES.build(extractor)) if isinstance(extractor, str) else (lambda: extractor)
-    ctx = EvalContext(data, real=lambda k: data.real_sample(min(k, _size(data)), seed=0), fake=generate, n=n,
+    ctx = EvalContext(data, real=lambda k: data.real_sample(k, seed=0), fake=generate, n=n,
                       extractor=make, real_cache=cache)
     results: dict[str, float] = {}
     for name in names:
@@ -43,42 +40,20 @@ def evaluate(data: DataSource, generate, names: list[str], n: int, extractor: st
     return results
 
 
-def _size(data: DataSource) -> int:
-    return len(data.images) if data.is_image else 10**9
-
-
-def checkpoint_file(run: RunDir, which: str) -> Path:
-    if which in ("last", "latest"):
-        return run.checkpoints / "latest.pt"
-    if which == "best":
-        path = run.checkpoints / "best.pt"
-        if not path.is_file():
-            raise GankitError(f"{run.path} has no best checkpoint yet (it needs eval.every > 0 during training)")
-        return path
-    return Path(which).expanduser()
-
-
-def generator_sampler(state: dict, cfg: Config, device="cpu", seed: int = 0):
-    """A function n -> n generated samples (CPU floats) from a checkpoint's EMA/raw generator."""
-    from gankit.sample import build_generator, draw
-
-    G = build_generator(state, cfg).to(device)
-    return lambda n: draw(G, n, cfg.model.z_dim, seed)
-
-
 def evaluate_run(run_dir: str, names: list[str] | None, n: int | None, which: str = "last",
                  extractor: str = "inception", seed: int = 0) -> dict:
+    from gankit.sample import build_generator, draw, load_checkpoint
+
     run = RunDir.existing(run_dir)
-    path = checkpoint_file(run, which)
-    state = checkpoint.load(path)
-    cfg = from_dict(Config, state["config"], "")
+    state, cfg = load_checkpoint(run, which)
+    G = build_generator(state, cfg)
     data = DATASETS.build(cfg.data.name, **cfg.data.args)
     n = n or (10000 if data.is_image else 2500)
     names = names or (["fid", "kid", "pr"] if data.is_image else ["modes"])
     with torch.no_grad():
-        results = evaluate(data, generator_sampler(state, cfg, seed=seed), names, n, extractor,
+        results = evaluate(data, lambda k: draw(G, k, cfg.model.z_dim, seed), names, n, extractor,
                            dataset_key=cfg.data.to_dict())
-    report = {"checkpoint": str(path), "step": int(state["step"]), "n": n,
+    report = {"checkpoint": str(run.checkpoint_file(which)), "step": int(state["step"]), "n": n,
               "extractor": extractor if data.is_image else None, "metrics": results}
     run.write_json(run.path / "eval.json", report)
     return report

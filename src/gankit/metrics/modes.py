@@ -6,6 +6,13 @@ from gankit.errors import GankitError
 from gankit.metrics.base import METRICS, Metric
 
 
+def kl_to_uniform(counts: np.ndarray) -> float:
+    """KL(q || uniform) for the histogram ``counts`` over len(counts) modes (0 log 0 = 0)."""
+    q = counts / counts.sum()
+    nz = q > 0
+    return float((q[nz] * np.log(q[nz] * len(q))).sum())
+
+
 def mode_stats(samples: torch.Tensor, modes: torch.Tensor, std: float) -> dict[str, float]:
     """VEEGAN/PacGAN protocol: a sample is high quality if within 3 std of its nearest mode; a
     mode is covered if it is the nearest mode of at least one high-quality sample; reverse KL is
@@ -15,10 +22,7 @@ def mode_stats(samples: torch.Tensor, modes: torch.Tensor, std: float) -> dict[s
     counts = torch.bincount(nearest[hq], minlength=len(modes)).double().numpy()
     if counts.sum() == 0:
         return {"modes": 0.0, "hq": 0.0, "reverse_kl": float("inf")}
-    q = counts / counts.sum()
-    nz = q > 0
-    reverse_kl = float((q[nz] * np.log(q[nz] * len(modes))).sum())
-    return {"modes": float(nz.sum()), "hq": float(hq.double().mean()), "reverse_kl": reverse_kl}
+    return {"modes": float((counts > 0).sum()), "hq": float(hq.double().mean()), "reverse_kl": kl_to_uniform(counts)}
 
 
 @METRICS.register("modes")

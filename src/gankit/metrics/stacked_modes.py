@@ -1,4 +1,3 @@
-import numpy as np
 import torch
 import torch.nn.functional as F
 
@@ -6,6 +5,7 @@ from gankit.data.base import float_to_uint8
 from gankit.data.stacked_mnist import StackedMNIST
 from gankit.errors import GankitError
 from gankit.metrics.base import METRICS, Metric
+from gankit.metrics.modes import kl_to_uniform
 
 
 def digit_triples(images: torch.Tensor, classifier, batch: int = 1000) -> torch.Tensor:
@@ -23,9 +23,7 @@ def digit_triples(images: torch.Tensor, classifier, batch: int = 1000) -> torch.
 
 def mode_histogram_stats(modes: torch.Tensor, k: int = 1000) -> dict[str, float]:
     counts = torch.bincount(modes, minlength=k).double().numpy()
-    q = counts / counts.sum()
-    nz = q > 0
-    return {"stacked_modes": float(nz.sum()), "stacked_kl": float((q[nz] * np.log(q[nz] * k)).sum())}
+    return {"stacked_modes": float((counts > 0).sum()), "stacked_kl": kl_to_uniform(counts)}
 
 
 @METRICS.register("stacked_modes")

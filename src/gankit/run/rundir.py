@@ -106,6 +106,18 @@ class RunDir:
             if frame_step(frame) > step:
                 frame.unlink()
 
+    # ---- checkpoints
+    def checkpoint_file(self, which: str) -> Path:
+        """``last``/``latest``, ``best`` or a path."""
+        if which in ("last", "latest"):
+            return self.checkpoints / "latest.pt"
+        if which == "best":
+            path = self.checkpoints / "best.pt"
+            if not path.is_file():
+                raise GankitError(f"{self.path} has no best checkpoint yet (it needs eval.every > 0 during training)")
+            return path
+        return Path(which).expanduser()
+
     # ---- sample frames
     def frame_path(self, step: int) -> Path:
         return self.samples / f"step-{step:07d}.png"
