@@ -49,8 +49,16 @@ def check_components(cfg: Config) -> None:
     GENERATORS.check_args(cfg.model.generator.name, cfg.model.generator.args, positional=2)
     DISCRIMINATORS.check_args(cfg.model.discriminator.name, cfg.model.discriminator.args, positional=1)
     LOSSES.check_args(cfg.loss.name, cfg.loss.args)
+    kind = {True: "energies (low on real data)", False: "scores (high on real data)"}
+    wants, gives = LOSSES.get(cfg.loss.name).expects_energy, DISCRIMINATORS.get(cfg.model.discriminator.name).outputs_energy
+    if wants != gives:
+        raise GankitError(f"loss '{cfg.loss.name}' reads {kind[wants]} but discriminator "
+                          f"'{cfg.model.discriminator.name}' gives {kind[gives]}; pair ebgan with autoencoder")
     for name, args in cfg.regularizers.items():
         REGULARIZERS.check_args(name, args)
+    replacing = [n for n, a in cfg.regularizers.items() if REGULARIZERS.build(n, **a).replaces_g_loss]
+    if len(replacing) > 1:
+        raise GankitError(f"regularizers {' and '.join(replacing)} each replace the generator's loss; keep one of them")
     for opt in (cfg.optim.g, cfg.optim.d):
         OPTIMIZERS.check_args(opt.name, opt.args, positional=1)
     shape = image_shape(cfg.data)
@@ -121,8 +129,10 @@ def build(cfg: Config) -> Built:
     data = DATASETS.build(cfg.data.name, **cfg.data.args)
     G, D = build_nets(cfg, data.shape, device)
     regularizers = [REGULARIZERS.build(n, **a) for n, a in cfg.regularizers.items()]
-    for reg in regularizers:
-        reg.prepare(G, D)  # before the optimisers see D's parameters
+    # before the optimisers see D's parameters; new layers first, so spectral norm covers them
+    for reg in sorted(regularizers, key=lambda r: not r.edits_architecture):
+        reg.prepare(G, D)
+    D.to(device)
     return Built(
         device=device,
         data=data,

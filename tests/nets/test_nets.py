@@ -3,6 +3,7 @@ import torch
 
 from gankit.errors import GankitError
 from gankit.nets import DISCRIMINATORS, GENERATORS
+from gankit.nets.base import Discriminator
 
 G_CASES = [(name, shape) for name in GENERATORS.names() for shape in GENERATORS.get(name).example_shapes()]
 D_CASES = [(name, shape) for name in DISCRIMINATORS.names() for shape in DISCRIMINATORS.get(name).example_shapes()]
@@ -27,6 +28,19 @@ def test_discriminator_gives_one_score_per_sample(name, shape):
     assert all(p.grad is not None for p in D.parameters())
 
 
+HEADED = [(n, s) for n, s in D_CASES if issubclass(DISCRIMINATORS.get(n), Discriminator)]
+
+
+@pytest.mark.parametrize("name,shape", HEADED, ids=[f"{n}-{'x'.join(map(str, s))}" for n, s in HEADED])
+def test_discriminator_is_head_of_embedding(name, shape):
+    """Feature matching and minibatch layers rely on D(x) == head(embed(x)), embed: [N, feature_dim]."""
+    D = DISCRIMINATORS.build(name, shape, **SMALL).eval()
+    x = torch.randn(3, *shape)
+    features = D.embed(x)
+    assert features.shape == (3, D.feature_dim)
+    torch.testing.assert_close(D.head(features).flatten(), D(x))
+
+
 @pytest.mark.parametrize("norm", ["batch", "layer", "instance", "none"])
 def test_dcgan_discriminator_norms(norm):
     D = DISCRIMINATORS.build("dcgan", (3, 32, 32), width=8, norm=norm)
@@ -44,7 +58,8 @@ def test_canonical_dcgan_64_channel_plan():
     convs = [m for m in G.modules() if isinstance(m, torch.nn.ConvTranspose2d)]
     assert [c.out_channels for c in convs] == [512, 256, 128, 64, 3]
     D = DISCRIMINATORS.build("dcgan", (3, 64, 64), width=64)
-    assert [c.out_channels for c in D.modules() if isinstance(c, torch.nn.Conv2d)] == [64, 128, 256, 512, 1]
+    assert [c.out_channels for c in D.modules() if isinstance(c, torch.nn.Conv2d)] == [64, 128, 256, 512]
+    assert (D.head.in_features, D.head.out_features) == (512 * 4 * 4, 1)  # the classic final 4x4 conv
 
 
 def test_textbook_feature_map_sizes_match_the_book():
@@ -64,3 +79,11 @@ def test_textbook_feature_map_sizes_match_the_book():
 def test_unsupported_size_is_a_clear_error(name):
     with pytest.raises(GankitError, match="square images of size"):
         GENERATORS.build(name, (3, 48, 48), 8)
+
+
+def test_autoencoder_energy_is_reconstruction_error():
+    D = DISCRIMINATORS.build("autoencoder", (1, 16, 16), width=4)
+    x = torch.rand(3, 1, 16, 16) * 2 - 1
+    energy = D(x)
+    assert energy.shape == (3,) and (energy >= 0).all()
+    torch.testing.assert_close(energy, ((D.decoder(D.encoder(x)) - x) ** 2).mean(dim=(1, 2, 3)))

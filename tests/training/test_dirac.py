@@ -1,6 +1,7 @@
 """The Dirac GAN (Mescheder et al. 2018): data at 0, G(z) = theta, D(x) = psi * x. The only
-equilibrium is theta = psi = 0. Plain gradient descent circles it; R1 and the WGAN-GP-style
-penalties around real data make it converge. Run through the real Trainer."""
+equilibrium is theta = psi = 0. Plain gradient descent circles it; R1, the WGAN-GP-style
+penalties around real data, consensus optimisation and locally stable GD make it converge.
+Run through the real Trainer."""
 import math
 
 import pytest
@@ -52,7 +53,8 @@ def test_plain_gradient_descent_does_not_converge():
     assert min(radii[-500:]) > 0.5  # still circling far from the equilibrium
 
 
-@pytest.mark.parametrize("name,args", [("r1", {"weight": 1.0}), ("gradient_penalty", {"weight": 1.0, "target": 0.0})])
-def test_penalties_around_real_data_converge(name, args):
-    radii = run({name: args})
+@pytest.mark.parametrize("name,args", [("r1", {"weight": 1.0}), ("gradient_penalty", {"weight": 1.0, "target": 0.0}),
+                                       ("consensus", {"weight": 1.0}), ("locally_stable", {"weight": 1.0})])
+def test_stabilisers_converge_where_plain_gd_circles(name, args):
+    radii = run({name: args}, steps=1000)
     assert radii[-1] < 0.05 and radii[-1] < radii[0] / 20

@@ -19,7 +19,8 @@ def make_trainer(cfg):
 @pytest.mark.filterwarnings("ignore:.*Lipschitz")  # plain losses, on purpose without penalties
 @pytest.mark.parametrize("loss", LOSSES.names())
 def test_two_steps_for_every_loss(tiny_config, loss):
-    cfg = tiny_config(f"loss.name={loss}")
+    energy = ["model.discriminator.name=autoencoder", "model.discriminator.width=8"] if LOSSES.get(loss).expects_energy else []
+    cfg = tiny_config(f"loss.name={loss}", *energy)
     trainer, built = make_trainer(cfg)
     g0 = [p.detach().clone() for p in built.G.parameters()]
     d0 = [p.detach().clone() for p in built.D.parameters()]

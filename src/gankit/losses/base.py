@@ -16,6 +16,8 @@ class GANLoss:
 
     #: True when E[D(real)] - E[D(fake)] estimates a Wasserstein distance (logged as ``wdist``).
     estimates_wasserstein = False
+    #: True when D's output is an energy (low on real data) rather than a score (high on real).
+    expects_energy = False
 
     def d_loss(self, real: torch.Tensor, fake: torch.Tensor) -> torch.Tensor:
         raise NotImplementedError

@@ -5,6 +5,7 @@ raw scores [N] (no sigmoid: the loss decides how to read them).
 """
 from __future__ import annotations
 
+import torch
 from torch import nn
 
 from gankit.errors import GankitError
@@ -13,6 +14,9 @@ from gankit.registry import Registry
 
 class Net(nn.Module):
     """Base for both players. Subclasses say which data shapes they can handle."""
+
+    #: discriminators: True if the output is an energy (low on real data), as EBGAN's loss needs
+    outputs_energy = False
 
     @classmethod
     def check_shape(cls, shape: tuple[int, ...]) -> None:
@@ -42,6 +46,21 @@ class ImageNet(Net):
     @classmethod
     def example_shapes(cls):
         return [(c, s, s) for s in cls.resolutions for c in (1, 3, 4)]
+
+
+class Discriminator(Net):
+    """A discriminator split as ``head(embed(x))``: ``embed`` maps [N, *shape] to penultimate
+    features [N, feature_dim] and ``head`` maps those to one raw score each. Feature matching
+    reads ``embed``; minibatch discrimination and minibatch stddev replace ``head``."""
+
+    feature_dim: int
+    head: nn.Module
+
+    def embed(self, x: torch.Tensor) -> torch.Tensor:
+        raise NotImplementedError
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.head(self.embed(x)).flatten()
 
 
 GENERATORS: Registry[Net] = Registry("generator")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from gankit.nets.base import DISCRIMINATORS, GENERATORS, ImageNet
+from gankit.nets.base import DISCRIMINATORS, GENERATORS, Discriminator, ImageNet
 from gankit.nets.layers import check_norm, dcgan_init, log2_int, norm2d
 
 RESOLUTIONS = (16, 32, 64, 128)
@@ -43,13 +43,13 @@ class DCGANGenerator(ImageNet):
 
 
 @DISCRIMINATORS.register("dcgan")
-class DCGANDiscriminator(ImageNet):
+class DCGANDiscriminator(ImageNet, Discriminator):
     """image [N, C, S, S] -> score [N].
 
     Stride-2 4x4 convs halve the size and double the channels (``width`` at S/2 up to
     width * 2^(n-1) at 4x4), LeakyReLU(0.2); ``norm`` on all but the first layer
-    (batch/layer/instance/none: use layer or none with a gradient penalty). A final 4x4 conv
-    gives one raw score per image.
+    (batch/layer/instance/none: use layer or none with a gradient penalty). The flattened 4x4
+    map is the feature vector; a linear head (the classic final 4x4 conv) scores it.
     """
 
     resolutions = RESOLUTIONS
@@ -64,9 +64,10 @@ class DCGANDiscriminator(ImageNet):
         layers = [nn.Conv2d(channels, widths[0], 4, 2, 1), nn.LeakyReLU(0.2, True)]
         for c_in, c_out in zip(widths, widths[1:]):
             layers += [nn.Conv2d(c_in, c_out, 4, 2, 1, bias=bias), norm2d(norm, c_out), nn.LeakyReLU(0.2, True)]
-        layers += [nn.Conv2d(widths[-1], 1, 4, 1, 0)]
-        self.net = nn.Sequential(*layers)
+        self.net = nn.Sequential(*layers, nn.Flatten())
+        self.feature_dim = widths[-1] * 16
+        self.head = nn.Linear(self.feature_dim, 1)
         dcgan_init(self)
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.net(x).flatten()
+    def embed(self, x: torch.Tensor) -> torch.Tensor:
+        return self.net(x)

@@ -7,7 +7,7 @@ import torch
 from torch import nn
 
 from gankit.errors import GankitError
-from gankit.nets.base import DISCRIMINATORS, GENERATORS, Net
+from gankit.nets.base import DISCRIMINATORS, GENERATORS, Discriminator, Net
 
 
 def _check_depth(depth: int, width: int) -> None:
@@ -44,7 +44,7 @@ class MLPGenerator(_MLPNet):
 
 
 @DISCRIMINATORS.register("mlp")
-class MLPDiscriminator(_MLPNet):
+class MLPDiscriminator(_MLPNet, Discriminator):
     """sample [N, *shape] -> score [N]: ``depth`` hidden Linear+LeakyReLU(0.2) layers."""
 
     def __init__(self, shape, width: int = 128, depth: int = 3):
@@ -52,8 +52,9 @@ class MLPDiscriminator(_MLPNet):
         _check_depth(depth, width)
         dims = [math.prod(shape)] + [width] * depth
         layers = [m for a, b in zip(dims, dims[1:]) for m in (nn.Linear(a, b), nn.LeakyReLU(0.2, True))]
-        layers.append(nn.Linear(width, 1))
         self.net = nn.Sequential(*layers)
+        self.feature_dim = width
+        self.head = nn.Linear(width, 1)
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.net(x.flatten(1)).flatten()
+    def embed(self, x: torch.Tensor) -> torch.Tensor:
+        return self.net(x.flatten(1))

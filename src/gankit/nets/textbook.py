@@ -4,7 +4,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from gankit.nets.base import DISCRIMINATORS, GENERATORS, ImageNet
+from gankit.nets.base import DISCRIMINATORS, GENERATORS, Discriminator, ImageNet
 from gankit.nets.layers import check_norm, dcgan_init, norm2d
 
 
@@ -34,7 +34,7 @@ class TextbookGenerator(ImageNet):
 
 
 @DISCRIMINATORS.register("textbook")
-class TextbookDiscriminator(ImageNet):
+class TextbookDiscriminator(ImageNet, Discriminator):
     """image [N, C, 64, 64] -> score [N]: five unpadded convs (4x4/2, 4x4/2, 4x4/2, 3x3/1, 3x3/1;
     64 -> 31 -> 14 -> 6 -> 4 -> 2 pixels; f..16f channels), norm + LeakyReLU(0.2) after each,
     global average pooling and a linear head."""
@@ -51,8 +51,9 @@ class TextbookDiscriminator(ImageNet):
         for c_in, c_out, k, s in specs:
             layers += [nn.Conv2d(c_in, c_out, k, s, 0, bias=bias), norm2d(norm, c_out), nn.LeakyReLU(0.2, True)]
         self.features = nn.Sequential(*layers)
+        self.feature_dim = 16 * f
         self.head = nn.Linear(16 * f, 1)
         dcgan_init(self)
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.head(self.features(x).mean(dim=(2, 3))).flatten()
+    def embed(self, x: torch.Tensor) -> torch.Tensor:
+        return self.features(x).mean(dim=(2, 3))

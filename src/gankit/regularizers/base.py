@@ -13,6 +13,8 @@ A regulariser implements whichever hooks it needs; state it keeps goes in state_
 """
 from __future__ import annotations
 
+from collections.abc import Callable
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import torch
@@ -32,6 +34,9 @@ class DStep:
     real_out: torch.Tensor   # [N] D(real)
     fake_out: torch.Tensor   # [N] D(fake)
     index: int = 0           # how many D steps came before this one (for lazy regularisation)
+    G: nn.Module | None = None
+    z: torch.Tensor | None = None   # [N, z_dim] the noise behind ``fake``
+    loss: object = None             # the GANLoss both players use
 
 
 @dataclass
@@ -43,11 +48,19 @@ class GStep:
     fake: torch.Tensor       # [N, ...] G(z), with graph
     fake_out: torch.Tensor   # [N] D(fake)
     index: int = 0           # generator steps before this one
+    real: torch.Tensor | None = None    # [N, ...] the last real batch D saw
+    loss: object = None                  # the GANLoss both players use
+    next_real: Callable[[], torch.Tensor] | None = None  # draws a fresh real batch
+    z_dim: int = 0
 
 
 class Regularizer:
     #: True if this keeps the critic (approximately) Lipschitz, as Wasserstein losses require.
     constrains_lipschitz = False
+    #: True if ``g_penalty`` is G's whole adversarial objective (the loss's g_loss is dropped).
+    replaces_g_loss = False
+    #: True if ``prepare`` changes D's layers; those run before the others (e.g. spectral norm).
+    edits_architecture = False
 
     def prepare(self, G: nn.Module, D: nn.Module) -> None:
         pass
@@ -78,6 +91,19 @@ class Regularizer:
     def __repr__(self) -> str:
         fields = ", ".join(f"{k}={v}" for k, v in vars(self).items())
         return f"{type(self).__name__}({fields})"
+
+
+@contextmanager
+def trainable(module: nn.Module):
+    """Temporarily let autograd differentiate w.r.t. ``module``'s parameters (the generator step
+    freezes D, but penalties on D's gradient field need it)."""
+    flags = [p.requires_grad for p in module.parameters()]
+    module.requires_grad_(True)
+    try:
+        yield
+    finally:
+        for p, flag in zip(module.parameters(), flags):
+            p.requires_grad_(flag)
 
 
 REGULARIZERS: Registry[Regularizer] = Registry("regularizer")

@@ -25,6 +25,7 @@ class Trainer:
         self.ema = EMA(self.G, ema) if ema else None
         self.step = 0  # generator updates done
         self.d_steps = 0  # discriminator updates done (lazy regularisers count these)
+        self.last_real: torch.Tensor | None = None  # for G-side terms that need real data
 
     def sample_z(self, n: int) -> torch.Tensor:
         return torch.randn(n, self.z_dim, device=self.device)
@@ -37,15 +38,17 @@ class Trainer:
 
     def d_step(self, real: torch.Tensor) -> dict[str, torch.Tensor]:
         # Fakes come from the current G without building its graph: D's step never updates G.
+        z = self.sample_z(len(real))
         with torch.no_grad():
-            fake = self.G(self.sample_z(len(real)))
+            fake = self.G(z)
+        self.last_real = real
         real, fake = self.d_input(real), self.d_input(fake)
         real_out, fake_out = self.D(real), self.D(fake)
         loss = self.loss.d_loss(real_out, fake_out)
         stats = {"d_real": real_out.mean(), "d_fake": fake_out.mean()}
         if self.loss.estimates_wasserstein:
             stats["wdist"] = -loss
-        ctx = DStep(self.D, real, fake, real_out, fake_out, self.d_steps)
+        ctx = DStep(self.D, real, fake, real_out, fake_out, self.d_steps, G=self.G, z=z, loss=self.loss)
         for reg in self.regularizers:
             out = reg.d_penalty(ctx)
             if out is not None:
@@ -65,9 +68,11 @@ class Trainer:
         try:
             fake = self.G(self.sample_z(self.batch_size))
             fake_out = self.D(self.d_input(fake))
-            loss = self.loss.g_loss(fake_out)
+            replaced = any(reg.replaces_g_loss for reg in self.regularizers)
+            loss = 0.0 if replaced else self.loss.g_loss(fake_out)
             stats = {}
-            ctx = GStep(self.G, self.D, fake, fake_out, self.step)
+            ctx = GStep(self.G, self.D, fake, fake_out, self.step, real=self.last_real, loss=self.loss,
+                        next_real=lambda: next(self.batches), z_dim=self.z_dim)
             for reg in self.regularizers:
                 out = reg.g_penalty(ctx)
                 if out is not None:
