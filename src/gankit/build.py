@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import inspect
 import random
+import shutil
 import warnings
 from dataclasses import dataclass
 
@@ -11,7 +12,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from gankit.config import Component, Config
+from gankit.config import Component, Config, TrainConfig
 from gankit.data import DATASETS, DataSource, ImageData
 from gankit.errors import GankitError
 from gankit.losses import LOSSES, GANLoss
@@ -116,6 +117,24 @@ def build_nets(cfg: Config, shape: tuple[int, ...], device: torch.device) -> tup
     return G.to(device), D.to(device)
 
 
+def speed_up(train: TrainConfig, G: nn.Module, D: nn.Module, regularizers: list[Regularizer]) -> None:
+    """Memory layout and compilation; neither changes what the networks compute."""
+    if train.channels_last:
+        G.to(memory_format=torch.channels_last)
+        D.to(memory_format=torch.channels_last)
+    if not train.compile:
+        return
+    if not hasattr(torch, "compile") or (shutil.which("cc") is None and shutil.which("gcc") is None):
+        warnings.warn("train.compile: torch.compile needs a C compiler here; running eager")
+        return
+    twice = {p for reg in regularizers for p in reg.differentiates_twice}
+    for name, net in (("G", G), ("D", D)):
+        if name in twice:  # torch.compile cannot differentiate a compiled graph twice
+            warnings.warn(f"train.compile: {name} stays eager (a penalty differentiates through it twice)")
+        else:
+            net.compile()
+
+
 def seed_everything(seed: int) -> None:
     """Net initialisation, noise and penalties draw from these; the data stream has its own."""
     random.seed(seed)
@@ -133,6 +152,7 @@ def build(cfg: Config) -> Built:
     for reg in sorted(regularizers, key=lambda r: not r.edits_architecture):
         reg.prepare(G, D)
     D.to(device)
+    speed_up(cfg.train, G, D, regularizers)
     return Built(
         device=device,
         data=data,

@@ -9,7 +9,8 @@ from pathlib import Path
 
 from gankit.errors import GankitError
 
-RESUMABLE_KEYS = ("train.steps", "train.device", "train.nan_", "log.", "eval.")
+RESUMABLE_KEYS = ("train.steps", "train.device", "train.nan_", "train.channels_last", "train.compile",
+                  "train.amp", "log.", "eval.")
 
 
 def _train_parser(sub) -> None:
@@ -54,7 +55,7 @@ def cmd_train(args) -> None:
     from gankit.run.checkpoint import load_newest_good
     from gankit.run.rundir import RunDir
     from gankit.training.loop import Session
-    from gankit.training.trainer import Trainer
+    from gankit.training.setup import make_trainer
 
     flags = {k: v for k, v in (("data.path", args.data), ("train.steps", args.steps)) if v is not None}
     if args.resume:
@@ -68,8 +69,7 @@ def cmd_train(args) -> None:
         run.check_new(args.overwrite)  # before any data is read
         state = None
     built = build(cfg)
-    trainer = Trainer(built, z_dim=cfg.model.z_dim, batch_size=cfg.train.batch_size,
-                      n_critic=cfg.train.n_critic, ema=cfg.model.ema, seed=cfg.train.seed)
+    trainer = make_trainer(cfg, built)
     if state is None:  # everything is valid: only now is anything written
         run = RunDir.create(run.path, overwrite=args.overwrite)
     session = Session(trainer, run, cfg, built.data)

@@ -62,6 +62,9 @@ class TrainConfig:
     device: str = "auto"       # auto | cpu | cuda | cuda:N
     nan_retries: int = 3       # roll back on a NaN/Inf loss at most this many times, then stop
     nan_lr_factor: float = 0.5  # each rollback multiplies both learning rates by this
+    channels_last: bool = False  # NHWC conv nets and batches (often faster with oneDNN/cuDNN)
+    compile: bool = False      # torch.compile G, and D unless a penalty differentiates it twice
+    amp: str = "none"          # none | bf16: autocast forward passes; penalty norms stay fp32
 
 
 @dataclass
@@ -275,6 +278,7 @@ def validate(cfg: Config) -> None:
              f"train.device must be auto, cpu, cuda, cuda:N or mps, got '{t.device}'")
     _require(t.nan_retries >= 0, f"train.nan_retries must be >= 0, got {t.nan_retries}")
     _require(0.0 < t.nan_lr_factor <= 1.0, f"train.nan_lr_factor must be in (0, 1], got {t.nan_lr_factor}")
+    _require(t.amp in ("none", "bf16"), f"train.amp must be none or bf16, got '{t.amp}'")
     _require(cfg.model.z_dim >= 1, f"model.z_dim must be >= 1, got {cfg.model.z_dim}")
     ema = cfg.model.ema
     _require(ema is None or 0.0 < ema < 1.0, f"model.ema must be in (0, 1) (e.g. 0.999) or null, got {ema}")

@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 from torch import nn
+from torch.nn.modules.batchnorm import _BatchNorm
+from torch.nn.utils import parametrize
 
 from gankit.errors import GankitError
 
@@ -40,3 +42,12 @@ def dcgan_init(module: nn.Module) -> None:
         elif isinstance(m, (nn.BatchNorm2d, nn.GroupNorm, nn.InstanceNorm2d)) and m.weight is not None:
             nn.init.normal_(m.weight, 1.0, 0.02)
             nn.init.zeros_(m.bias)
+
+
+def independent_samples(module: nn.Module) -> bool:
+    """True if ``module`` scores each sample on its own, with no side effect per call, so one
+    forward over a concatenated batch equals separate forwards: no batch norm (batch
+    statistics), no minibatch layers, no parametrisation updated per call (spectral norm's
+    power iteration)."""
+    return not any(isinstance(m, _BatchNorm) or getattr(m, "mixes_batch", False) or parametrize.is_parametrized(m)
+                   for m in module.modules())

@@ -61,6 +61,8 @@ class Regularizer:
     replaces_g_loss = False
     #: True if ``prepare`` changes D's layers; those run before the others (e.g. spectral norm).
     edits_architecture = False
+    #: players the term differentiates through twice (torch.compile cannot: they stay eager)
+    differentiates_twice: tuple[str, ...] = ()
 
     def prepare(self, G: nn.Module, D: nn.Module) -> None:
         pass
@@ -114,6 +116,7 @@ class LazyPenalty(Regularizer):
     regularisation, Karras et al. 2020, StyleGAN2), so its average strength is unchanged."""
 
     name = "penalty"
+    differentiates_twice = ("D",)
 
     def __init__(self, weight: float, every: int = 1):
         if weight <= 0 or every < 1:

@@ -15,6 +15,8 @@ class Consensus(Regularizer):
     evaluated at the current point (alternating updates). Costs a double backward through both
     nets per step. Logs ``consensus`` (= L)."""
 
+    differentiates_twice = ("G", "D")
+
     def __init__(self, weight: float = 10.0):
         if weight <= 0:
             raise GankitError(f"consensus.weight must be > 0, got {weight}; the paper uses 10")

@@ -28,6 +28,8 @@ class GradientPenalty(Regularizer):
     Logs ``gp`` (the unweighted penalty) and ``grad_norm`` (mean ||grad D(x_hat)||).
     """
 
+    differentiates_twice = ("D",)
+
     constrains_lipschitz = True
 
     def __init__(self, weight: float = 10.0, target: float = 1.0):

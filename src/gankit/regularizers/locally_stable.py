@@ -13,6 +13,8 @@ class LocallyStable(Regularizer):
     unchanged. The norm is taken on the last real batch and fresh noise [N, z_dim]. Logs
     ``lsgd`` (the squared norm)."""
 
+    differentiates_twice = ("G", "D")
+
     def __init__(self, weight: float = 0.5):
         if weight <= 0:
             raise GankitError(f"locally_stable.weight must be > 0, got {weight}; the paper uses 0.5")

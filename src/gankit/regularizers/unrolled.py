@@ -16,6 +16,8 @@ class Unrolled(Regularizer):
     at zero, as in the paper's code they start from D's state). steps=0 is exactly the plain
     update. Replaces G's loss; cost grows linearly in ``steps`` (double backward each)."""
 
+    differentiates_twice = ("G", "D")
+
     replaces_g_loss = True
 
     def __init__(self, steps: int = 5, lr: float = 1e-4, optimizer: str = "adam",

@@ -5,10 +5,13 @@ nothing of names, files or configs; ``gankit.training.loop`` drives it and write
 """
 from __future__ import annotations
 
+from contextlib import nullcontext
+
 import torch
 
 from gankit.build import Built
 from gankit.errors import GankitError
+from gankit.nets.layers import independent_samples
 from gankit.regularizers import DStep, GStep
 from gankit.run.checkpoint import rng_state, set_rng_state
 from gankit.training.ema import EMA
@@ -16,7 +19,8 @@ from gankit.training.ema import EMA
 
 class Trainer:
     def __init__(self, built: Built, *, z_dim: int, batch_size: int, n_critic: int,
-                 ema: float | None, seed: int):
+                 ema: float | None, seed: int, amp: torch.dtype | None = None,
+                 channels_last: bool = False, fuse_d: bool = True):
         self.G, self.D, self.loss = built.G, built.D, built.loss
         self.regularizers, self.opt_g, self.opt_d = built.regularizers, built.opt_g, built.opt_d
         self.device, self.z_dim = built.device, z_dim
@@ -26,6 +30,20 @@ class Trainer:
         self.step = 0  # generator updates done
         self.d_steps = 0  # discriminator updates done (lazy regularisers count these)
         self.last_real: torch.Tensor | None = None  # for G-side terms that need real data
+        self.amp, self.channels_last = amp, channels_last
+        # one D forward over [real; fake] computes the same as two when D scores samples independently
+        self.fuse_d = fuse_d and independent_samples(self.D)
+
+    def autocast(self):
+        if self.amp is None:
+            return nullcontext()
+        return torch.autocast(self.device.type, dtype=self.amp)
+
+    def d_outputs(self, real: torch.Tensor, fake: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        if self.fuse_d:
+            real_out, fake_out = self.D(torch.cat([real, fake])).float().split([len(real), len(fake)])
+            return real_out, fake_out
+        return self.D(real).float(), self.D(fake).float()
 
     def sample_z(self, n: int) -> torch.Tensor:
         return torch.randn(n, self.z_dim, device=self.device)
@@ -37,23 +55,26 @@ class Trainer:
         return x
 
     def d_step(self, real: torch.Tensor) -> dict[str, torch.Tensor]:
-        # Fakes come from the current G without building its graph: D's step never updates G.
+        if self.channels_last and real.dim() == 4:
+            real = real.contiguous(memory_format=torch.channels_last)
         z = self.sample_z(len(real))
-        with torch.no_grad():
-            fake = self.G(z)
-        self.last_real = real
-        real, fake = self.d_input(real), self.d_input(fake)
-        real_out, fake_out = self.D(real), self.D(fake)
-        loss = self.loss.d_loss(real_out, fake_out)
-        stats = {"d_real": real_out.mean(), "d_fake": fake_out.mean()}
-        if self.loss.estimates_wasserstein:
-            stats["wdist"] = -loss
-        ctx = DStep(self.D, real, fake, real_out, fake_out, self.d_steps, G=self.G, z=z, loss=self.loss)
-        for reg in self.regularizers:
-            out = reg.d_penalty(ctx)
-            if out is not None:
-                loss = loss + out[0]
-                stats.update(out[1])
+        with self.autocast():
+            # Fakes come from the current G without building its graph: D's step never updates G.
+            with torch.no_grad():
+                fake = self.G(z)
+            self.last_real = real
+            real, fake = self.d_input(real), self.d_input(fake.to(real.dtype))
+            real_out, fake_out = self.d_outputs(real, fake)
+            loss = self.loss.d_loss(real_out, fake_out)
+            stats = {"d_real": real_out.mean(), "d_fake": fake_out.mean()}
+            if self.loss.estimates_wasserstein:
+                stats["wdist"] = -loss
+            ctx = DStep(self.D, real, fake, real_out, fake_out, self.d_steps, G=self.G, z=z, loss=self.loss)
+            for reg in self.regularizers:
+                out = reg.d_penalty(ctx)
+                if out is not None:
+                    loss = loss + out[0]
+                    stats.update(out[1])
         self.opt_d.zero_grad(set_to_none=True)
         loss.backward()
         self.opt_d.step()
@@ -66,18 +87,8 @@ class Trainer:
         # D's weights are constants here: skipping their grads saves a third of the backward.
         self.D.requires_grad_(False)
         try:
-            fake = self.G(self.sample_z(self.batch_size))
-            fake_out = self.D(self.d_input(fake))
-            replaced = any(reg.replaces_g_loss for reg in self.regularizers)
-            loss = 0.0 if replaced else self.loss.g_loss(fake_out)
-            stats = {}
-            ctx = GStep(self.G, self.D, fake, fake_out, self.step, real=self.last_real, loss=self.loss,
-                        next_real=lambda: next(self.batches), z_dim=self.z_dim)
-            for reg in self.regularizers:
-                out = reg.g_penalty(ctx)
-                if out is not None:
-                    loss = loss + out[0]
-                    stats.update(out[1])
+            with self.autocast():
+                loss, stats = self.g_objective()
             stats["loss_g"] = loss  # the full objective G minimises, like loss_d
             self.opt_g.zero_grad(set_to_none=True)
             loss.backward()
@@ -89,6 +100,21 @@ class Trainer:
         if self.ema is not None:
             self.ema.update(self.G)
         return stats
+
+    def g_objective(self) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
+        fake = self.G(self.sample_z(self.batch_size))
+        fake_out = self.D(self.d_input(fake)).float()
+        replaced = any(reg.replaces_g_loss for reg in self.regularizers)
+        loss = 0.0 if replaced else self.loss.g_loss(fake_out)
+        stats = {}
+        ctx = GStep(self.G, self.D, fake, fake_out, self.step, real=self.last_real, loss=self.loss,
+                    next_real=lambda: next(self.batches), z_dim=self.z_dim)
+        for reg in self.regularizers:
+            out = reg.g_penalty(ctx)
+            if out is not None:
+                loss = loss + out[0]
+                stats.update(out[1])
+        return loss, stats
 
     def train_step(self) -> list[dict[str, torch.Tensor]]:
         stats = [self.d_step(next(self.batches)) for _ in range(self.n_critic)]

@@ -1,0 +1,17 @@
+"""The edge between config and trainer: turns a Config's train section into Trainer arguments."""
+from __future__ import annotations
+
+import torch
+
+from gankit.build import Built, build
+from gankit.config import Config
+from gankit.training.trainer import Trainer
+
+AMP_DTYPES = {"none": None, "bf16": torch.bfloat16}
+
+
+def make_trainer(cfg: Config, built: Built | None = None) -> Trainer:
+    built = built if built is not None else build(cfg)
+    t = cfg.train
+    return Trainer(built, z_dim=cfg.model.z_dim, batch_size=t.batch_size, n_critic=t.n_critic,
+                   ema=cfg.model.ema, seed=t.seed, amp=AMP_DTYPES[t.amp], channels_last=t.channels_last)
