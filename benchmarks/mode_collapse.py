@@ -34,7 +34,7 @@ CONFIGS = {  # name -> overrides of the ring8-gan preset (non-saturating loss, A
     "WGAN-GP": ["loss.name=wasserstein", "regularizers.gradient_penalty.weight=0.1", *ADAM_WGAN],
     "LSGAN": ["loss.name=least_squares"],
     "hinge + SN": ["loss.name=hinge", "regularizers.spectral_norm={}"],
-    "unrolled k=5": ["regularizers.unrolled.steps=5", "regularizers.unrolled.lr=1e-3"],
+    "unrolled k=5": ["regularizers.unrolled.steps=5"],
     "minibatch discr.": ["regularizers.minibatch_discrimination.kernels=16"],
     "minibatch stddev": ["regularizers.minibatch_stddev={}"],
     "consensus": ["regularizers.consensus.weight=1"],

@@ -21,6 +21,12 @@ def _seed():
     torch.manual_seed(0)
 
 
+@pytest.fixture(autouse=True)
+def _private_cache(tmp_path, monkeypatch):
+    """Decoded-image caches go to a per-test folder, never to the user's home."""
+    monkeypatch.setenv("GANKIT_CACHE", str(tmp_path / "gankit-cache"))
+
+
 @pytest.fixture
 def tiny_config():
     def make(*sets, preset=None, steps=4):

@@ -104,6 +104,8 @@ def build_optimizer(spec: Component, params) -> torch.optim.Optimizer:
     args = dict(spec.args)
     if "betas" in args:
         args["betas"] = tuple(args["betas"])
+    if spec.name in ("adam", "adamw") and not {"fused", "foreach"} & set(args):
+        args["fused"] = True  # one kernel for all parameters (CPU and CUDA); same update
     try:
         return OPTIMIZERS.build(spec.name, params, **args)
     except (TypeError, ValueError) as exc:

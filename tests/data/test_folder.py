@@ -91,3 +91,26 @@ def test_all_corrupt_is_a_clear_error(tmp_path):
     (tmp_path / "a.jpg").write_bytes(b"junk")
     with pytest.raises(GankitError, match="could be decoded"):
         DATASETS.build("folder", path=str(tmp_path), resolution=16, workers=0)
+
+
+def test_decoded_images_are_cached_and_memory_mapped(tmp_path, monkeypatch):
+    root = tmp_path / "imgs"
+    write_mixed_images(root)
+    with pytest.warns(UserWarning, match="skipped 1"):
+        first = DATASETS.build("folder", path=str(root), resolution=16, workers=0)
+    from gankit.data.folder import ImageFolder
+
+    def no_decoding(*args):
+        raise AssertionError("decoded again despite the cache")
+
+    monkeypatch.setattr(ImageFolder, "_decode_all", no_decoding)
+    with pytest.warns(UserWarning, match="skipped 1"):  # the cache remembers what was skipped
+        again = DATASETS.build("folder", path=str(root), resolution=16, workers=0)
+    assert torch.equal(first.images, again.images) and again.summary()["skipped"] == 1
+    assert isinstance(again.images.numpy().base, np.memmap) or not again.images.numpy().flags.owndata
+    # another resolution, or a changed file, is a different cache entry
+    Image.new("RGB", (40, 30), (0, 0, 0)).save(root / "cats" / "red.jpg")
+    with pytest.raises(AssertionError, match="decoded again"):
+        DATASETS.build("folder", path=str(root), resolution=16, workers=0)
+    with pytest.raises(AssertionError, match="decoded again"):
+        DATASETS.build("folder", path=str(root), resolution=32, workers=0, cache=True)

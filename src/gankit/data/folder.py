@@ -12,6 +12,7 @@ from PIL import Image
 from torch.utils.data import DataLoader, Dataset
 from tqdm import tqdm
 
+from gankit.data import decoded_cache
 from gankit.data.base import DATASETS, ImageData
 from gankit.data.transforms import fit_pil
 from gankit.errors import GankitError
@@ -70,9 +71,11 @@ class ImageFolder(ImageData):
     """Every jpg/jpeg/png/webp/bmp under a folder (recursively; class sub-folders allowed) or in
     a .zip. Each image is converted to RGB or grey, its short side resized to ``resolution``
     (bicubic, antialiased), centre-cropped, and kept as uint8. Unreadable files are skipped,
-    counted and reported; images smaller than the target are upsampled with a warning."""
+    counted and reported; images smaller than the target are upsampled with a warning.
+    With ``cache`` the decoded array is kept in $GANKIT_CACHE (default ~/.cache/gankit) and
+    memory-mapped by later runs on the same files and settings."""
 
-    def __init__(self, path: str, resolution: int = 64, channels: int = 3, workers: int = -1):
+    def __init__(self, path: str, resolution: int = 64, channels: int = 3, workers: int = -1, cache: bool = True):
         super().__init__(resolution, channels)
         self.path = Path(path).expanduser()
         if not self.path.exists():
@@ -80,7 +83,19 @@ class ImageFolder(ImageData):
         names = list_images(self.path)
         if not names:
             raise GankitError(f"no images ({', '.join(e[1:] for e in EXTENSIONS)}) found under {self.path}; check the path")
-        self.images, self.skipped, self.upsampled = self._decode_all(names, workers)
+        key = decoded_cache.cache_key(self.path, names, resolution, channels) if cache else None
+        hit = decoded_cache.load(key) if cache else None
+        if hit is not None:
+            self.images, info = hit
+            self.skipped, self.upsampled = info["skipped"], info["upsampled"]
+        else:
+            self.images, self.skipped, self.upsampled = self._decode_all(names, workers)
+            if cache:
+                decoded_cache.save(key, self.images, {"skipped": self.skipped, "upsampled": self.upsampled})
+        if self.skipped:
+            warnings.warn(f"skipped {len(self.skipped)} unreadable image(s) under {self.path}, e.g. {self.skipped[0]}")
+        if self.upsampled:
+            warnings.warn(f"{self.upsampled} image(s) under {self.path} are smaller than {resolution}px and were upsampled")
 
     def _decode_all(self, names, workers):
         workers = min(8, os.cpu_count() or 1) if workers < 0 else workers
@@ -95,10 +110,6 @@ class ImageFolder(ImageData):
                 bar.update(min(64, len(names) - start))
         if not kept:
             raise GankitError(f"none of the {len(names)} image files under {self.path} could be decoded; are they images?")
-        if skipped:
-            warnings.warn(f"skipped {len(skipped)} unreadable image(s) under {self.path}, e.g. {skipped[0]}")
-        if upsampled:
-            warnings.warn(f"{upsampled} image(s) under {self.path} are smaller than {self.resolution}px and were upsampled")
         return torch.cat(kept), skipped, upsampled
 
     def summary(self):

@@ -52,6 +52,7 @@ class GStep:
     loss: object = None                  # the GANLoss both players use
     next_real: Callable[[], torch.Tensor] | None = None  # draws a fresh real batch
     z_dim: int = 0
+    opt_d: object = None                 # D's optimiser (its state, for look-ahead steps)
 
 
 class Regularizer:
