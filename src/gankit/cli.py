@@ -1,4 +1,4 @@
-"""Command line: ``gankit train | sample | report | presets``."""
+"""Command line: ``gankit train | sample | eval | report | presets | demo``."""
 from __future__ import annotations
 
 import argparse
@@ -46,6 +46,10 @@ def parser() -> argparse.ArgumentParser:
     r = sub.add_parser("report", help="re-render report.md, progress.gif and losses.png")
     r.add_argument("run_dir")
     sub.add_parser("presets", help="list presets")
+    d = sub.add_parser("demo", help="a theory check: writes a figure, prints its numbers")
+    d.add_argument("name", help="optimal_d, js_vs_em, critic_distance or trajectory_1d")
+    d.add_argument("--out", default="runs/demos", help="folder for the figure")
+    d.add_argument("--quick", action="store_true", help="smaller, faster settings (as the tests use)")
     return ap
 
 
@@ -141,6 +145,17 @@ def cmd_presets(args) -> None:
         print(f"{name:18s} {preset_dict(name).get('description', '')}{mark}")
 
 
+def cmd_demo(args) -> None:
+    import json
+
+    from gankit.demos import DEMOS
+
+    demo = DEMOS.build(args.name)
+    numbers = demo.run(Path(args.out), quick=args.quick)
+    print(json.dumps(numbers, indent=1))
+    print(f"gankit: wrote {Path(args.out) / (args.name + '.png')}", file=sys.stderr)
+
+
 def _warning(message, category, filename, lineno, file=None, line=None):
     return f"gankit: warning: {message}\n"
 
@@ -150,7 +165,7 @@ def main(argv: list[str] | None = None) -> int:
     warnings.formatwarning = _warning
     try:
         {"train": cmd_train, "sample": cmd_sample, "eval": cmd_eval, "report": cmd_report,
-         "presets": cmd_presets}[args.command](args)
+         "presets": cmd_presets, "demo": cmd_demo}[args.command](args)
     except GankitError as exc:
         print(f"gankit: error: {exc}", file=sys.stderr)
         return exc.exit_code
