@@ -20,7 +20,7 @@ from gankit.training.ema import EMA
 class Trainer:
     def __init__(self, built: Built, *, z_dim: int, batch_size: int, n_critic: int,
                  ema: float | None, seed: int, amp: torch.dtype | None = None,
-                 channels_last: bool = False, fuse_d: bool = True, reuse_fake: bool = True):
+                 channels_last: bool = False, fuse_d: bool = True):
         self.G, self.D, self.loss = built.G, built.D, built.loss
         self.regularizers, self.opt_g, self.opt_d = built.regularizers, built.opt_g, built.opt_d
         self.device, self.z_dim = built.device, z_dim
@@ -33,8 +33,6 @@ class Trainer:
         self.amp, self.channels_last = amp, channels_last
         # one D forward over [real; fake] computes the same as two when D scores samples independently
         self.fuse_d = fuse_d and independent_samples(self.D)
-        # G is unchanged between the last D step and the G step: its fakes can serve both
-        self.reuse_fake, self._fake_for_g = reuse_fake, None
 
     def autocast(self):
         if self.amp is None:
@@ -56,16 +54,14 @@ class Trainer:
             x = reg.d_input(x, self.step)
         return x
 
-    def d_step(self, real: torch.Tensor, keep_fake: bool = False) -> dict[str, torch.Tensor]:
+    def d_step(self, real: torch.Tensor) -> dict[str, torch.Tensor]:
         if self.channels_last and real.dim() == 4:
             real = real.contiguous(memory_format=torch.channels_last)
         z = self.sample_z(len(real))
         with self.autocast():
-            # D's step never updates G: G's graph is built only if the G step will reuse the fakes
-            with torch.set_grad_enabled(keep_fake):
+            # Fakes come from the current G without building its graph: D's step never updates G.
+            with torch.no_grad():
                 fake = self.G(z)
-            self._fake_for_g = fake if keep_fake else None
-            fake = fake.detach()
             self.last_real = real
             real, fake = self.d_input(real), self.d_input(fake.to(real.dtype))
             real_out, fake_out = self.d_outputs(real, fake)
@@ -106,9 +102,8 @@ class Trainer:
         return stats
 
     def g_objective(self) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
-        fake, self._fake_for_g = self._fake_for_g, None
-        if fake is None:
-            fake = self.G(self.sample_z(self.batch_size))
+        # fresh noise: reusing the fakes D just trained on would bias G's gradient towards them
+        fake = self.G(self.sample_z(self.batch_size))
         fake_out = self.D(self.d_input(fake)).float()
         replaced = any(reg.replaces_g_loss for reg in self.regularizers)
         loss = 0.0 if replaced else self.loss.g_loss(fake_out)
@@ -123,8 +118,7 @@ class Trainer:
         return loss, stats
 
     def train_step(self) -> list[dict[str, torch.Tensor]]:
-        stats = [self.d_step(next(self.batches), keep_fake=self.reuse_fake and i == self.n_critic - 1)
-                 for i in range(self.n_critic)]
+        stats = [self.d_step(next(self.batches)) for _ in range(self.n_critic)]
         stats.append(self.g_step())
         self.step += 1
         return stats
