@@ -78,9 +78,23 @@ def test_ema_is_the_closed_form_average():
     w0 = G.weight.detach().clone()
     with torch.no_grad():
         G.weight.add_(1.0)
-    ema.update(G)
+    ema.update(G, step=1000)  # past the warm-up: beta itself
     torch.testing.assert_close(ema.G.weight, 0.9 * w0 + 0.1 * (w0 + 1.0))
     assert not any(p.requires_grad for p in ema.G.parameters())
+
+
+def test_ema_warm_up_forgets_the_initial_weights():
+    G = torch.nn.Linear(2, 2)
+    ema = EMA(G, beta=0.999)
+    w0 = G.weight.detach().clone()
+    with torch.no_grad():
+        G.weight.add_(1.0)
+    ema.update(G, step=0)  # beta_0 = min(0.999, 1/10)
+    torch.testing.assert_close(ema.G.weight, 0.1 * w0 + 0.9 * (w0 + 1.0))
+    for step in range(1, 1000):
+        ema.update(G, step)
+    # a plain 0.999 average would still hold 0.999^1000 = 37% of w0; the warm-up leaves ~1%
+    assert (ema.G.weight - (w0 + 1.0)).abs().max() < 0.02
 
 
 def test_resume_from_state_is_bitwise_identical(tiny_config):

@@ -98,7 +98,7 @@ class Trainer:
         for reg in self.regularizers:
             reg.after_g_step(self.G)
         if self.ema is not None:
-            self.ema.update(self.G)
+            self.ema.update(self.G, self.step)
         return stats
 
     def g_objective(self) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
