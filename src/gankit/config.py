@@ -51,6 +51,8 @@ class ModelConfig:
 class OptimConfig:
     g: Component = field(default_factory=adam)
     d: Component = field(default_factory=adam)
+    #: none | linear: both learning rates fall linearly to 0 at train.steps (WGAN-GP's code)
+    lr_decay: str = "none"
 
 
 @dataclass
@@ -278,6 +280,7 @@ def validate(cfg: Config) -> None:
              f"train.device must be auto, cpu, cuda, cuda:N or mps, got '{t.device}'")
     _require(t.nan_retries >= 0, f"train.nan_retries must be >= 0, got {t.nan_retries}")
     _require(0.0 < t.nan_lr_factor <= 1.0, f"train.nan_lr_factor must be in (0, 1], got {t.nan_lr_factor}")
+    _require(cfg.optim.lr_decay in ("none", "linear"), f"optim.lr_decay must be none or linear, got '{cfg.optim.lr_decay}'")
     _require(t.amp in ("none", "bf16"), f"train.amp must be none or bf16, got '{t.amp}'")
     _require(cfg.model.z_dim >= 1, f"model.z_dim must be >= 1, got {cfg.model.z_dim}")
     ema = cfg.model.ema

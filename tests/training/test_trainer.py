@@ -141,3 +141,16 @@ def test_resume_is_exact_with_stateful_regularizers(tiny_config):
         b.train_step()
     for x, y in zip(built_a.D.state_dict().values(), built_b.D.state_dict().values()):
         assert torch.equal(x, y)
+
+
+def test_linear_learning_rate_decay_reaches_zero_at_the_last_step(tiny_config):
+    from gankit.training.setup import make_trainer as from_config
+    cfg = tiny_config("optim.lr_decay=linear", "optim.g.lr=1e-3", "optim.d.lr=4e-3", steps=4)
+    trainer = from_config(cfg)
+    seen = []
+    for _ in range(4):
+        trainer.train_step()
+        seen += [trainer.opt_g.param_groups[0]["lr"], trainer.opt_d.param_groups[0]["lr"]]
+    assert seen == pytest.approx([1e-3, 4e-3, 7.5e-4, 3e-3, 5e-4, 2e-3, 2.5e-4, 1e-3])
+    trainer.scale_lr(1e-3, 4e-3, 0.5)  # a NaN rollback halves on top of the schedule
+    assert trainer.opt_g.param_groups[0]["lr"] == pytest.approx(0.0)  # step 4 of 4: decayed to 0

@@ -20,7 +20,7 @@ from gankit.training.ema import EMA
 class Trainer:
     def __init__(self, built: Built, *, z_dim: int, batch_size: int, n_critic: int,
                  ema: float | None, seed: int, amp: torch.dtype | None = None,
-                 channels_last: bool = False, fuse_d: bool = True):
+                 channels_last: bool = False, fuse_d: bool = True, decay_until: int | None = None):
         self.G, self.D, self.loss = built.G, built.D, built.loss
         self.regularizers, self.opt_g, self.opt_d = built.regularizers, built.opt_g, built.opt_d
         self.device, self.z_dim = built.device, z_dim
@@ -33,6 +33,9 @@ class Trainer:
         self.amp, self.channels_last = amp, channels_last
         # one D forward over [real; fake] computes the same as two when D scores samples independently
         self.fuse_d = fuse_d and independent_samples(self.D)
+        # learning rates: base x a rollback factor x (linear decay to 0 at decay_until, if set)
+        self.base_lr = (self.opt_g.param_groups[0]["lr"], self.opt_d.param_groups[0]["lr"])
+        self.lr_scale, self.decay_until = 1.0, decay_until
 
     def autocast(self):
         if self.amp is None:
@@ -118,15 +121,21 @@ class Trainer:
         return loss, stats
 
     def train_step(self) -> list[dict[str, torch.Tensor]]:
+        if self.decay_until:
+            self._set_lr(max(0.0, 1.0 - self.step / self.decay_until))
         stats = [self.d_step(next(self.batches)) for _ in range(self.n_critic)]
         stats.append(self.g_step())
         self.step += 1
         return stats
 
     def scale_lr(self, base_g: float, base_d: float, scale: float) -> None:
-        for opt, base in ((self.opt_g, base_g), (self.opt_d, base_d)):
+        self.base_lr, self.lr_scale = (base_g, base_d), scale
+        self._set_lr(max(0.0, 1.0 - self.step / self.decay_until) if self.decay_until else 1.0)
+
+    def _set_lr(self, schedule: float) -> None:
+        for opt, base in zip((self.opt_g, self.opt_d), self.base_lr):
             for group in opt.param_groups:
-                group["lr"] = base * scale
+                group["lr"] = base * self.lr_scale * schedule
 
     def weights_finite(self) -> bool:
         params = [p.detach() for p in (*self.G.parameters(), *self.D.parameters())]
