@@ -44,6 +44,9 @@ CONFIGS = {  # name -> overrides of the ring8-gan preset (non-saturating loss, A
     "R1": ["regularizers.r1.weight=1"],
     "DRAGAN": ["regularizers.dragan.weight=1"],
     "EBGAN": ["loss.name=ebgan", "model.discriminator.name=autoencoder", "model.discriminator.width=128"],
+    # not a single technique: the combination we recommend, run for longer (--steps 3000)
+    "WGAN-GP + EMA + lr decay": ["loss.name=wasserstein", "regularizers.gradient_penalty.weight=0.1", *ADAM_WGAN,
+                                 "model.ema=0.999", "optim.lr_decay=linear"],
 }
 
 
@@ -81,14 +84,14 @@ def mean_std(values) -> str:
 
 def table(rows: list[dict], data: str) -> str:
     n_modes = {"ring": 8, "grid": 25}[data]
-    lines = [f"| {data} ({n_modes} modes) | modes | high quality % | reverse KL | runs with all modes | s / run |",
-             "|---|---|---|---|---|---|"]
-    for config in CONFIGS:
-        got = [r for r in rows if r["data"] == data and r["config"] == config]
+    lines = [f"| {data} ({n_modes} modes) | G steps | modes | high quality % | reverse KL | runs with all modes | s / run |",
+             "|---|---|---|---|---|---|---|"]
+    for config, steps in dict.fromkeys((c, r["steps"]) for c in CONFIGS for r in rows if r["config"] == c):
+        got = [r for r in rows if r["data"] == data and r["config"] == config and r["steps"] == steps]
         if not got:
             continue
         full = sum(r["modes"] == n_modes for r in got)
-        lines.append(f"| {config} | {mean_std([r['modes'] for r in got])} | "
+        lines.append(f"| {config} | {steps} | {mean_std([r['modes'] for r in got])} | "
                      f"{mean_std([100 * r['hq'] for r in got])} | {mean_std([r['reverse_kl'] for r in got])} | "
                      f"{full}/{len(got)} | {np.mean([r['wall_s'] for r in got]):.0f} |")
     return "\n".join(lines)
@@ -100,19 +103,19 @@ def figure(rows: list[dict], path: Path) -> None:
     import matplotlib.pyplot as plt
 
     from gankit.data import DATASETS
-    shown = [r for r in rows if r["samples"]]
+    shown = [r for r in rows if r["samples"] and r["config"] in CONFIGS]
     datas = [d for d in DATA if any(r["data"] == d for r in shown)]
-    configs = [c for c in CONFIGS if any(r["config"] == c for r in shown)]
+    configs = list(dict.fromkeys((r["config"], r["steps"]) for c in CONFIGS for r in shown if r["config"] == c))
     fig, axes = plt.subplots(len(datas), len(configs), figsize=(1.6 * len(configs), 1.7 * len(datas)), squeeze=False)
     for i, data in enumerate(datas):
         modes = DATASETS.build(data).modes.numpy()
-        for j, config in enumerate(configs):
+        for j, (config, steps) in enumerate(configs):
             ax = axes[i][j]
             ax.scatter(*modes.T, s=6, c="#999999")
-            match = [r for r in shown if r["data"] == data and r["config"] == config]
+            match = [r for r in shown if r["data"] == data and r["config"] == config and r["steps"] == steps]
             if match:
                 ax.scatter(*np.asarray(match[0]["samples"]).T, s=0.5, c="#d62728", alpha=0.5)
-                ax.set_title(f"{config}\n{int(match[0]['modes'])} modes", fontsize=6)
+                ax.set_title(f"{config} ({steps})\n{int(match[0]['modes'])} modes", fontsize=6)
             lim = 1.5 if data == "ring" else 5.5
             ax.set_xlim(-lim, lim), ax.set_ylim(-lim, lim), ax.set_xticks([]), ax.set_yticks([])
             ax.set_aspect("equal")
@@ -145,7 +148,6 @@ def main() -> None:
             rows.append(row)
             print(f"{row['data']:5s} {row['config']:18s} seed {row['seed']}: {row['modes']:.0f} modes, "
                   f"hq {100 * row['hq']:.1f}%, {row['wall_s']} s", flush=True)
-    rows = [r for r in rows if r["steps"] == args.steps]
     tables = "\n\n".join(table(rows, d) for d in DATA if any(r["data"] == d for r in rows))
     print(tables)
     args.docs.mkdir(exist_ok=True)
