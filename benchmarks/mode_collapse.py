@@ -152,7 +152,7 @@ def main() -> None:
     print(tables)
     args.docs.mkdir(exist_ok=True)
     figure(rows, args.docs / "mode_collapse.png")
-    (args.docs / "mode_collapse_table.md").write_text(tables + "\n")
+    (args.docs / "mode_collapse_table.md").write_text(tables + "\n")  # pasted into docs/mode_collapse.md
 
 
 if __name__ == "__main__":
