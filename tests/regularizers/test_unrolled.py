@@ -36,7 +36,7 @@ def test_unrolled_gradient_flows_through_the_lookahead():
     reg = REGULARIZERS.build("unrolled", steps=1, lr=lr, optimizer="sgd")
     fake = G(torch.zeros(1, 1))
     ctx = GStep(G, D, fake, None, real=None, loss=LOSSES.build("nonsaturating"),
-                next_real=lambda: x.view(1, 1), z_dim=1)
+                next_real=lambda: x.view(1, 1), sample_z=lambda n: torch.randn(n, 1))
     value, _ = reg.g_penalty(ctx)
     (got,) = torch.autograd.grad(value, G.theta)
 

@@ -51,7 +51,7 @@ class GStep:
     real: torch.Tensor | None = None    # [N, ...] the last real batch D saw
     loss: object = None                  # the GANLoss both players use
     next_real: Callable[[], torch.Tensor] | None = None  # draws a fresh real batch
-    z_dim: int = 0
+    sample_z: Callable[[int], torch.Tensor] | None = None  # n -> fresh noise [n, z_dim] on the device
     opt_d: object = None                 # D's optimiser (its state, for look-ahead steps)
 
 

@@ -1,5 +1,3 @@
-import torch
-
 from gankit.errors import GankitError
 from gankit.regularizers.base import REGULARIZERS, DStep, GStep, Regularizer
 from gankit.regularizers.vector_field import field_norm
@@ -30,5 +28,4 @@ class Consensus(Regularizer):
         return self._term(ctx.D, ctx.G, ctx.loss, ctx.real, ctx.z)
 
     def g_penalty(self, ctx: GStep):
-        z = torch.randn(len(ctx.real), ctx.z_dim, device=ctx.real.device)
-        return self._term(ctx.D, ctx.G, ctx.loss, ctx.real, z)
+        return self._term(ctx.D, ctx.G, ctx.loss, ctx.real, ctx.sample_z(len(ctx.real)))

@@ -1,5 +1,3 @@
-import torch
-
 from gankit.errors import GankitError
 from gankit.regularizers.base import REGULARIZERS, GStep, Regularizer
 from gankit.regularizers.vector_field import d_field_norm
@@ -21,6 +19,6 @@ class LocallyStable(Regularizer):
         self.weight = float(weight)
 
     def g_penalty(self, ctx: GStep):
-        z = torch.randn(len(ctx.real), ctx.z_dim, device=ctx.real.device)
+        z = ctx.sample_z(len(ctx.real))
         value = d_field_norm(ctx.D, ctx.G, ctx.loss, ctx.real, z)
         return self.weight * value, {"lsgd": value.detach()}

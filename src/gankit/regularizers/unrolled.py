@@ -36,7 +36,7 @@ class Unrolled(Regularizer):
         lr, betas = self._hyper(ctx.opt_d)
         for _ in range(self.steps):
             real = ctx.next_real()
-            fake = ctx.G(torch.randn(len(real), ctx.z_dim, device=real.device))
+            fake = ctx.G(ctx.sample_z(len(real)))
             weights = {**params, **buffers}
             # two forwards, as in D's real step (batch statistics are per batch)
             d_loss = ctx.loss.d_loss(functional_call(D, weights, (real,)), functional_call(D, weights, (fake,)))

@@ -63,9 +63,13 @@ def execute(out: Path, runs: list[Run], spec: SweepSpec, jobs: int = 1, ray_addr
     results = []
     with ThreadPoolExecutor(max(1, jobs)) as pool:
         for result in pool.map(lambda r: run_one(str(out), r, spec, threads), runs):
-            progress(f"  {result['run']}: {'skipped (done)' if result['was'] == 'done' else 'finished'}")
+            progress(describe(result))
             results.append(result)
     return results
+
+
+def describe(result: dict, where: str = "") -> str:
+    return f"  {result['run']}: {'skipped (done)' if result['was'] == 'done' else 'finished'}{where}"
 
 
 def _execute_ray(out: Path, runs: list[Run], spec: SweepSpec, address: str, progress) -> list[dict]:
@@ -80,7 +84,7 @@ def _execute_ray(out: Path, runs: list[Run], spec: SweepSpec, address: str, prog
     refs = [task.remote(str(out.resolve()), r, spec, 1) for r in runs]
     results = ray.get(refs)
     for result in results:
-        progress(f"  {result['run']}: {'skipped (done)' if result['was'] == 'done' else 'finished'} (ray)")
+        progress(describe(result, " (ray)"))
     return results
 
 

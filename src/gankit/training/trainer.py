@@ -36,6 +36,7 @@ class Trainer:
         # learning rates: base x a rollback factor x (linear decay to 0 at decay_until, if set)
         self.base_lr = (self.opt_g.param_groups[0]["lr"], self.opt_d.param_groups[0]["lr"])
         self.lr_scale, self.decay_until = 1.0, decay_until
+        self.g_loss_replaced = any(reg.replaces_g_loss for reg in self.regularizers)
 
     def autocast(self):
         if self.amp is None:
@@ -108,11 +109,10 @@ class Trainer:
         # fresh noise: reusing the fakes D just trained on would bias G's gradient towards them
         fake = self.G(self.sample_z(self.batch_size))
         fake_out = self.D(self.d_input(fake)).float()
-        replaced = any(reg.replaces_g_loss for reg in self.regularizers)
-        loss = 0.0 if replaced else self.loss.g_loss(fake_out)
+        loss = 0.0 if self.g_loss_replaced else self.loss.g_loss(fake_out)
         stats = {}
         ctx = GStep(self.G, self.D, fake, fake_out, self.step, real=self.last_real, loss=self.loss,
-                    next_real=lambda: next(self.batches), z_dim=self.z_dim, opt_d=self.opt_d)
+                    next_real=lambda: next(self.batches), sample_z=self.sample_z, opt_d=self.opt_d)
         for reg in self.regularizers:
             out = reg.g_penalty(ctx)
             if out is not None:
@@ -122,7 +122,7 @@ class Trainer:
 
     def train_step(self) -> list[dict[str, torch.Tensor]]:
         if self.decay_until:
-            self._set_lr(max(0.0, 1.0 - self.step / self.decay_until))
+            self._set_lr()
         stats = [self.d_step(next(self.batches)) for _ in range(self.n_critic)]
         stats.append(self.g_step())
         self.step += 1
@@ -130,9 +130,10 @@ class Trainer:
 
     def scale_lr(self, base_g: float, base_d: float, scale: float) -> None:
         self.base_lr, self.lr_scale = (base_g, base_d), scale
-        self._set_lr(max(0.0, 1.0 - self.step / self.decay_until) if self.decay_until else 1.0)
+        self._set_lr()
 
-    def _set_lr(self, schedule: float) -> None:
+    def _set_lr(self) -> None:
+        schedule = max(0.0, 1.0 - self.step / self.decay_until) if self.decay_until else 1.0
         for opt, base in zip((self.opt_g, self.opt_d), self.base_lr):
             for group in opt.param_groups:
                 group["lr"] = base * self.lr_scale * schedule
