@@ -30,6 +30,8 @@ CONFIGS = {  # name -> (loss, resolution, n_critic); canonical DCGAN, ngf = ndf 
 VARIANTS = {  # gankit options on top of its defaults (fused D forward, reused fakes)
     "default": [], "channels_last": ["train.channels_last=true"], "compile": ["train.compile=true"],
     "bf16": ["train.amp=bf16"], "channels_last+compile": ["train.channels_last=true", "train.compile=true"],
+    "cuda_graphs": ["train.cuda_graphs=true"], "bf16+cuda_graphs": ["train.amp=bf16", "train.cuda_graphs=true"],
+    "channels_last+bf16+cuda_graphs": ["train.channels_last=true", "train.amp=bf16", "train.cuda_graphs=true"],
 }
 
 
@@ -118,8 +120,8 @@ def count_flops(step) -> int:
     return counter.get_total_flops()
 
 
-def matmul_tflops(device: torch.device, n: int = 2048) -> float:
-    a, b = torch.randn(n, n, device=device), torch.randn(n, n, device=device)
+def matmul_tflops(device: torch.device, n: int = 2048, dtype=torch.float32) -> float:
+    a, b = torch.randn(n, n, device=device, dtype=dtype), torch.randn(n, n, device=device, dtype=dtype)
     seconds = time_steps(lambda: a @ b, device, iters=5, repeats=3)
     return 2 * n**3 / seconds / 1e12
 
@@ -144,7 +146,7 @@ def bench_config(name: str, args, ceiling: float) -> None:
         base = base or seconds
         print(json.dumps({
             "config": name, "implementation": impl if impl == "plain" else f"gankit:{impl}",
-            "device": str(trainer.device), "dtype": "bf16-autocast" if impl == "bf16" else "fp32", "batch": 64,
+            "device": str(trainer.device), "dtype": "bf16-autocast" if "bf16" in impl else "fp32", "batch": 64,
             "n_critic": n_critic, "resolution": size, "s_per_g_iter": round(seconds, 4),
             "g_iters_per_s": round(1 / seconds, 4), "real_images_per_s": round(64 * n_critic / seconds, 1),
             "gflop_per_g_iter": round(flops / 1e9, 1), "achieved_tflops": round(flops / seconds / 1e12, 4),
@@ -161,9 +163,14 @@ def main() -> None:
     ap.add_argument("--iters", type=int, default=1, help="G-iterations per timed repeat")
     args = ap.parse_args()
     args.variants = args.variants.split(",")
-    ceiling = matmul_tflops(torch.device(args.device))
-    print(json.dumps({"device": args.device, "threads": torch.get_num_threads(), "torch": torch.__version__,
-                      "matmul_fp32_tflops": round(ceiling, 4)}), flush=True)
+    device = torch.device(args.device)
+    ceiling = matmul_tflops(device)
+    facts = {"device": args.device, "threads": torch.get_num_threads(), "torch": torch.__version__,
+             "matmul_fp32_tflops": round(ceiling, 4)}
+    if device.type == "cuda":  # the card's practical peak, and the precision defaults both loops run with
+        facts.update(name=torch.cuda.get_device_name(device), matmul_bf16_tflops=round(matmul_tflops(device, 8192, torch.bfloat16), 1),
+                     cudnn_tf32=torch.backends.cudnn.allow_tf32, matmul_tf32=torch.backends.cuda.matmul.allow_tf32)
+    print(json.dumps(facts), flush=True)
     for name in args.configs.split(","):
         bench_config(name, args, ceiling)
 

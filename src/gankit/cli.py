@@ -10,7 +10,7 @@ from pathlib import Path
 from gankit.errors import GankitError
 
 RESUMABLE_KEYS = ("train.steps", "train.device", "train.nan_", "train.channels_last", "train.compile",
-                  "train.amp", "log.", "eval.")
+                  "train.amp", "train.cuda_graphs", "log.", "eval.")
 
 
 def _train_parser(sub) -> None:

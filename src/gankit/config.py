@@ -67,6 +67,7 @@ class TrainConfig:
     channels_last: bool = False  # NHWC conv nets and batches (often faster with oneDNN/cuDNN)
     compile: bool = False      # torch.compile G, and D unless a penalty differentiates it twice
     amp: str = "none"          # none | bf16: autocast forward passes; penalty norms stay fp32
+    cuda_graphs: bool = False  # capture the whole step once and replay it (CUDA; step-independent regularisers)
 
 
 @dataclass

@@ -55,6 +55,22 @@ def test_stream_resume_gives_the_same_batches():
     assert all(torch.equal(x, y) for x, y in zip(expected, (next(b) for _ in range(10))))
 
 
+def test_hflip_mirrors_about_half_the_samples_and_resumes():
+    # sample i is an image whose pixels are i, i + 0.001 * column: a flip is visible, the sample known
+    data = torch.arange(200.).view(200, 1, 1, 1) + 0.001 * torch.arange(4.).view(1, 1, 1, 4)
+    s = TensorBatches(data, 50, "cpu", seed=1, to_float=lambda x: x, hflip=True)
+    batches = [next(s) for _ in range(4)]
+    flipped = torch.cat([b[:, 0, 0, 0] > b[:, 0, 0, -1] for b in batches])
+    assert 70 < flipped.sum() < 130  # Binomial(200, 1/2)
+    ids = torch.cat([b.amin(dim=(1, 2, 3)) for b in batches]).round().sort().values
+    assert torch.equal(ids, torch.arange(200.))  # flipped or not, each sample exactly once an epoch
+    state = s.state_dict()
+    expected = [next(s) for _ in range(5)]
+    r = TensorBatches(data, 50, "cpu", seed=7, to_float=lambda x: x, hflip=True)
+    r.load_state_dict(state)
+    assert all(torch.equal(x, y) for x, y in zip(expected, (next(r) for _ in range(5))))
+
+
 def test_epochs_visit_every_sample_once():
     data = torch.arange(32).view(32, 1)
     s = TensorBatches(data, 8, "cpu", seed=0, to_float=lambda x: x)

@@ -41,17 +41,19 @@ def check_image_args(resolution: int, channels: int) -> None:
 
 
 class ImageData(DataSource):
-    """Images held as one uint8 tensor [N, C, S, S]; subclasses fill ``self.images``."""
+    """Images held as one uint8 tensor [N, C, S, S]; subclasses fill ``self.images``. The tensor
+    moves to the training device once; batches are gathered, flipped (``hflip``) and converted
+    to float there."""
 
     images: torch.Tensor
 
-    def __init__(self, resolution: int, channels: int):
+    def __init__(self, resolution: int, channels: int, hflip: bool = False):
         check_image_args(resolution, channels)
-        self.resolution, self.channels = resolution, channels
+        self.resolution, self.channels, self.hflip = resolution, channels, bool(hflip)
         self.shape = (channels, resolution, resolution)
 
     def batches(self, batch_size, device, seed):
-        return TensorBatches(self.images, batch_size, device, seed, to_float=uint8_to_float)
+        return TensorBatches(self.images, batch_size, device, seed, to_float=uint8_to_float, hflip=self.hflip)
 
     def real_sample(self, n, seed=0):
         g = torch.Generator().manual_seed(seed)

@@ -73,10 +73,12 @@ class ImageFolder(ImageData):
     (bicubic, antialiased), centre-cropped, and kept as uint8. Unreadable files are skipped,
     counted and reported; images smaller than the target are upsampled with a warning.
     With ``cache`` the decoded array is kept in $GANKIT_CACHE (default ~/.cache/gankit) and
-    memory-mapped by later runs on the same files and settings."""
+    memory-mapped by later runs on the same files and settings. ``hflip`` mirrors training
+    samples left-right at random (on the training device)."""
 
-    def __init__(self, path: str, resolution: int = 64, channels: int = 3, workers: int = -1, cache: bool = True):
-        super().__init__(resolution, channels)
+    def __init__(self, path: str, resolution: int = 64, channels: int = 3, workers: int = -1, cache: bool = True,
+                 hflip: bool = False):
+        super().__init__(resolution, channels, hflip)
         self.path = Path(path).expanduser()
         if not self.path.exists():
             raise GankitError(f"data path {self.path} does not exist; pass --data PATH to a folder or .zip of images")

@@ -10,39 +10,53 @@ class TensorBatches:
     """Epochs of random permutations over an in-memory tensor (kept on ``device``).
 
     The last incomplete batch of an epoch is dropped so every batch has ``batch_size`` rows.
-    ``state_dict`` captures the permutation and position, so a resumed run sees the same batches.
+    With ``hflip`` each drawn sample is mirrored left-right with probability 1/2 (on the device).
+    The permutation and flips of an epoch go to the device in one copy: a per-batch copy of
+    indices from host memory would make the host wait for the GPU at every batch.
+    ``state_dict`` captures permutation, flips and position, so a resumed run sees the same batches.
     """
 
-    def __init__(self, data: torch.Tensor, batch_size: int, device, seed: int, to_float):
+    def __init__(self, data: torch.Tensor, batch_size: int, device, seed: int, to_float, hflip: bool = False):
         if batch_size > len(data):
             raise GankitError(
                 f"train.batch_size ({batch_size}) is larger than the dataset ({len(data)} samples); "
                 f"lower it with --set train.batch_size=N"
             )
         self.data = data.to(device)
-        self.batch_size, self.to_float = batch_size, to_float
+        self.batch_size, self.to_float, self.hflip = batch_size, to_float, hflip
         self.generator = torch.Generator().manual_seed(seed)
-        self.perm, self.pos = self._new_epoch(), 0
+        self._start_epoch(*self._new_epoch())
 
-    def _new_epoch(self) -> torch.Tensor:
-        return torch.randperm(len(self.data), generator=self.generator)
+    def _new_epoch(self) -> tuple[torch.Tensor, torch.Tensor]:
+        perm = torch.randperm(len(self.data), generator=self.generator)
+        flips = torch.rand(len(self.data), generator=self.generator) < 0.5 if self.hflip else torch.zeros(0, dtype=torch.bool)
+        return perm, flips
+
+    def _start_epoch(self, perm: torch.Tensor, flips: torch.Tensor, pos: int = 0) -> None:
+        self.perm, self.flips, self.pos = perm, flips, pos
+        self.perm_dev, self.flips_dev = perm.to(self.data.device), flips.to(self.data.device)
 
     def __iter__(self):
         return self
 
     def __next__(self) -> torch.Tensor:
         if self.pos + self.batch_size > len(self.perm):
-            self.perm, self.pos = self._new_epoch(), 0
-        idx = self.perm[self.pos:self.pos + self.batch_size]
+            self._start_epoch(*self._new_epoch())
+        rows = slice(self.pos, self.pos + self.batch_size)
         self.pos += self.batch_size
-        return self.to_float(self.data[idx.to(self.data.device)])
+        batch = self.data[self.perm_dev[rows]]
+        if self.hflip:
+            flip = self.flips_dev[rows].view(-1, *([1] * (batch.dim() - 1)))
+            batch = torch.where(flip, batch.flip(-1), batch)
+        return self.to_float(batch)
 
     def state_dict(self) -> dict:
-        return {"generator": self.generator.get_state(), "perm": self.perm, "pos": self.pos}
+        return {"generator": self.generator.get_state(), "perm": self.perm, "flips": self.flips, "pos": self.pos}
 
     def load_state_dict(self, state: dict) -> None:
         self.generator.set_state(state["generator"])
-        self.perm, self.pos = state["perm"], int(state["pos"])
+        flips = state.get("flips", torch.zeros(0, dtype=torch.bool))
+        self._start_epoch(state["perm"], flips, int(state["pos"]))
 
 
 class SampledBatches:

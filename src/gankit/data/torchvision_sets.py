@@ -23,8 +23,9 @@ class TorchvisionImages(ImageData):
     dataset_cls: type
     folder: str
 
-    def __init__(self, path: str = DEFAULT_ROOT, resolution: int = 32, channels: int = 1, train: bool = True):
-        super().__init__(resolution, channels)
+    def __init__(self, path: str = DEFAULT_ROOT, resolution: int = 32, channels: int = 1, train: bool = True,
+                 hflip: bool = False):
+        super().__init__(resolution, channels, hflip)
         self.root = Path(path).expanduser()
         images = torch.as_tensor(np.asarray(self._read(train)))
         # MNIST-like sets are [N, H, W]; CIFAR is [N, H, W, C]
@@ -89,5 +90,6 @@ class CIFAR10(TorchvisionImages):
 
     dataset_cls, folder = torchvision.datasets.CIFAR10, "cifar-10-batches-py"
 
-    def __init__(self, path: str = DEFAULT_ROOT, resolution: int = 32, channels: int = 3, train: bool = True):
-        super().__init__(path, resolution, channels, train)
+    def __init__(self, path: str = DEFAULT_ROOT, resolution: int = 32, channels: int = 3, train: bool = True,
+                 hflip: bool = False):
+        super().__init__(path, resolution, channels, train, hflip)

@@ -87,6 +87,7 @@ class EvalContext:
     @torch.no_grad()
     def _batched(self, which: str, fn) -> np.ndarray:
         images = self.images(which)
-        out = [fn(chunk).cpu().numpy() for chunk in tqdm(images.split(self.batch), desc=f"features ({which})",
-                                                         unit="batch", leave=False)]
+        device = next(self.extractor.parameters(), torch.empty(0)).device  # the extractor may sit on a GPU
+        out = [fn(chunk.to(device)).cpu().numpy() for chunk in tqdm(images.split(self.batch), desc=f"features ({which})",
+                                                                    unit="batch", leave=False)]
         return np.concatenate(out).astype(np.float32)

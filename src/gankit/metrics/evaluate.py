@@ -31,7 +31,8 @@ def evaluate(data: DataSource, generate, names: list[str], n: int, extractor: st
 
     ``extractor`` is a FEATURES name or an already built extractor (reused across evaluations)."""
     cache = RealFeatureCache(dataset_key or {}, cache_root) if cache_root is not None and data.is_image else None
-    make = (lambda: FEATURES.build(extractor)) if isinstance(extractor, str) else (lambda: extractor)
+    device = "cuda" if torch.cuda.is_available() else "cpu"
+    make = (lambda: FEATURES.build(extractor).to(device)) if isinstance(extractor, str) else (lambda: extractor)
     ctx = EvalContext(data, real=lambda k: data.real_sample(k, seed=0), fake=generate, n=n,
                       extractor=make, real_cache=cache)
     results: dict[str, float] = {}

@@ -64,6 +64,8 @@ class Regularizer:
     edits_architecture = False
     #: players the term differentiates through twice (torch.compile cannot: they stay eager)
     differentiates_twice: tuple[str, ...] = ()
+    #: True if every step does the same work whatever the step number (a CUDA graph can replay it)
+    graph_safe = False
 
     def prepare(self, G: nn.Module, D: nn.Module) -> None:
         pass
@@ -123,6 +125,10 @@ class LazyPenalty(Regularizer):
         if weight <= 0 or every < 1:
             raise GankitError(f"{self.name} needs weight > 0 and every >= 1, got weight={weight}, every={every}")
         self.weight, self.every = float(weight), int(every)
+
+    @property
+    def graph_safe(self) -> bool:
+        return self.every == 1  # lazy: whether it runs depends on the step
 
     def d_penalty(self, ctx: DStep):
         if ctx.index % self.every:

@@ -13,6 +13,8 @@ class Consensus(Regularizer):
     evaluated at the current point (alternating updates). Costs a double backward through both
     nets per step. Logs ``consensus`` (= L)."""
 
+    graph_safe = True
+
     differentiates_twice = ("G", "D")
 
     def __init__(self, weight: float = 10.0):

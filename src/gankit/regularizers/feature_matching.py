@@ -11,6 +11,8 @@ class FeatureMatching(Regularizer):
     paper's form) this is G's whole objective; otherwise it is added to the loss's g_loss.
     D trains as usual. Logs ``fm``."""
 
+    graph_safe = True
+
     def __init__(self, weight: float = 1.0, replace: bool = True):
         if weight <= 0:
             raise GankitError(f"feature_matching.weight must be > 0, got {weight}")

@@ -28,6 +28,8 @@ class GradientPenalty(Regularizer):
     Logs ``gp`` (the unweighted penalty) and ``grad_norm`` (mean ||grad D(x_hat)||).
     """
 
+    graph_safe = True
+
     differentiates_twice = ("D",)
 
     constrains_lipschitz = True

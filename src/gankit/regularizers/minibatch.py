@@ -60,6 +60,8 @@ class MinibatchDiscrimination(Regularizer):
     closeness scores to the rest of its batch (``kernels`` = B, ``kernel_dim`` = C). Real and
     fake batches go through D separately, so the scores compare like with like."""
 
+    graph_safe = True
+
     edits_architecture = True
 
     def __init__(self, kernels: int = 50, kernel_dim: int = 5):
@@ -77,6 +79,8 @@ class MinibatchDiscrimination(Regularizer):
 class MinibatchStdDev(Regularizer):
     """Minibatch standard deviation (Karras et al. 2018, ProGAN): D's head also sees the mean
     over features of each feature's standard deviation within groups of ``group`` samples."""
+
+    graph_safe = True
 
     edits_architecture = True
 

@@ -11,6 +11,8 @@ class SpectralNorm(Regularizer):
     per forward pass (torch's parametrisation), which bounds each layer's Lipschitz constant by 1.
     Pair it with the hinge loss for SNGAN. Applied once, before the optimisers are built."""
 
+    graph_safe = True
+
     constrains_lipschitz = True
 
     def __init__(self, power_iterations: int = 1):

@@ -12,6 +12,8 @@ class WeightClip(Regularizer):
     the critic's Lipschitz constant (crudely). The paper uses clip = 0.01 with RMSProp.
     """
 
+    graph_safe = True
+
     constrains_lipschitz = True
 
     def __init__(self, clip: float = 0.01):

@@ -45,8 +45,7 @@ class Session:
         self.real = None if data.is_image else data.real_sample(2000, seed=cfg.train.seed)
         self.stats = RunningStats()
         self.train_seconds = 0.0
-        self.guard = {"nan_failures": 0,
-                      "base_lr": [trainer.opt_g.param_groups[0]["lr"], trainer.opt_d.param_groups[0]["lr"]]}
+        self.guard = {"nan_failures": 0, "base_lr": list(trainer.base_lr)}
         self.stop_requested: str | None = None
         self.best: dict | None = None  # {"metric", "value", "step"} of checkpoints/best.pt
         self._writer = self._extractor = None

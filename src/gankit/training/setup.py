@@ -15,4 +15,5 @@ def make_trainer(cfg: Config, built: Built | None = None) -> Trainer:
     t = cfg.train
     return Trainer(built, z_dim=cfg.model.z_dim, batch_size=t.batch_size, n_critic=t.n_critic,
                    ema=cfg.model.ema, seed=t.seed, amp=AMP_DTYPES[t.amp], channels_last=t.channels_last,
+                   cuda_graphs=t.cuda_graphs,
                    decay_until=t.steps if cfg.optim.lr_decay == "linear" else None)

@@ -14,13 +14,15 @@ from gankit.errors import GankitError
 from gankit.nets.layers import independent_samples
 from gankit.regularizers import DStep, GStep
 from gankit.run.checkpoint import rng_state, set_rng_state
+from gankit.training.cuda_graph import CapturedUpdate
 from gankit.training.ema import EMA
 
 
 class Trainer:
     def __init__(self, built: Built, *, z_dim: int, batch_size: int, n_critic: int,
                  ema: float | None, seed: int, amp: torch.dtype | None = None,
-                 channels_last: bool = False, fuse_d: bool = True, decay_until: int | None = None):
+                 channels_last: bool = False, fuse_d: bool = True, decay_until: int | None = None,
+                 cuda_graphs: bool = False):
         self.G, self.D, self.loss = built.G, built.D, built.loss
         self.regularizers, self.opt_g, self.opt_d = built.regularizers, built.opt_g, built.opt_d
         self.device, self.z_dim = built.device, z_dim
@@ -37,11 +39,13 @@ class Trainer:
         self.base_lr = (self.opt_g.param_groups[0]["lr"], self.opt_d.param_groups[0]["lr"])
         self.lr_scale, self.decay_until = 1.0, decay_until
         self.g_loss_replaced = any(reg.replaces_g_loss for reg in self.regularizers)
+        self.graph = CapturedUpdate(self) if cuda_graphs else None
 
     def autocast(self):
         if self.amp is None:
             return nullcontext()
-        return torch.autocast(self.device.type, dtype=self.amp)
+        # a CUDA graph must not capture autocast's weight-cast cache (it lives outside the graph)
+        return torch.autocast(self.device.type, dtype=self.amp, cache_enabled=self.graph is None)
 
     def d_outputs(self, real: torch.Tensor, fake: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         if self.fuse_d:
@@ -101,8 +105,6 @@ class Trainer:
             self.D.requires_grad_(True)
         for reg in self.regularizers:
             reg.after_g_step(self.G)
-        if self.ema is not None:
-            self.ema.update(self.G, self.step)
         return stats
 
     def g_objective(self) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
@@ -123,9 +125,17 @@ class Trainer:
     def train_step(self) -> list[dict[str, torch.Tensor]]:
         if self.decay_until:
             self._set_lr()
-        stats = [self.d_step(next(self.batches)) for _ in range(self.n_critic)]
-        stats.append(self.g_step())
+        reals = [next(self.batches) for _ in range(self.n_critic)]
+        stats = self.graph(reals) if self.graph is not None else self.update(reals)
+        if self.ema is not None:
+            self.ema.update(self.G, self.step)
         self.step += 1
+        return stats
+
+    def update(self, reals: list[torch.Tensor]) -> list[dict[str, torch.Tensor]]:
+        """One D step per real batch, then one G step: the computation a CUDA graph captures."""
+        stats = [self.d_step(real) for real in reals]
+        stats.append(self.g_step())
         return stats
 
     def scale_lr(self, base_g: float, base_d: float, scale: float) -> None:
@@ -136,7 +146,10 @@ class Trainer:
         schedule = max(0.0, 1.0 - self.step / self.decay_until) if self.decay_until else 1.0
         for opt, base in zip((self.opt_g, self.opt_d), self.base_lr):
             for group in opt.param_groups:
-                group["lr"] = base * self.lr_scale * schedule
+                if torch.is_tensor(group["lr"]):  # a captured optimiser step reads it on the device
+                    group["lr"].fill_(base * self.lr_scale * schedule)
+                else:
+                    group["lr"] = base * self.lr_scale * schedule
 
     def weights_finite(self) -> bool:
         params = [p.detach() for p in (*self.G.parameters(), *self.D.parameters())]
@@ -183,5 +196,10 @@ class Trainer:
         for reg, reg_state in zip(self.regularizers, state.get("regularizers", [])):
             reg.load_state_dict(reg_state)
         set_rng_state(state["rng"])
+        for opt in (self.opt_g, self.opt_d):  # lr tensors of a graph-captured run become floats again
+            for group in opt.param_groups:
+                group["lr"] = float(group["lr"])
+        if self.graph is not None:
+            self.graph.reset()  # new optimiser state tensors: the captured graph points at the old ones
         self.step = int(state["step"])
         self.d_steps = int(state.get("d_steps", self.step * self.n_critic))

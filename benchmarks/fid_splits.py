@@ -1,0 +1,78 @@
+"""FID between real-data splits with the standard Inception network: how large it is, and how it
+depends on the number of samples (FID is biased upwards for small n; KID is not).
+
+For CIFAR-10 (../shared/data/cifar10/cifar10-jpg.zip, train/ and test/ class folders), prints one
+JSON line per comparison, plus feature-extraction speed:
+
+    PYTHONPATH=src python benchmarks/fid_splits.py --data ../shared/data/cifar10/cifar10-jpg.zip
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import tempfile
+import time
+import zipfile
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from gankit.data.folder import ImageFolder
+from gankit.metrics.fid import frechet_distance
+from gankit.metrics.inception import InceptionFID
+from gankit.metrics.kid import kid
+from gankit.metrics.stats import FeatureStats
+
+
+def features(images: torch.Tensor, net: InceptionFID, device, batch: int) -> tuple[np.ndarray, float]:
+    """Inception pool3 features of uint8 images, and the images/s it ran at."""
+    out = []
+    if device.type == "cuda":
+        torch.cuda.synchronize()
+    start = time.perf_counter()
+    with torch.no_grad():
+        for chunk in images.split(batch):
+            out.append(net(chunk.to(device)).cpu())
+    return torch.cat(out).numpy(), len(images) / (time.perf_counter() - start)
+
+
+def fid(a: np.ndarray, b: np.ndarray) -> float:
+    return frechet_distance(*FeatureStats.of(a).mean_cov(), *FeatureStats.of(b).mean_cov())
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--data", required=True, help="a folder or .zip holding train/ and test/")
+    ap.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
+    ap.add_argument("--batch", type=int, default=250)
+    args = ap.parse_args()
+    device, root = torch.device(args.device), Path(args.data)
+    if root.suffix == ".zip":
+        tmp = Path(tempfile.mkdtemp())
+        zipfile.ZipFile(root).extractall(tmp)
+        root = next(p.parent for p in tmp.rglob("train"))
+    start = time.perf_counter()
+    train = ImageFolder(str(root / "train"), resolution=32, cache=False).images
+    test = ImageFolder(str(root / "test"), resolution=32, cache=False).images
+    decode_s = time.perf_counter() - start
+    net = InceptionFID(download=False).to(device)
+    features(test[:500], net, device, args.batch)  # warm-up (cuDNN algorithm choice)
+    f_train, speed = features(train, net, device, args.batch)
+    f_test, _ = features(test, net, device, args.batch)
+    print(json.dumps({"device": torch.cuda.get_device_name(device) if device.type == "cuda" else "cpu",
+                      "train": len(train), "test": len(test), "decode_s": round(decode_s, 1),
+                      "inception_images_per_s": round(speed, 1)}), flush=True)
+    # the train folders are sorted by class: subsets are random permutations
+    perm = np.random.default_rng(0).permutation(len(f_train))
+    rows = [("train 50k", f_train, "test 10k", f_test), ("train 10k", f_train[perm[:10000]], "test 10k", f_test),
+            ("train 10k", f_train[perm[:10000]], "train 10k (disjoint)", f_train[perm[10000:20000]])]
+    rows += [(f"train {n}", f_train[perm[:n]], f"test {n}", f_test[:n]) for n in (1000, 2000, 5000)]
+    for name_a, a, name_b, b in rows:
+        row = {"a": name_a, "b": name_b, "fid": round(fid(a, b), 3)}
+        row.update({k: round(v, 6) for k, v in kid(a, b, subsets=100, subset_size=1000).items()})
+        print(json.dumps(row), flush=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,62 @@
+"""Whole-step CUDA graphs replay exactly the eager step. The equivalence tests need a CUDA GPU
+(they are skipped without one and were run on an H100, see docs/benchmarks.md); the refusals
+are checked everywhere."""
+import pytest
+import torch
+
+from gankit.errors import GankitError
+from gankit.training.setup import make_trainer
+
+cuda = pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
+WGAN_GP = ["loss.name=wasserstein", "regularizers.gradient_penalty.weight=10", "model.discriminator.norm=layer",
+           "train.n_critic=3"]
+SN_HINGE = ["loss.name=hinge", "regularizers.spectral_norm={}", "model.discriminator.norm=none"]
+
+
+def loss_rows(cfg, steps):
+    torch.manual_seed(cfg.train.seed)
+    trainer = make_trainer(cfg)
+    rows = [trainer.train_step() for _ in range(steps)]
+    return trainer, torch.stack([torch.stack([row[0]["loss_d"], row[-1]["loss_g"]]) for row in rows]).cpu()
+
+
+def test_cuda_graphs_on_cpu_is_a_clear_error(tiny_config):
+    with pytest.raises(GankitError, match="needs a CUDA device"):
+        make_trainer(tiny_config("train.device=cpu", "train.cuda_graphs=true"))
+
+
+def test_step_dependent_regularizers_are_refused(tiny_config):
+    cfg = tiny_config("train.device=cpu", "train.cuda_graphs=true", "regularizers.r1.weight=1",
+                      "regularizers.r1.every=4")
+    with pytest.raises(GankitError, match="R1 change with the step number"):
+        make_trainer(cfg)
+
+
+@cuda
+@pytest.mark.parametrize("sets", [WGAN_GP, SN_HINGE, [*WGAN_GP, "train.amp=bf16"]], ids=["wgan-gp", "sn-hinge", "wgan-gp-bf16"])
+def test_graph_replays_the_eager_step(tiny_config, sets):
+    cfg = [*sets, "train.device=cuda", "optim.lr_decay=linear", "model.ema=0.99"]
+    eager, a = loss_rows(tiny_config(*cfg, steps=8), steps=8)
+    graphed, b = loss_rows(tiny_config(*cfg, "train.cuda_graphs=true", steps=8), steps=8)
+    assert graphed.graph.graph is not None  # warmed up, captured, replayed
+    torch.testing.assert_close(a, b, rtol=1e-4, atol=1e-4)
+    for p, q in zip(eager.ema.G.parameters(), graphed.ema.G.parameters()):
+        torch.testing.assert_close(p, q, rtol=1e-4, atol=1e-5)
+    assert graphed.d_steps == eager.d_steps == 8 * cfg_n_critic(sets)
+    assert graphed.opt_d.param_groups[0]["lr"].item() == pytest.approx(eager.opt_d.param_groups[0]["lr"])
+
+
+def cfg_n_critic(sets):
+    return 3 if "train.n_critic=3" in sets else 1
+
+
+@cuda
+def test_loading_a_checkpoint_recaptures(tiny_config):
+    cfg = tiny_config(*WGAN_GP, "train.device=cuda", "train.cuda_graphs=true", steps=10)
+    trainer, _ = loss_rows(cfg, steps=5)
+    state = trainer.state_dict()
+    expected = torch.stack([trainer.train_step()[0]["loss_d"] for _ in range(3)])
+    trainer.load_state_dict(state)
+    assert trainer.graph.graph is None
+    again = torch.stack([trainer.train_step()[0]["loss_d"] for _ in range(3)])
+    torch.testing.assert_close(expected, again, rtol=1e-4, atol=1e-4)
