@@ -64,10 +64,10 @@ def main() -> None:
                       "train": len(train), "test": len(test), "decode_s": round(decode_s, 1),
                       "inception_images_per_s": round(speed, 1)}), flush=True)
     # the train folders are sorted by class: subsets are random permutations
-    perm = np.random.default_rng(0).permutation(len(f_train))
+    perm, perm_test = np.random.default_rng(0).permutation(len(f_train)), np.random.default_rng(1).permutation(len(f_test))
     rows = [("train 50k", f_train, "test 10k", f_test), ("train 10k", f_train[perm[:10000]], "test 10k", f_test),
             ("train 10k", f_train[perm[:10000]], "train 10k (disjoint)", f_train[perm[10000:20000]])]
-    rows += [(f"train {n}", f_train[perm[:n]], f"test {n}", f_test[:n]) for n in (1000, 2000, 5000)]
+    rows += [(f"train {n}", f_train[perm[:n]], f"test {n}", f_test[perm_test[:n]]) for n in (1000, 2000, 5000)]
     for name_a, a, name_b, b in rows:
         row = {"a": name_a, "b": name_b, "fid": round(fid(a, b), 3)}
         row.update({k: round(v, 6) for k, v in kid(a, b, subsets=100, subset_size=1000).items()})

@@ -129,6 +129,9 @@ def speed_up(train: TrainConfig, G: nn.Module, D: nn.Module, regularizers: list[
     if not hasattr(torch, "compile") or (shutil.which("cc") is None and shutil.which("gcc") is None):
         warnings.warn("train.compile: torch.compile needs a C compiler here; running eager")
         return
+    if train.channels_last and train.device.startswith("cuda"):
+        warnings.warn("train.compile with train.channels_last hit an inductor stride assertion in the "
+                      "backward of a convolution on CUDA (torch 2.11); drop one of them if it fails")
     twice = {p for reg in regularizers for p in reg.differentiates_twice}
     for name, net in (("G", G), ("D", D)):
         if name in twice:  # torch.compile cannot differentiate a compiled graph twice
@@ -147,6 +150,8 @@ def seed_everything(seed: int) -> None:
 def build(cfg: Config) -> Built:
     seed_everything(cfg.train.seed)
     device = resolve_device(cfg.train.device)
+    if device.type == "cuda":  # shapes are fixed for a run: let cuDNN time its algorithms once and keep the fastest
+        torch.backends.cudnn.benchmark = True
     data = DATASETS.build(cfg.data.name, **cfg.data.args)
     G, D = build_nets(cfg, data.shape, device)
     regularizers = [REGULARIZERS.build(n, **a) for n, a in cfg.regularizers.items()]

@@ -34,9 +34,11 @@ def test_no_fusing_when_samples_interact(tiny_config, sets):
 
 
 def test_channels_last_computes_the_same(tiny_config):
-    _, a = losses(tiny_config(*WGAN_GP))
+    trainer, a = losses(tiny_config(*WGAN_GP))
     _, b = losses(tiny_config(*WGAN_GP, "train.channels_last=true"), channels_last=True)
-    torch.testing.assert_close(a, b, rtol=1e-4, atol=1e-5)
+    # on CUDA, cuDNN convolutions run in TF32 by default, and NHWC picks other kernels than NCHW
+    tf32 = trainer.device.type == "cuda" and torch.backends.cudnn.allow_tf32
+    torch.testing.assert_close(a, b, rtol=1e-2 if tf32 else 1e-4, atol=1e-3 if tf32 else 1e-5)
 
 
 def test_bf16_autocast_keeps_the_gradient_penalty_finite_and_close(tiny_config):
