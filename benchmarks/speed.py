@@ -133,8 +133,6 @@ def bench_config(name: str, args, ceiling: float) -> None:
         extra = VARIANTS.get(impl, [])
         torch.manual_seed(0)
         trainer = make_trainer(gankit_config(loss, size, n_critic, args.device, extra))
-        # gankit's build turns cuDNN autotuning on for CUDA runs; the plain loop keeps PyTorch's default
-        torch.backends.cudnn.benchmark = impl != "plain" and trainer.device.type == "cuda"
         if impl == "plain":  # the same nets, with tutorial-default Adam, driven by the plain loop
             real = torch.cat([next(trainer.batches) for _ in range(8)])
             adam = {k: trainer.opt_g.param_groups[0][k] for k in ("lr", "betas")}

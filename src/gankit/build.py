@@ -150,8 +150,6 @@ def seed_everything(seed: int) -> None:
 def build(cfg: Config) -> Built:
     seed_everything(cfg.train.seed)
     device = resolve_device(cfg.train.device)
-    if device.type == "cuda":  # shapes are fixed for a run: let cuDNN time its algorithms once and keep the fastest
-        torch.backends.cudnn.benchmark = True
     data = DATASETS.build(cfg.data.name, **cfg.data.args)
     G, D = build_nets(cfg, data.shape, device)
     regularizers = [REGULARIZERS.build(n, **a) for n, a in cfg.regularizers.items()]
