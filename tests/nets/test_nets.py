@@ -87,3 +87,41 @@ def test_autoencoder_energy_is_reconstruction_error():
     energy = D(x)
     assert energy.shape == (3,) and (energy >= 0).all()
     torch.testing.assert_close(energy, ((D.decoder(D.encoder(x)) - x) ** 2).mean(dim=(1, 2, 3)))
+
+
+def test_gated_nonlinearity_is_tanh_times_sigmoid_of_the_channel_halves():
+    from gankit.nets.layers import Gated
+    x = torch.randn(2, 6, 3, 3)
+    torch.testing.assert_close(Gated()(x), torch.tanh(x[:, :3]) * torch.sigmoid(x[:, 3:]))
+
+
+@pytest.mark.parametrize("act,module", [("tanh", torch.nn.Tanh), ("gated", None)])
+def test_dcgan_activation_variants_keep_the_channel_plan(act, module):
+    G = GENERATORS.build("dcgan", (3, 32, 32), 16, width=8, act=act)
+    D = DISCRIMINATORS.build("dcgan", (3, 32, 32), width=8, act=act)
+    gated = act == "gated"
+    # a gated layer's conv produces twice the channels its nonlinearity passes on
+    assert [c.out_channels for c in G.modules() if isinstance(c, torch.nn.ConvTranspose2d)] == (
+        [64, 32, 16, 3] if gated else [32, 16, 8, 3])
+    assert [c.out_channels for c in D.modules() if isinstance(c, torch.nn.Conv2d)] == ([16, 32, 64] if gated else [8, 16, 32])
+    if module:  # every hidden nonlinearity is replaced, not only some
+        assert not any(isinstance(m, (torch.nn.ReLU, torch.nn.LeakyReLU)) for m in [*G.modules(), *D.modules()])
+    assert G(torch.randn(2, 16)).shape == (2, 3, 32, 32) and D(torch.randn(2, 3, 32, 32)).shape == (2,)
+
+
+def test_dcgan_generator_with_constant_filters():
+    G = GENERATORS.build("dcgan", (3, 64, 64), 100, width=64, norm="none", constant_width=True)
+    assert [c.out_channels for c in G.modules() if isinstance(c, torch.nn.ConvTranspose2d)] == [64, 64, 64, 64, 3]
+    assert not any(isinstance(m, torch.nn.BatchNorm2d) for m in G.modules())
+
+
+def test_resnet_depth_and_residual_identity():
+    shallow = DISCRIMINATORS.build("resnet", (3, 32, 32), width=8, blocks=1)
+    deep = DISCRIMINATORS.build("resnet", (3, 32, 32), width=8, blocks=4)
+    convs = lambda m: sum(isinstance(c, torch.nn.Conv2d) for c in m.modules())  # noqa: E731
+    assert convs(deep) - convs(shallow) == 3 * 2 * 3  # 3 more blocks of 2 convs at each of 3 resolutions
+    G = GENERATORS.build("resnet", (1, 16, 16), 8, width=8, norm="none", blocks=3)
+    block = next(m for m in G.modules() if type(m).__name__ == "ResBlock")
+    torch.nn.init.zeros_(block.body[-1].weight), torch.nn.init.zeros_(block.body[-1].bias)
+    x = torch.randn(2, block.body[2].in_channels, 4, 4)
+    torch.testing.assert_close(block(x), x)  # a zeroed residual branch is the identity (and x is not modified)

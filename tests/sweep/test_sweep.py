@@ -38,6 +38,18 @@ def test_grid_expansion_and_sizes(tmp_path):
         spec.at_size("bgi")
 
 
+def test_named_axes_multiply_with_variants_and_grid(tmp_path):
+    axes = {"width": {"narrow": ["model.generator.width=8"], "wide": ["model.generator.width=16"]}}
+    runs = load_spec(str(write_spec(tmp_path, axes=axes, grid={"train.n_critic": [1, 2]}))).runs()
+    assert len(runs) == 2 * 2 * 2 * 2 and len({r.name for r in runs}) == 16
+    last = runs[-1]
+    assert last.labels == {"variant": "LS", "width": "wide", "train.n_critic": "2"}
+    assert last.config_label == "LS, wide, train.n_critic=2"
+    assert {"loss.name=least_squares", "model.generator.width=16", "train.n_critic=2"} <= set(last.sets)
+    with pytest.raises(GankitError, match="maps labels to override lists"):
+        load_spec(str(write_spec(tmp_path, axes={"width": ["model.generator.width=8"]})))
+
+
 def test_bad_sweeps_fail_before_training(tmp_path, capsys):
     assert main(["sweep", str(write_spec(tmp_path, variants={"X": ["loss.name=hnge"]})), "--out", str(tmp_path / "o")]) == 2
     assert "sweep run X__seed0" in capsys.readouterr().err and not (tmp_path / "o").exists()

@@ -1,5 +1,5 @@
 """Generators and discriminators, registered by name in ``GENERATORS`` / ``DISCRIMINATORS``."""
-from gankit.nets import autoencoder, dcgan, mlp, textbook  # noqa: F401
+from gankit.nets import autoencoder, dcgan, mlp, resnet, textbook  # noqa: F401
 from gankit.nets.base import DISCRIMINATORS, GENERATORS, Net
 
 __all__ = ["GENERATORS", "DISCRIMINATORS", "Net"]

@@ -6,7 +6,7 @@ import torch
 from torch import nn
 
 from gankit.nets.base import DISCRIMINATORS, GENERATORS, Discriminator, ImageNet
-from gankit.nets.layers import check_norm, dcgan_init, log2_int, norm2d
+from gankit.nets.layers import act_channels, activation, check_norm, dcgan_init, log2_int, norm2d
 
 RESOLUTIONS = (16, 32, 64, 128)
 
@@ -17,22 +17,27 @@ class DCGANGenerator(ImageNet):
 
     A 4x4 transposed conv from z, then stride-2 transposed convs that double the size and halve
     the channels (width * 2^(n-1) at 4x4 down to ``width`` at S/2), each followed by ``norm``
-    and ReLU; the last layer maps to C channels with tanh. For S=64, width=64 this is the
-    canonical 512-256-128-64 DCGAN generator.
+    and ``act``; the last layer maps to C channels with tanh. For S=64, width=64 this is the
+    canonical 512-256-128-64 DCGAN generator. The WGAN-GP paper's robustness variants:
+    ``constant_width`` (``width`` channels in every layer; with norm=none, its "no BN and a
+    constant number of filters"), ``act=tanh`` and ``act=gated`` (see layers.Gated).
     """
 
     resolutions = RESOLUTIONS
 
-    def __init__(self, shape, z_dim: int, width: int = 64, norm: str = "batch"):
+    def __init__(self, shape, z_dim: int, width: int = 64, norm: str = "batch", act: str = "relu",
+                 constant_width: bool = False):
         super().__init__()
         self.check_shape(shape)
         channels, size = shape[0], shape[1]
         bias = check_norm(norm) == "none"
         n = log2_int(size) - 2
-        widths = [width * 2 ** (n - 1 - i) for i in range(n)]
-        layers = [nn.ConvTranspose2d(z_dim, widths[0], 4, 1, 0, bias=bias), norm2d(norm, widths[0]), nn.ReLU(True)]
-        for c_in, c_out in zip(widths, widths[1:]):
-            layers += [nn.ConvTranspose2d(c_in, c_out, 4, 2, 1, bias=bias), norm2d(norm, c_out), nn.ReLU(True)]
+        widths = [width if constant_width else width * 2 ** (n - 1 - i) for i in range(n)]
+        layers, c_in, stride = [], z_dim, (1, 0)
+        for c_out in widths:
+            wide = act_channels(act, c_out)
+            layers += [nn.ConvTranspose2d(c_in, wide, 4, *stride, bias=bias), norm2d(norm, wide), activation(act)]
+            c_in, stride = c_out, (2, 1)
         layers += [nn.ConvTranspose2d(widths[-1], channels, 4, 2, 1), nn.Tanh()]
         self.z_dim = z_dim
         self.net = nn.Sequential(*layers)
@@ -49,21 +54,23 @@ class DCGANDiscriminator(ImageNet, Discriminator):
     Stride-2 4x4 convs halve the size and double the channels (``width`` at S/2 up to
     width * 2^(n-1) at 4x4), LeakyReLU(0.2); ``norm`` on all but the first layer
     (batch/layer/instance/none: use layer or none with a gradient penalty). The flattened 4x4
-    map is the feature vector; a linear head (the classic final 4x4 conv) scores it.
+    map is the feature vector; a linear head (the classic final 4x4 conv) scores it. ``act``
+    replaces LeakyReLU (tanh and gated are robustness variants of the WGAN-GP paper).
     """
 
     resolutions = RESOLUTIONS
 
-    def __init__(self, shape, width: int = 64, norm: str = "batch"):
+    def __init__(self, shape, width: int = 64, norm: str = "batch", act: str = "leaky_relu"):
         super().__init__()
         self.check_shape(shape)
         channels, size = shape[0], shape[1]
         bias = check_norm(norm) == "none"
         n = log2_int(size) - 2
         widths = [width * 2**i for i in range(n)]
-        layers = [nn.Conv2d(channels, widths[0], 4, 2, 1), nn.LeakyReLU(0.2, True)]
+        layers = [nn.Conv2d(channels, act_channels(act, widths[0]), 4, 2, 1), activation(act)]
         for c_in, c_out in zip(widths, widths[1:]):
-            layers += [nn.Conv2d(c_in, c_out, 4, 2, 1, bias=bias), norm2d(norm, c_out), nn.LeakyReLU(0.2, True)]
+            wide = act_channels(act, c_out)
+            layers += [nn.Conv2d(c_in, wide, 4, 2, 1, bias=bias), norm2d(norm, wide), activation(act)]
         self.net = nn.Sequential(*layers, nn.Flatten())
         self.feature_dim = widths[-1] * 16
         self.head = nn.Linear(self.feature_dim, 1)

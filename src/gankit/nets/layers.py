@@ -1,6 +1,7 @@
 """Small building blocks shared by the convolutional networks."""
 from __future__ import annotations
 
+import torch
 from torch import nn
 from torch.nn.modules.batchnorm import _BatchNorm
 from torch.nn.utils import parametrize
@@ -16,6 +17,35 @@ NORMS = {
     "instance": lambda ch: nn.InstanceNorm2d(ch, affine=True),
     "none": lambda ch: nn.Identity(),
 }
+
+
+class Gated(nn.Module):
+    """Gated multiplicative nonlinearity (van den Oord et al. 2016, PixelCNN; an architecture of the
+    WGAN-GP paper's robustness table): [N, 2C, ...] -> tanh(a) * sigmoid(b), [N, C, ...], with
+    a, b the two channel halves. The layer before it produces twice the channels."""
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        a, b = x.chunk(2, dim=1)
+        return torch.tanh(a) * torch.sigmoid(b)
+
+
+ACTIVATIONS = {
+    "relu": lambda: nn.ReLU(True),
+    "leaky_relu": lambda: nn.LeakyReLU(0.2, True),
+    "tanh": lambda: nn.Tanh(),
+    "gated": lambda: Gated(),
+}
+
+
+def activation(name: str) -> nn.Module:
+    if name not in ACTIVATIONS:
+        raise GankitError(f"unknown activation '{name}'; choose one of: {', '.join(ACTIVATIONS)}")
+    return ACTIVATIONS[name]()
+
+
+def act_channels(name: str, channels: int) -> int:
+    """Channels the layer before ``activation(name)`` must produce for it to output ``channels``."""
+    return 2 * channels if name == "gated" else channels
 
 
 def check_norm(norm: str) -> str:

@@ -5,14 +5,16 @@
     set: [train.steps=1000]          # ...with these overrides
     variants:                        # one axis of named override bundles (optional)
       WGAN-GP: [loss.name=wasserstein, regularizers.gradient_penalty.weight=0.1]
+    axes:                            # more axes of named bundles: axis name -> {label: overrides}
+      architecture: {baseline: [], no-norm: [model.generator.norm=none]}
     grid:                            # more axes: config key -> values (optional)
       train.n_critic: [1, 5]
     seeds: [0, 1, 2]
     metrics: modes                   # gankit eval metrics after training
     n: 2500                          # evaluation samples
-    sizes:                           # named scales, picked with --size: extra overrides, or a
-      laptop: [train.steps=1000]     # mapping that may also change metrics and n
-      full: {set: [train.steps=20000, data.name=cifar10], metrics: fid, n: 10000}
+    sizes:                           # named scales, picked with --size: extra overrides, or a mapping
+      laptop: [train.steps=1000]     # that may also change metrics, n, extractor and seeds
+      full: {set: [train.steps=20000, data.name=cifar10], metrics: fid, n: 10000, seeds: [0, 1, 2]}
 """
 from __future__ import annotations
 
@@ -26,7 +28,7 @@ from gankit.config import parse_yaml
 from gankit.errors import GankitError
 from gankit.registry import did_you_mean
 
-KEYS = {"description", "preset", "set", "variants", "grid", "seeds", "metrics", "n", "sizes", "extractor"}
+KEYS = {"description", "preset", "set", "variants", "axes", "grid", "seeds", "metrics", "n", "sizes", "extractor"}
 
 
 @dataclass
@@ -40,7 +42,8 @@ class Run:
 
     @property
     def config_label(self) -> str:
-        return ", ".join(f"{v}" if k == "variant" else f"{k}={v}" for k, v in self.labels.items()) or "base"
+        # named axes show their label; grid axes (config keys, always dotted) show key=value
+        return ", ".join(f"{k}={v}" if "." in k else v for k, v in self.labels.items()) or "base"
 
 
 @dataclass
@@ -48,6 +51,7 @@ class SweepSpec:
     preset: str | None = None
     sets: list[str] = field(default_factory=list)
     variants: dict[str, list[str]] = field(default_factory=dict)
+    axes: dict[str, dict[str, list[str]]] = field(default_factory=dict)
     grid: dict[str, list] = field(default_factory=dict)
     seeds: list[int] = field(default_factory=lambda: [0])
     metrics: str = ""
@@ -65,20 +69,24 @@ class SweepSpec:
                               f"sizes: {', '.join(self.sizes) or 'none'}")
         scale = self.sizes[size]
         scale = {"set": scale} if isinstance(scale, list) else dict(scale)
+        unknown = set(scale) - {"set", "metrics", "n", "extractor", "seeds"}
+        if unknown:
+            raise GankitError(f"size '{size}' may set set, metrics, n, extractor and seeds, not {', '.join(sorted(unknown))}")
         return replace(self, sets=[*self.sets, *scale.get("set", [])], metrics=str(scale.get("metrics", self.metrics)),
-                       n=scale.get("n", self.n), sizes={})
+                       n=scale.get("n", self.n), extractor=scale.get("extractor", self.extractor),
+                       seeds=list(scale.get("seeds", self.seeds)), sizes={})
 
     def runs(self) -> list[Run]:
-        extra: list[str] = []
-        variants = list(self.variants.items()) or [(None, [])]
-        axes = list(self.grid.items())
+        named = ([("variant", self.variants)] if self.variants else []) + list(self.axes.items())
+        grid = list(self.grid.items())
         out = []
-        for (variant, vsets), values in itertools.product(variants, itertools.product(*[v for _, v in axes])):
-            labels = ({"variant": variant} if variant else {}) | {k: _yaml(v) for (k, _), v in zip(axes, values)}
-            sets = [*self.sets, *extra, *vsets, *(f"{k}={_yaml(v)}" for (k, _), v in zip(axes, values))]
-            for seed in self.seeds:
-                slug = "__".join(_slug(f"{k}-{v}" if k != "variant" else v) for k, v in labels.items()) or "base"
-                out.append(Run(f"{slug}__seed{seed}", [*sets, f"train.seed={seed}"], labels, seed))
+        for bundles, values in itertools.product(itertools.product(*[list(b.items()) for _, b in named]),
+                                                 itertools.product(*[v for _, v in grid])):
+            labels = {axis: label for (axis, _), (label, _) in zip(named, bundles)}
+            labels |= {k: _yaml(v) for (k, _), v in zip(grid, values)}
+            sets = [*self.sets, *(s for _, bundle in bundles for s in bundle), *(f"{k}={_yaml(v)}" for (k, _), v in zip(grid, values))]
+            slug = "__".join(_slug(f"{k}-{v}" if "." in k else v) for k, v in labels.items()) or "base"
+            out.extend(Run(f"{slug}__seed{seed}", [*sets, f"train.seed={seed}"], labels, seed) for seed in self.seeds)
         return out
 
 
@@ -118,9 +126,13 @@ def parse_spec(raw: dict, where: str) -> SweepSpec:
         key = sorted(unknown)[0]
         raise GankitError(f"unknown sweep key '{key}' in {where}{did_you_mean(key, sorted(KEYS))}; keys: {', '.join(sorted(KEYS))}")
     spec = SweepSpec(preset=raw.get("preset"), sets=list(raw.get("set", [])), variants=dict(raw.get("variants", {})),
+                     axes=dict(raw.get("axes") or {}),
                      grid=dict(raw.get("grid", {})), seeds=list(raw.get("seeds", [0])), metrics=str(raw.get("metrics", "")),
                      n=raw.get("n"), extractor=raw.get("extractor", "inception"), sizes=dict(raw.get("sizes", {})),
                      description=raw.get("description", ""))
+    if not all(isinstance(b, dict) and b and all(isinstance(v, list) for v in b.values()) for b in spec.axes.values()):
+        raise GankitError(f"every axis under 'axes' in {where} maps labels to override lists, e.g. "
+                          f"architecture: {{baseline: [], no-norm: [model.generator.norm=none]}}")
     if not all(isinstance(v, list) and v for v in spec.grid.values()):
         raise GankitError(f"every grid axis in {where} needs a non-empty list of values, e.g. train.n_critic: [1, 5]")
     if not spec.seeds or not all(isinstance(s, int) for s in spec.seeds):
