@@ -3,8 +3,11 @@ import torch
 
 from gankit.config import resolve
 
-# A run small enough for a unit test: 16x16 digits, 8-wide nets, a handful of steps.
+# A run small enough for a unit test: 16x16 digits, 8-wide nets, a handful of steps. On the CPU
+# even where a GPU exists: tests compare runs bitwise, and cuDNN's kernels are not deterministic.
+# The CUDA paths have their own tests (tests/training/test_cuda_graphs.py, test_speed_paths.py).
 TINY = [
+    "train.device=cpu",
     "data.resolution=16",
     "model.z_dim=8",
     "model.generator.width=8",
