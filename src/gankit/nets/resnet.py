@@ -26,9 +26,13 @@ class ResBlock(nn.Module):
         return x + self.body(x)
 
 
-def _check_blocks(blocks: int) -> None:
+def _stages(net: ImageNet, shape, norm: str, blocks: int) -> tuple[int, int]:
+    """Checked arguments -> (image channels, number of 2x resolution steps between 4x4 and S)."""
+    net.check_shape(shape)
+    check_norm(norm)
     if blocks < 1:
         raise GankitError(f"resnet needs blocks >= 1 (residual blocks per resolution), got {blocks}")
+    return shape[0], log2_int(shape[1]) - 2
 
 
 @GENERATORS.register("resnet")
@@ -44,11 +48,7 @@ class ResNetGenerator(ImageNet):
 
     def __init__(self, shape, z_dim: int, width: int = 64, norm: str = "batch", blocks: int = 2):
         super().__init__()
-        self.check_shape(shape)
-        check_norm(norm)
-        _check_blocks(blocks)
-        channels, size = shape[0], shape[1]
-        n = log2_int(size) - 2
+        channels, n = _stages(self, shape, norm, blocks)
         widths = [width * 2 ** max(n - 1 - i, 0) for i in range(n + 1)]
         self.z_dim, self.top = z_dim, widths[0]
         self.project = nn.Linear(z_dim, widths[0] * 16)
@@ -77,11 +77,7 @@ class ResNetDiscriminator(ImageNet, Discriminator):
 
     def __init__(self, shape, width: int = 64, norm: str = "batch", blocks: int = 2):
         super().__init__()
-        self.check_shape(shape)
-        check_norm(norm)
-        _check_blocks(blocks)
-        channels, size = shape[0], shape[1]
-        n = log2_int(size) - 2
+        channels, n = _stages(self, shape, norm, blocks)
         widths = [width * 2 ** min(i, n - 1) for i in range(n + 1)]
         layers: list[nn.Module] = [nn.Conv2d(channels, widths[0], 3, 1, 1)]
         for c_in, c_out in zip(widths, widths[1:]):
