@@ -46,6 +46,9 @@ def test_named_axes_multiply_with_variants_and_grid(tmp_path):
     assert last.labels == {"variant": "LS", "width": "wide", "train.n_critic": "2"}
     assert last.config_label == "LS, wide, train.n_critic=2"
     assert {"loss.name=least_squares", "model.generator.width=16", "train.n_critic=2"} <= set(last.sets)
+    deeper = load_spec(str(write_spec(tmp_path, axes=axes, sizes={"full": {"axes": {"width": {"wide": ["model.generator.width=64"]}}}})))
+    wide = [r for r in deeper.at_size("full").runs() if r.labels["width"] == "wide"]
+    assert wide and all("model.generator.width=64" in r.sets and "model.generator.width=16" not in r.sets for r in wide)
     with pytest.raises(GankitError, match="maps labels to override lists"):
         load_spec(str(write_spec(tmp_path, axes={"width": ["model.generator.width=8"]})))
 

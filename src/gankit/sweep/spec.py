@@ -13,7 +13,7 @@
     metrics: modes                   # gankit eval metrics after training
     n: 2500                          # evaluation samples
     sizes:                           # named scales, picked with --size: extra overrides, or a mapping
-      laptop: [train.steps=1000]     # that may also change metrics, n, extractor and seeds
+      laptop: [train.steps=1000]     # that may also change metrics, n, extractor, seeds and axes
       full: {set: [train.steps=20000, data.name=cifar10], metrics: fid, n: 10000, seeds: [0, 1, 2]}
 """
 from __future__ import annotations
@@ -69,10 +69,13 @@ class SweepSpec:
                               f"sizes: {', '.join(self.sizes) or 'none'}")
         scale = self.sizes[size]
         scale = {"set": scale} if isinstance(scale, list) else dict(scale)
-        unknown = set(scale) - {"set", "metrics", "n", "extractor", "seeds"}
+        unknown = set(scale) - {"set", "metrics", "n", "extractor", "seeds", "axes"}
         if unknown:
-            raise GankitError(f"size '{size}' may set set, metrics, n, extractor and seeds, not {', '.join(sorted(unknown))}")
-        return replace(self, sets=[*self.sets, *scale.get("set", [])], metrics=str(scale.get("metrics", self.metrics)),
+            raise GankitError(f"size '{size}' may change set, metrics, n, extractor, seeds and axes, "
+                              f"not {', '.join(sorted(unknown))}")
+        # a size may replace some labels' bundles, e.g. a deeper network at full scale
+        axes = {axis: {**bundles, **scale.get("axes", {}).get(axis, {})} for axis, bundles in self.axes.items()}
+        return replace(self, sets=[*self.sets, *scale.get("set", [])], metrics=str(scale.get("metrics", self.metrics)), axes=axes,
                        n=scale.get("n", self.n), extractor=scale.get("extractor", self.extractor),
                        seeds=list(scale.get("seeds", self.seeds)), sizes={})
 
