@@ -17,7 +17,8 @@ def write_mixed_images(root):
     Image.new("RGB", (40, 30), (255, 0, 0)).save(root / "cats" / "red.jpg")
     Image.new("L", (20, 20), 128).save(root / "cats" / "grey.png")
     Image.new("RGBA", (32, 64), (0, 0, 255, 0)).save(root / "dogs" / "transparent.png")
-    Image.new("P", (16, 16)).save(root / "dogs" / "deep" / "palette.bmp")
+    # a palette with entries: Pillow < 13 writes Image.new("P") as a BMP it cannot read back
+    Image.new("RGB", (16, 16), (10, 20, 30)).convert("P").save(root / "dogs" / "deep" / "palette.bmp")
     Image.new("CMYK", (24, 24), (0, 255, 255, 0)).save(root / "dogs" / "cmyk.jpg")
     Image.fromarray(np.full((16, 16), 65535, dtype=np.uint16)).save(root / "dogs" / "white16.png")
     Image.new("RGB", (16, 16), (0, 255, 0)).save(root / "dogs" / "green.webp")
