@@ -79,7 +79,8 @@ class EvalContext:
     def logits(self, which: str) -> np.ndarray:
         if not self.extractor.has_logits:
             raise GankitError(f"the inception score needs class logits, which feature extractor "
-                              f"'{self.extractor.key}' does not provide (the packaged FID network stops at pool3)")
+                              f"'{self.extractor.key}' does not provide (the packaged FID network stops at pool3); "
+                              f"use --extractor inception_logits")
         if which not in self._logits:
             self._logits[which] = self._batched(which, self.extractor.logits)
         return self._logits[which]

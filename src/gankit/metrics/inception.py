@@ -83,7 +83,12 @@ class InceptionFID(FeatureExtractor):
 
     @torch.no_grad()
     def forward(self, images: torch.Tensor) -> torch.Tensor:
-        x = images.float()
-        x = x.expand(-1, 3, -1, -1) if x.shape[1] == 1 else x[:, :3]
-        x = F.interpolate(x, size=(299, 299), mode="bilinear", align_corners=False, antialias=False)
-        return self.net(x / 128.0 - 1.0).float()
+        return self.net(tf_preprocess(images)).float()
+
+
+def tf_preprocess(images: torch.Tensor) -> torch.Tensor:
+    """uint8 [N, C, H, W] -> the graph's input: RGB, 299x299 bilinear without antialiasing, [-1, 127/128]."""
+    x = images.float()
+    x = x.expand(-1, 3, -1, -1) if x.shape[1] == 1 else x[:, :3]
+    x = F.interpolate(x, size=(299, 299), mode="bilinear", align_corners=False, antialias=False)
+    return x / 128.0 - 1.0
