@@ -71,9 +71,15 @@ def sample_montage(out: Path, rows: list[dict], path: Path) -> None:
     shown = [(c, out / run / "best.png") for c, run in first.items() if (out / run / "best.png").is_file()]
     if not shown:
         return
-    fig, axes = plt.subplots(1, len(shown), figsize=(2.4 * len(shown), 2.7), squeeze=False)
-    for ax, (config, png) in zip(axes[0], shown):
-        ax.imshow(Image.open(png)), ax.set_title(config, fontsize=7), ax.axis("off")
+    # one column per value of the last axis (config labels list axes in order), so a
+    # losses x architectures sweep reads as that table
+    cols = len({config.split(", ")[-1] for config, _ in shown})
+    nrows = -(-len(shown) // cols)
+    fig, axes = plt.subplots(nrows, cols, figsize=(2.4 * cols, 2.7 * nrows), squeeze=False)
+    for ax in axes.flat:
+        ax.axis("off")
+    for ax, (config, png) in zip(axes.flat, shown):
+        ax.imshow(Image.open(png)), ax.set_title(config, fontsize=7)
     fig.tight_layout()
     with atomic(path) as tmp:
         fig.savefig(tmp, format="png", dpi=110)
