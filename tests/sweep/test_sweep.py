@@ -94,3 +94,14 @@ def test_sweep_on_a_local_ray_instance(tmp_path, capsys):
         ray.shutdown()
     assert "(ray)" in capsys.readouterr().err
     assert len(json.loads((out / "rows.json").read_text())) == 2
+
+
+def test_two_axis_sweeps_get_a_pivot_table():
+    from gankit.sweep.summary import pivot
+    rows = [{"axes": ["variant", "architecture"], "variant": v, "architecture": a, "fid": f, "seed": s}
+            for v, a, f, s in [("GAN", "dcgan", 1.0, 0), ("GAN", "dcgan", 3.0, 1), ("WGAN", "dcgan", 5.0, 0),
+                               ("GAN", "resnet", 7.0, 0), ("WGAN", "resnet", 9.0, 0)]]
+    lines = pivot(rows, "fid").splitlines()
+    assert lines[0] == "| fid | GAN | WGAN |"
+    assert lines[2] == "| dcgan | 2 ± 1 | 5 |" and lines[3] == "| resnet | 7 | 9 |"
+    assert pivot([{**r, "axes": ["variant"]} for r in rows], "fid") is None

@@ -94,6 +94,6 @@ def read_rows(out: Path, runs: list[Run]) -> list[dict]:
         d = out / run.name
         summary = json.loads((d / "summary.json").read_text()) if (d / "summary.json").is_file() else {}
         metrics = json.loads((d / "eval.json").read_text())["metrics"] if (d / "eval.json").is_file() else {}
-        rows.append({"run": run.name, "config": run.config_label, "seed": run.seed, **run.labels,
+        rows.append({"run": run.name, "config": run.config_label, "seed": run.seed, "axes": list(run.labels), **run.labels,
                      "train_seconds": summary.get("train_seconds"), **metrics})
     return rows

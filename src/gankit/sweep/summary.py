@@ -14,7 +14,7 @@ from PIL import Image  # noqa: E402
 
 from gankit.run.rundir import atomic, write_text_atomic  # noqa: E402
 
-NOT_METRICS = {"run", "config", "seed", "variant"}
+NOT_METRICS = {"run", "config", "seed", "variant", "axes"}
 
 
 def metric_names(rows: list[dict]) -> list[str]:
@@ -47,6 +47,21 @@ def table(rows: list[dict]) -> str:
     return "\n".join(lines)
 
 
+def pivot(rows: list[dict], metric: str) -> str | None:
+    """For a sweep of exactly two axes (e.g. losses x architectures): ``metric`` as a table,
+    one row per value of the second axis and one column per value of the first."""
+    axes = rows[0].get("axes", []) if rows else []
+    if len(axes) != 2:
+        return None
+    a, b = axes
+    cols, lines_of = list(dict.fromkeys(r[a] for r in rows)), list(dict.fromkeys(r[b] for r in rows))
+    lines = [f"| {metric} | " + " | ".join(cols) + " |", "|---|" + "---|" * len(cols)]
+    for value in lines_of:
+        cells = [mean_std([r.get(metric) for r in rows if r[a] == col and r[b] == value]) for col in cols]
+        lines.append(f"| {value} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
 def box_plots(rows: list[dict], path: Path) -> None:
     configs = list(dict.fromkeys(r["config"] for r in rows))
     metrics = [m for m in metric_names(rows) if m != "train_seconds"] + ["train_seconds"]
@@ -71,9 +86,9 @@ def sample_montage(out: Path, rows: list[dict], path: Path) -> None:
     shown = [(c, out / run / "best.png") for c, run in first.items() if (out / run / "best.png").is_file()]
     if not shown:
         return
-    # one column per value of the last axis (config labels list axes in order), so a
-    # losses x architectures sweep reads as that table
-    cols = len({config.split(", ")[-1] for config, _ in shown})
+    # one column per value of the last axis, so a losses x architectures sweep reads as that table
+    axes = rows[0].get("axes") or ["config"]
+    cols = min(len(shown), len({r[axes[-1]] for r in rows}))
     nrows = -(-len(shown) // cols)
     fig, axes = plt.subplots(nrows, cols, figsize=(2.4 * cols, 2.7 * nrows), squeeze=False)
     for ax in axes.flat:
@@ -90,7 +105,10 @@ def write_summary(out: Path, rows: list[dict], title: str, command: str) -> Path
     box_plots(rows, out / "boxplots.png")
     sample_montage(out, rows, out / "samples.png")
     (out / "rows.json").write_text(json.dumps(rows, indent=1))
+    metrics = [m for m in metric_names(rows) if m != "train_seconds"]
+    grid = pivot(rows, metrics[0]) if metrics else None
     text = (f"# {title}\n\n`{command}`\n\nMean ± std over seeds ({len(rows)} runs).\n\n{table(rows)}\n\n"
-            f"![box plots](boxplots.png)\n\n![final samples, first seed](samples.png)\n")
+            + (f"By {' and '.join(rows[0]['axes'])}:\n\n{grid}\n\n" if grid else "")
+            + "![box plots](boxplots.png)\n\n![final samples, first seed](samples.png)\n")
     write_text_atomic(out / "summary.md", text)
     return out / "summary.md"
