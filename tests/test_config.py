@@ -57,6 +57,7 @@ def test_regularizer_can_be_switched_off_and_an_unconstrained_critic_warns():
     (["model.discriminator.nrom=layer"], "did you mean 'norm'"),
     (["model.ema=1.5"], "model.ema"),
     (["train.device=gpu"], "train.device"),
+    (["train.cuda_graphs=true", "train.device=cpu"], "train.cuda_graphs needs a CUDA device"),
     (["nonsense"], "key=value"),
 ])
 def test_bad_values_are_one_line_errors(sets, message):

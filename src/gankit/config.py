@@ -283,6 +283,8 @@ def validate(cfg: Config) -> None:
     _require(0.0 < t.nan_lr_factor <= 1.0, f"train.nan_lr_factor must be in (0, 1], got {t.nan_lr_factor}")
     _require(cfg.optim.lr_decay in ("none", "linear"), f"optim.lr_decay must be none or linear, got '{cfg.optim.lr_decay}'")
     _require(t.amp in ("none", "bf16"), f"train.amp must be none or bf16, got '{t.amp}'")
+    _require(not t.cuda_graphs or t.device == "auto" or t.device.startswith("cuda"),
+             f"train.cuda_graphs needs a CUDA device, not '{t.device}'; set train.device=cuda or drop train.cuda_graphs")
     _require(cfg.model.z_dim >= 1, f"model.z_dim must be >= 1, got {cfg.model.z_dim}")
     ema = cfg.model.ema
     _require(ema is None or 0.0 < ema < 1.0, f"model.ema must be in (0, 1) (e.g. 0.999) or null, got {ema}")

@@ -6,8 +6,10 @@ import copy
 import pytest
 import torch
 
+from gankit.build import build
 from gankit.errors import GankitError
 from gankit.training.setup import make_trainer
+from gankit.training.trainer import Trainer
 
 cuda = pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
 WGAN_GP = ["loss.name=wasserstein", "regularizers.gradient_penalty.weight=10", "model.discriminator.norm=layer",
@@ -23,13 +25,15 @@ def loss_rows(cfg, steps):
 
 
 def test_cuda_graphs_on_cpu_is_a_clear_error(tiny_config):
+    # the config check refuses train.device=cpu; train.device=auto resolves to the CPU only at build time
+    built = build(tiny_config("train.device=cpu"))
     with pytest.raises(GankitError, match="needs a CUDA device"):
-        make_trainer(tiny_config("train.device=cpu", "train.cuda_graphs=true"))
+        Trainer(built, z_dim=8, batch_size=16, n_critic=1, ema=None, seed=0, cuda_graphs=True)
 
 
 def test_step_dependent_regularizers_are_refused(tiny_config):
-    cfg = tiny_config("train.device=cpu", "train.cuda_graphs=true", "regularizers.r1.weight=1",
-                      "regularizers.r1.every=4")
+    cfg = tiny_config("train.device=cpu", "regularizers.r1.weight=1", "regularizers.r1.every=4")
+    cfg.train.cuda_graphs = True  # the regulariser check comes before the device check
     with pytest.raises(GankitError, match="R1 change with the step number"):
         make_trainer(cfg)
 
@@ -64,3 +68,14 @@ def test_loading_a_checkpoint_recaptures(tiny_config):
     assert trainer.graph.graph is None
     again = torch.stack([trainer.train_step()[0]["loss_d"] for _ in range(3)])
     torch.testing.assert_close(expected, again, rtol=1e-4, atol=1e-4)
+
+
+def test_optimisers_become_capturable_with_device_learning_rates():
+    from gankit.training.cuda_graph import make_capturable
+    w = torch.nn.Parameter(torch.zeros(3))
+    adam = torch.optim.Adam([w], lr=1e-3)
+    make_capturable(adam, device=torch.device("cpu"))
+    group = adam.param_groups[0]
+    assert group["capturable"] and torch.is_tensor(group["lr"]) and group["lr"].item() == pytest.approx(1e-3)
+    with pytest.raises(GankitError, match="SGD cannot run inside a CUDA graph"):
+        make_capturable(torch.optim.SGD([w], lr=0.1), device=torch.device("cpu"))
