@@ -119,7 +119,8 @@ def build_nets(cfg: Config, shape: tuple[int, ...], device: torch.device) -> tup
     return G.to(device), D.to(device)
 
 
-def speed_up(train: TrainConfig, G: nn.Module, D: nn.Module, regularizers: list[Regularizer]) -> None:
+def speed_up(train: TrainConfig, G: nn.Module, D: nn.Module, regularizers: list[Regularizer],
+             device: torch.device) -> None:
     """Memory layout and compilation; neither changes what the networks compute."""
     if train.channels_last:
         G.to(memory_format=torch.channels_last)
@@ -129,7 +130,7 @@ def speed_up(train: TrainConfig, G: nn.Module, D: nn.Module, regularizers: list[
     if not hasattr(torch, "compile") or (shutil.which("cc") is None and shutil.which("gcc") is None):
         warnings.warn("train.compile: torch.compile needs a C compiler here; running eager")
         return
-    if train.channels_last and train.device.startswith("cuda"):
+    if train.channels_last and device.type == "cuda":
         warnings.warn("train.compile with train.channels_last hit an inductor stride assertion in the "
                       "backward of a convolution on CUDA (torch 2.11); drop one of them if it fails")
     twice = {p for reg in regularizers for p in reg.differentiates_twice}
@@ -157,7 +158,7 @@ def build(cfg: Config) -> Built:
     for reg in sorted(regularizers, key=lambda r: not r.edits_architecture):
         reg.prepare(G, D)
     D.to(device)
-    speed_up(cfg.train, G, D, regularizers)
+    speed_up(cfg.train, G, D, regularizers, device)
     return Built(
         device=device,
         data=data,

@@ -38,13 +38,32 @@ def test_rebuilt_graph_gives_the_torchscript_pool3_features():
     assert ours.logits(images).shape == (3, 1008)
 
 
-def test_inception_score_runs_on_the_rebuilt_network():
-    extractor = InceptionWithLogits(net=fid_inception())  # random weights: shapes and plumbing only
-    images = torch.randint(0, 256, (4, 1, 16, 16), dtype=torch.uint8)
-    logits = extractor.logits(images)
-    assert logits.shape == (4, 1008) and torch.isfinite(logits).all()
-    score, _ = inception_score(logits.numpy(), splits=2)
-    assert 1.0 <= score <= 1008.0
+@torch.no_grad()
+def test_graph_pooling_leaves_padding_out_of_the_mean():
+    """The TF graph's average pools ignore padding: the rebuilt block agrees with torchvision's
+    InceptionA inside the map and differs only where the 3x3 window overlaps the border."""
+    from torchvision.models.inception import InceptionA
+    ours, theirs = inception_logits._BlockA(8, 4), InceptionA(8, 4)
+    theirs.load_state_dict(ours.state_dict())
+    ours.eval(), theirs.eval()
+    x = torch.randn(2, 8, 6, 6)
+    a, b = ours(x), theirs(x)
+    pool = slice(a.shape[1] - 4, None)  # the pooling branch's 4 channels come last
+    torch.testing.assert_close(a[:, :-4], b[:, :-4])  # the conv branches are the same
+    torch.testing.assert_close(a[:, pool, 1:-1, 1:-1], b[:, pool, 1:-1, 1:-1])
+    assert (a[:, pool, 0] - b[:, pool, 0]).abs().max() > 1e-3
+
+
+@torch.no_grad()
+def test_logits_are_the_classifier_on_pool3():
+    extractor = InceptionWithLogits(net=fid_inception())  # random weights: the wiring, not the values
+    images = torch.randint(0, 256, (2, 1, 16, 16), dtype=torch.uint8)
+    features, logits = extractor(images), extractor.logits(images)
+    assert features.shape == (2, 2048) and logits.shape == (2, 1008)
+    torch.testing.assert_close(logits, extractor.net.fc(features))
+    torch.nn.init.zeros_(extractor.net.fc.weight), torch.nn.init.zeros_(extractor.net.fc.bias)
+    score, _ = inception_score(extractor.logits(images).numpy(), splits=1)
+    assert score == pytest.approx(1.0)  # identical class distributions: KL 0, score exactly 1
 
 
 def test_missing_classifier_weights_say_where_to_put_them(tmp_path, monkeypatch):

@@ -72,24 +72,25 @@ def test_same_seed_same_run_other_seed_other_run(tiny_config):
     assert not torch.equal(weights_after_two_steps(1, 0), weights_after_two_steps(2, 0))
 
 
-def test_ema_is_the_closed_form_average():
+def ema_after_a_jump(beta: float, step: int):
+    """An EMA of a layer whose weights then jump by +1, updated once at ``step``."""
     G = torch.nn.Linear(2, 2)
-    ema = EMA(G, beta=0.9)
+    ema = EMA(G, beta=beta)
     w0 = G.weight.detach().clone()
     with torch.no_grad():
         G.weight.add_(1.0)
-    ema.update(G, step=1000)  # past the warm-up: beta itself
+    ema.update(G, step)
+    return G, ema, w0
+
+
+def test_ema_is_the_closed_form_average():
+    G, ema, w0 = ema_after_a_jump(0.9, step=1000)  # past the warm-up: beta itself
     torch.testing.assert_close(ema.G.weight, 0.9 * w0 + 0.1 * (w0 + 1.0))
     assert not any(p.requires_grad for p in ema.G.parameters())
 
 
 def test_ema_warm_up_forgets_the_initial_weights():
-    G = torch.nn.Linear(2, 2)
-    ema = EMA(G, beta=0.999)
-    w0 = G.weight.detach().clone()
-    with torch.no_grad():
-        G.weight.add_(1.0)
-    ema.update(G, step=0)  # beta_0 = min(0.999, 1/10)
+    G, ema, w0 = ema_after_a_jump(0.999, step=0)  # beta_0 = min(0.999, 1/10)
     torch.testing.assert_close(ema.G.weight, 0.1 * w0 + 0.9 * (w0 + 1.0))
     for step in range(1, 1000):
         ema.update(G, step)

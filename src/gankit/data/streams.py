@@ -25,38 +25,40 @@ class TensorBatches:
         self.data = data.to(device)
         self.batch_size, self.to_float, self.hflip = batch_size, to_float, hflip
         self.generator = torch.Generator().manual_seed(seed)
-        self._start_epoch(*self._new_epoch())
+        self._new_epoch()
 
-    def _new_epoch(self) -> tuple[torch.Tensor, torch.Tensor]:
+    def _new_epoch(self) -> None:
         perm = torch.randperm(len(self.data), generator=self.generator)
-        flips = torch.rand(len(self.data), generator=self.generator) < 0.5 if self.hflip else torch.zeros(0, dtype=torch.bool)
-        return perm, flips
+        flips = torch.rand(len(self.data), generator=self.generator) < 0.5 if self.hflip else None
+        self._start_epoch(perm, flips)
 
-    def _start_epoch(self, perm: torch.Tensor, flips: torch.Tensor, pos: int = 0) -> None:
-        self.perm, self.flips, self.pos = perm, flips, pos
-        self.perm_dev, self.flips_dev = perm.to(self.data.device), flips.to(self.data.device)
+    def _start_epoch(self, perm: torch.Tensor, flips: torch.Tensor | None, pos: int = 0) -> None:
+        """Held on the data's device; only a checkpoint copies them back."""
+        device = self.data.device
+        self.perm, self.pos = perm.to(device), pos
+        self.flips = flips.to(device) if flips is not None else None
 
     def __iter__(self):
         return self
 
     def __next__(self) -> torch.Tensor:
         if self.pos + self.batch_size > len(self.perm):
-            self._start_epoch(*self._new_epoch())
+            self._new_epoch()
         rows = slice(self.pos, self.pos + self.batch_size)
         self.pos += self.batch_size
-        batch = self.data[self.perm_dev[rows]]
-        if self.hflip:
-            flip = self.flips_dev[rows].view(-1, *([1] * (batch.dim() - 1)))
+        batch = self.data[self.perm[rows]]
+        if self.flips is not None:
+            flip = self.flips[rows].view(-1, *([1] * (batch.dim() - 1)))
             batch = torch.where(flip, batch.flip(-1), batch)
         return self.to_float(batch)
 
     def state_dict(self) -> dict:
-        return {"generator": self.generator.get_state(), "perm": self.perm, "flips": self.flips, "pos": self.pos}
+        flips = self.flips.cpu() if self.flips is not None else None
+        return {"generator": self.generator.get_state(), "perm": self.perm.cpu(), "flips": flips, "pos": self.pos}
 
     def load_state_dict(self, state: dict) -> None:
         self.generator.set_state(state["generator"])
-        flips = state.get("flips", torch.zeros(0, dtype=torch.bool))
-        self._start_epoch(state["perm"], flips, int(state["pos"]))
+        self._start_epoch(state["perm"], state.get("flips"), int(state["pos"]))
 
 
 class SampledBatches:

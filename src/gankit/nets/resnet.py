@@ -3,6 +3,8 @@ paper's architecture-robustness table (Gulrajani et al. 2017) and of SNGAN. Any 
 size 16..128; ``blocks`` residual blocks per resolution set the depth (2 convs each)."""
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import torch
 from torch import nn
 
@@ -16,7 +18,7 @@ RESOLUTIONS = (16, 32, 64, 128)
 class ResBlock(nn.Module):
     """x + conv3x3(act(norm(conv3x3(act(norm(x)))))), channels and size unchanged [N, C, H, W]."""
 
-    def __init__(self, channels: int, norm: str, act: type[nn.Module]):
+    def __init__(self, channels: int, norm: str, act: Callable[[], nn.Module]):
         super().__init__()
         # not in place: with norm=none the activation's input is x itself, which the skip still needs
         self.body = nn.Sequential(norm2d(norm, channels), act(), nn.Conv2d(channels, channels, 3, 1, 1),

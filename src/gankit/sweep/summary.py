@@ -26,6 +26,11 @@ def metric_names(rows: list[dict]) -> list[str]:
     return names
 
 
+def quality_metrics(rows: list[dict]) -> list[str]:
+    """The evaluated metrics, without the wall time."""
+    return [m for m in metric_names(rows) if m != "train_seconds"]
+
+
 def mean_std(values: list[float]) -> str:
     values = [v for v in values if v is not None]
     if not values:
@@ -64,7 +69,7 @@ def pivot(rows: list[dict], metric: str) -> str | None:
 
 def box_plots(rows: list[dict], path: Path) -> None:
     configs = list(dict.fromkeys(r["config"] for r in rows))
-    metrics = [m for m in metric_names(rows) if m != "train_seconds"] + ["train_seconds"]
+    metrics = quality_metrics(rows) + ["train_seconds"]
     fig, axes = plt.subplots(1, len(metrics), figsize=(max(4, 0.9 * len(configs)) * len(metrics) / 1.5, 3.8), squeeze=False)
     for ax, metric in zip(axes[0], metrics):
         data = [[r[metric] for r in rows if r["config"] == c and r.get(metric) is not None
@@ -105,7 +110,7 @@ def write_summary(out: Path, rows: list[dict], title: str, command: str) -> Path
     box_plots(rows, out / "boxplots.png")
     sample_montage(out, rows, out / "samples.png")
     (out / "rows.json").write_text(json.dumps(rows, indent=1))
-    metrics = [m for m in metric_names(rows) if m != "train_seconds"]
+    metrics = quality_metrics(rows)
     grid = pivot(rows, metrics[0]) if metrics else None
     text = (f"# {title}\n\n`{command}`\n\nMean ± std over seeds ({len(rows)} runs).\n\n{table(rows)}\n\n"
             + (f"By {' and '.join(rows[0]['axes'])}:\n\n{grid}\n\n" if grid else "")
