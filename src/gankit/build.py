@@ -3,6 +3,7 @@ string."""
 from __future__ import annotations
 
 import inspect
+import os
 import random
 import shutil
 import warnings
@@ -12,6 +13,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from gankit.checks import NonNegative, Positive, Unit, check_value
 from gankit.config import Component, Config, TrainConfig
 from gankit.data import DATASETS, DataSource, ImageData
 from gankit.errors import GankitError
@@ -46,25 +48,28 @@ def check_components(cfg: Config) -> None:
     if "path" in params and params["path"].default is inspect.Parameter.empty and "path" not in cfg.data.args:
         raise GankitError(f"dataset '{cfg.data.name}' needs a data path: pass --data PATH "
                           f"(a folder or .zip of images)")
-    DATASETS.check_args(cfg.data.name, cfg.data.args)
-    GENERATORS.check_args(cfg.model.generator.name, cfg.model.generator.args, positional=2)
-    DISCRIMINATORS.check_args(cfg.model.discriminator.name, cfg.model.discriminator.args, positional=1)
-    LOSSES.check_args(cfg.loss.name, cfg.loss.args)
+    DATASETS.check_args(cfg.data.name, cfg.data.args, where="data")
+    GENERATORS.check_args(cfg.model.generator.name, cfg.model.generator.args, positional=2, where="model.generator")
+    DISCRIMINATORS.check_args(cfg.model.discriminator.name, cfg.model.discriminator.args, positional=1,
+                              where="model.discriminator")
+    LOSSES.check_args(cfg.loss.name, cfg.loss.args, where="loss")
     kind = {True: "energies (low on real data)", False: "scores (high on real data)"}
     wants, gives = LOSSES.get(cfg.loss.name).expects_energy, DISCRIMINATORS.get(cfg.model.discriminator.name).outputs_energy
     if wants != gives:
         raise GankitError(f"loss '{cfg.loss.name}' reads {kind[wants]} but discriminator "
                           f"'{cfg.model.discriminator.name}' gives {kind[gives]}; pair ebgan with autoencoder")
     for name, args in cfg.regularizers.items():
-        REGULARIZERS.check_args(name, args)
+        REGULARIZERS.check_args(name, args, where=f"regularizers.{name}")
     replacing = [n for n, a in cfg.regularizers.items() if REGULARIZERS.build(n, **a).replaces_g_loss]
     if len(replacing) > 1:
         raise GankitError(f"regularizers {' and '.join(replacing)} each replace the generator's loss; keep one of them")
-    for opt in (cfg.optim.g, cfg.optim.d):
-        OPTIMIZERS.check_args(opt.name, opt.args, positional=1)
+    for who in ("g", "d"):
+        check_optimizer(getattr(cfg.optim, who), f"optim.{who}")
     shape = image_shape(cfg.data)
-    if shape is not None:
-        check_net_shapes(cfg, shape)
+    if shape is None:  # points: the toy distributions are cheap to build
+        shape = DATASETS.build(cfg.data.name, **cfg.data.args).shape
+    check_net_shapes(cfg, shape)
+    check_model_size(cfg, shape)
     if cfg.eval.every:
         from gankit.metrics import FEATURES
         from gankit.metrics.evaluate import parse_metrics
@@ -74,6 +79,48 @@ def check_components(cfg: Config) -> None:
     if LOSSES.get(cfg.loss.name).estimates_wasserstein and not lipschitz:
         warnings.warn(f"loss '{cfg.loss.name}' without a Lipschitz constraint: the critic is unbounded; add "
                       f"--set regularizers.gradient_penalty.weight=10 (or regularizers.weight_clip.clip=0.01)")
+
+
+#: what common optimiser options accept (torch checks some of them only at the first step)
+OPTIMIZER_OPTIONS = {"lr": Positive, "betas": tuple[Unit, Unit], "eps": Positive, "weight_decay": NonNegative,
+                     "momentum": NonNegative, "alpha": Unit, "dampening": NonNegative}
+#: networks beyond this many parameters are refused before anything is allocated
+MAX_PARAMETERS = 2_000_000_000
+
+
+def check_optimizer(spec: Component, where: str) -> None:
+    """Options by type and range, then a trial optimiser over one dummy parameter."""
+    for key, value in spec.args.items():
+        if key in OPTIMIZER_OPTIONS:
+            check_value(OPTIMIZER_OPTIONS[key], value, f"{where}.{key}")
+    OPTIMIZERS.check_args(spec.name, spec.args, positional=1, where=where)
+    build_optimizer(spec, [torch.zeros(1, requires_grad=True)])
+
+
+def check_model_size(cfg: Config, shape: tuple[int, ...]) -> None:
+    """Build both networks on the meta device (no memory) and refuse absurd sizes up front."""
+    try:
+        with torch.device("meta"):
+            G = GENERATORS.build(cfg.model.generator.name, shape, cfg.model.z_dim, **cfg.model.generator.args)
+            D = DISCRIMINATORS.build(cfg.model.discriminator.name, shape, **cfg.model.discriminator.args)
+    except GankitError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - a constructor's own complaint about its options
+        raise GankitError(f"the networks cannot be built with these options ({type(exc).__name__}: "
+                          f"{str(exc).splitlines()[0][:120]}); check model.*") from None
+    n = sum(p.numel() for net in (G, D) for p in net.parameters())
+    ram = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") if hasattr(os, "sysconf") else None
+    if n > MAX_PARAMETERS or (ram and 16 * n > ram):  # weights, gradients and two Adam moments
+        raise GankitError(f"G and D would have {n:,} parameters ({16 * n / 2**30:,.0f} GiB to train); "
+                          f"lower model.z_dim or the networks' width")
+
+
+def data_paths(cfg: Config) -> tuple[str, ...]:
+    """The folder(s) the dataset reads, which --overwrite must never remove."""
+    params = inspect.signature(DATASETS.get(cfg.data.name)).parameters
+    default = params["path"].default if "path" in params else None
+    path = cfg.data.args.get("path", default)
+    return (path,) if isinstance(path, str) and path else ()
 
 
 def image_shape(data: Component) -> tuple[int, int, int] | None:

@@ -3,15 +3,10 @@ from __future__ import annotations
 
 import argparse
 import sys
-import time
 import warnings
 from pathlib import Path
 
 from gankit.errors import GankitError
-
-RESUMABLE_KEYS = ("train.steps", "train.device", "train.nan_", "train.channels_last", "train.compile",
-                  "train.amp", "train.cuda_graphs", "log.", "eval.")
-
 
 def _train_parser(sub) -> None:
     p = sub.add_parser("train", help="train a GAN and write a run directory")
@@ -61,54 +56,10 @@ def parser() -> argparse.ArgumentParser:
 
 
 def cmd_train(args) -> None:
-    from gankit import config as C
-    from gankit.build import build
-    from gankit.run.checkpoint import load_newest_good
-    from gankit.run.rundir import RunDir
-    from gankit.training.loop import Session
-    from gankit.training.setup import make_trainer
+    from gankit.app import train
 
     flags = {k: v for k, v in (("data.path", args.data), ("train.steps", args.steps)) if v is not None}
-    if args.resume:
-        run = RunDir.existing(args.resume)
-        cfg = C.resolve(base=run.read_config(), flags=flags, sets=args.sets)
-        _check_resumable(run.read_config(), cfg.to_dict(), args)
-        state, _ = load_newest_good(run.checkpoints)
-    else:
-        cfg = C.resolve(args.preset, args.config, flags, args.sets)
-        run = RunDir(args.out or f"runs/{args.preset or C.DEFAULT_PRESET}-{time.strftime('%Y%m%d-%H%M%S')}")
-        run.check_new(args.overwrite)  # before any data is read
-        state = None
-    built = build(cfg)
-    trainer = make_trainer(cfg, built)
-    if state is None:  # everything is valid: only now is anything written
-        run = RunDir.create(run.path, overwrite=args.overwrite)
-    session = Session(trainer, run, cfg, built.data)
-    if state is not None:
-        session.restore(state)
-    run.write_config(cfg.to_dict())
-    print(f"gankit: {cfg.description or 'training'}\n  run: {run.path}  device: {built.device}  "
-          f"data: {built.data.summary()}", file=sys.stderr)
-    session.train(cfg.train.steps)
-    print(f"gankit: done, {trainer.step} steps in {session.train_seconds:.1f}s; report: {run.report}", file=sys.stderr)
-
-
-def _check_resumable(old: dict, new: dict, args) -> None:
-    if args.preset or args.config:
-        raise GankitError("--resume continues a run with its own config; drop --preset/--config")
-    old, new = _flat(old), _flat(new)
-    for key in sorted(old.keys() | new.keys()):
-        if old.get(key) != new.get(key) and not key.startswith(RESUMABLE_KEYS):
-            allowed = ", ".join(k + ("*" if k.endswith((".", "_")) else "") for k in RESUMABLE_KEYS)
-            raise GankitError(f"cannot resume with a different {key} ({old.get(key)!r} -> {new.get(key)!r}); "
-                              f"only {allowed} may change")
-
-
-def _flat(d: dict, prefix: str = "") -> dict:
-    out = {}
-    for k, v in d.items():
-        out.update(_flat(v, f"{prefix}{k}.") if isinstance(v, dict) else {f"{prefix}{k}": v})
-    return out
+    train(args.preset, args.config, flags, args.sets, args.out, args.overwrite, args.resume)
 
 
 def cmd_sample(args) -> None:
@@ -121,18 +72,26 @@ def cmd_sample(args) -> None:
 def cmd_eval(args) -> None:
     import json
 
+    from gankit.errors import WriteError
     from gankit.metrics.evaluate import evaluate_run, parse_metrics
+    from gankit.run.rundir import RunDir
 
     if args.n is not None and args.n < 2:
         raise GankitError(f"--n must be >= 2, got {args.n}")
     names = parse_metrics(args.metrics) if args.metrics else None
     report = evaluate_run(args.run_dir, names, args.n, args.checkpoint, args.extractor)
     if args.json:
-        print(json.dumps(report["metrics"]))
+        print(json.dumps(report["metrics"], allow_nan=False), flush=True)
     else:
         print(f"step {report['step']}, n={report['n']}, {report['checkpoint']}")
         for key, value in report["metrics"].items():
-            print(f"  {key:12s} {value:.6g}")
+            shown = f"null (not finite: {report['non_finite'][key]})" if value is None else f"{value:.6g}"
+            print(f"  {key:12s} {shown}", flush=True)
+    run = RunDir(args.run_dir)
+    try:  # the results are on screen first: minutes of feature extraction are never lost
+        run.write_json(run.path / "eval.json", report)
+    except WriteError as exc:
+        raise GankitError(f"{exc}; the results are printed above") from None
 
 
 def cmd_report(args) -> None:

@@ -7,6 +7,7 @@ args are checked against the registered class's signature here, before anything 
 from __future__ import annotations
 
 import copy
+import math
 import dataclasses
 import re
 import typing
@@ -116,11 +117,36 @@ _Loader.add_implicit_resolver(
 )
 
 
+#: a config is small: more nodes (counting every alias expansion) or deeper nesting is an attack
+MAX_NODES, MAX_DEPTH = 20_000, 24
+
+
 def parse_yaml(text: str, where: str) -> Any:
     try:
-        return yaml.load(text, Loader=_Loader)
+        data = yaml.load(text, Loader=_Loader)
     except yaml.YAMLError as exc:
         raise GankitError(f"{where} is not valid YAML ({str(exc).splitlines()[0]})") from None
+    except RecursionError:
+        raise GankitError(f"{where} is nested too deeply to be a gankit config") from None
+    _check_size(data, where)
+    return data
+
+
+def _check_size(data: Any, where: str) -> None:
+    """Walk the document as the config code will (aliases expanded), within a budget, so that a
+    'billion laughs' of nested aliases or absurd nesting is refused in microseconds."""
+    budget = [MAX_NODES]
+
+    def walk(node, depth):
+        budget[0] -= 1
+        if budget[0] < 0 or depth > MAX_DEPTH:
+            what = "too many values (nested aliases?)" if budget[0] < 0 else f"nesting deeper than {MAX_DEPTH}"
+            raise GankitError(f"{where} has {what}; a gankit config is a small mapping")
+        children = node.values() if isinstance(node, dict) else node if isinstance(node, list) else ()
+        for child in children:
+            walk(child, depth + 1)
+
+    walk(data, 0)
 
 
 def preset_names() -> list[str]:
@@ -138,7 +164,13 @@ def file_dict(path: str) -> dict:
     p = Path(path).expanduser()
     if not p.is_file():
         raise GankitError(f"config file {p} does not exist; pass --config PATH to a YAML file")
-    data = parse_yaml(p.read_text(), f"config file {p}")
+    if p.stat().st_size > 1_000_000:
+        raise GankitError(f"config file {p} is over 1 MB; a gankit config is a small YAML mapping")
+    try:
+        text = p.read_bytes().decode("utf-8")
+    except UnicodeDecodeError:
+        raise GankitError(f"config file {p} is not a text (UTF-8 YAML) file; pass --config a YAML file") from None
+    data = parse_yaml(text, f"config file {p}")
     if not isinstance(data, dict):
         raise GankitError(f"config file {p} must hold a YAML mapping at the top level")
     return data
@@ -185,7 +217,7 @@ def override(raw: dict, assignment: str) -> dict:
 def resolve(preset: str | None = None, config_file: str | None = None,
             flags: dict | None = None, sets: list[str] = (), base: dict | None = None) -> Config:
     """Build the final, validated Config from all layers (``base`` replaces the preset)."""
-    raw = base if base is not None else preset_dict(preset or DEFAULT_PRESET)
+    raw = base if base is not None else preset_dict(DEFAULT_PRESET if preset is None else preset)
     if config_file:
         raw = merge(raw, file_dict(config_file))
     for assignment in list(sets) + [f"{k}={v}" for k, v in (flags or {}).items()]:
@@ -240,10 +272,11 @@ def _convert(tp, value: Any, where: str):
 
 def _scalar(tp, value: Any, where: str):
     ok = {int: isinstance(value, int) and not isinstance(value, bool),
-          float: isinstance(value, (int, float)) and not isinstance(value, bool),
+          float: isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value),
           str: isinstance(value, str), bool: isinstance(value, bool)}[tp]
     if not ok:
-        raise GankitError(f"config '{where}' must be {tp.__name__}, got {value!r}")
+        kind = "a finite float" if tp is float else tp.__name__
+        raise GankitError(f"config '{where}' must be {kind}, got {value!r}")
     return tp(value)
 
 
@@ -276,7 +309,10 @@ def validate(cfg: Config) -> None:
     t, log = cfg.train, cfg.log
     _require(t.steps >= 1, f"train.steps must be >= 1, got {t.steps}")
     _require(t.batch_size >= 1, f"train.batch_size must be >= 1, got {t.batch_size}")
-    _require(t.n_critic >= 1, f"train.n_critic must be >= 1 (D updates per G update), got {t.n_critic}")
+    _require(1 <= t.steps <= 10**9, f"train.steps must be in [1, 1e9], got {t.steps}")
+    _require(t.batch_size <= 2**20, f"train.batch_size must be <= {2**20}, got {t.batch_size}")
+    _require(1 <= t.n_critic <= 1000,
+             f"train.n_critic must be in [1, 1000] (D updates per G update; WGAN uses 5), got {t.n_critic}")
     _require(re.fullmatch(r"auto|cpu|cuda(:\d+)?|mps", t.device) is not None,
              f"train.device must be auto, cpu, cuda, cuda:N or mps, got '{t.device}'")
     _require(t.nan_retries >= 0, f"train.nan_retries must be >= 0, got {t.nan_retries}")
@@ -293,10 +329,10 @@ def validate(cfg: Config) -> None:
     _require(log.keep_checkpoints >= 0, f"log.keep_checkpoints must be >= 0, got {log.keep_checkpoints}")
     for who in ("g", "d"):
         lr = getattr(cfg.optim, who).args.get("lr")
-        _require(lr is None or (isinstance(lr, (int, float)) and lr > 0),
+        _require(lr is None or (isinstance(lr, (int, float)) and not isinstance(lr, bool) and 0 < lr < math.inf),
                  f"optim.{who}.lr must be a positive number, got {lr!r}")
     ev = cfg.eval
     _require(ev.every >= 0, f"eval.every must be >= 0 (0 switches in-training evaluation off), got {ev.every}")
-    _require(ev.n >= 2, f"eval.n must be >= 2, got {ev.n}")
+    _require(2 <= ev.n <= 10**6, f"eval.n must be in [2, 1e6], got {ev.n}")
     from gankit.build import check_components
     check_components(cfg)

@@ -19,3 +19,15 @@ class Interrupted(GankitError):
     """The user stopped training (Ctrl-C); a checkpoint was saved first."""
 
     exit_code = 130
+
+
+class WriteError(GankitError):
+    """A file of a run (or a cache) could not be written: a full disk, a read-only folder."""
+
+
+def why(exc: OSError) -> str:
+    """A short reason for an OSError, e.g. 'the disk is full' or 'Read-only file system'."""
+    import errno
+
+    return {errno.ENOSPC: "the disk is full", errno.EDQUOT: "the disk quota is exceeded"}.get(
+        exc.errno, exc.strerror or type(exc).__name__)

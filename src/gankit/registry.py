@@ -9,6 +9,7 @@ import difflib
 import inspect
 from typing import Any, Callable, Generic, TypeVar
 
+from gankit.checks import check_value, hints
 from gankit.errors import GankitError
 
 T = TypeVar("T")
@@ -55,16 +56,17 @@ class Registry(Generic[T]):
             )
         return self._items[name]
 
-    def check_args(self, name: str, args: dict[str, Any], positional: int = 0) -> None:
-        """Reject unknown or missing keyword arguments before anything is built."""
-        check_call_args(self.get(name), args, f"{self.kind} '{name}'", positional)
+    def check_args(self, name: str, args: dict[str, Any], positional: int = 0, where: str = "") -> None:
+        """Reject unknown, missing or ill-typed keyword arguments before anything is built;
+        ``where`` (e.g. ``data``) is the config key the arguments came from, for the message."""
+        check_call_args(self.get(name), args, f"{self.kind} '{name}'", positional, where)
 
     def build(self, name: str, *positional, **args) -> T:
         self.check_args(name, args, len(positional))
         return self.get(name)(*positional, **args)
 
 
-def check_call_args(fn, args: dict[str, Any], what: str, positional: int = 0) -> None:
+def check_call_args(fn, args: dict[str, Any], what: str, positional: int = 0, where: str = "") -> None:
     params = list(inspect.signature(fn).parameters.values())[positional:]
     if any(p.kind is p.VAR_KEYWORD for p in params):
         return
@@ -79,3 +81,7 @@ def check_call_args(fn, args: dict[str, Any], what: str, positional: int = 0) ->
                and p.kind in (p.KEYWORD_ONLY, p.POSITIONAL_OR_KEYWORD)]
     if missing:
         raise GankitError(f"{what} needs option(s) {', '.join(missing)}; set them with --set")
+    types = hints(fn)
+    for key, value in args.items():
+        if key in types:
+            check_value(types[key], value, f"{where}.{key} ({what})" if where else f"option '{key}' of {what}")

@@ -4,12 +4,24 @@ import os
 import pytest
 import torch
 
-from gankit.errors import GankitError
+from gankit.errors import GankitError, WriteError
 from gankit.run import checkpoint as ckpt
 
 
 def state(step):
-    return {"format": ckpt.FORMAT, "step": step, "w": torch.arange(1000.0) * step}
+    """The smallest payload load() accepts: every key of CONTENTS, of the right type."""
+    return {"format": ckpt.FORMAT, "step": step, "w": torch.arange(1000.0) * step, "config": {}, "G": {},
+            "D": {}, "data_shape": [2], "rng": {}, "fixed_z": torch.zeros(1), "stats": {}, "guard": {},
+            "train_seconds": 0.0}
+
+
+@pytest.mark.parametrize("key,value", [("G", None), ("step", "3"), ("config", [1]), ("fixed_z", 0)])
+def test_checkpoint_with_wrong_contents_is_one_line(tmp_path, key, value):
+    """Footer and checksum valid, contents not what gankit writes: refused by name, not KeyError."""
+    bad = {**state(3), key: value}
+    ckpt.save_atomic(ckpt.serialise(bad), tmp_path / "latest.pt")
+    with pytest.raises(GankitError, match=f"not a gankit checkpoint of this run \\(no valid {key}\\)"):
+        ckpt.load(tmp_path / "latest.pt")
 
 
 def write(path, step):
@@ -82,7 +94,7 @@ def test_disk_full_keeps_the_previous_checkpoint(tmp_path, monkeypatch):
         raise OSError(errno.ENOSPC, "No space left on device")
 
     monkeypatch.setattr(os, "fsync", full)
-    with pytest.raises(GankitError, match="disk is full.*previous checkpoint is intact"):
+    with pytest.raises(WriteError, match="could not write checkpoint .*the disk is full"):
         write(path, 2)
     assert path.read_bytes() == before
     assert not list(tmp_path.glob(".*tmp"))

@@ -32,8 +32,7 @@ def session(cfg, tmp_path, bad_calls):
     built.loss = NaNAt(built.loss, bad_calls)
     trainer = Trainer(built, z_dim=cfg.model.z_dim, batch_size=cfg.train.batch_size,
                       n_critic=cfg.train.n_critic, ema=cfg.model.ema, seed=cfg.train.seed)
-    run = RunDir.create(tmp_path / "run")
-    run.write_config(cfg.to_dict())
+    run = RunDir.create(tmp_path / "run", cfg.to_dict())
     return Session(trainer, run, cfg, built.data), built
 
 

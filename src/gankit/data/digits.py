@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import torch
 
+from gankit.checks import Channels, Resolution
 from gankit.data.base import DATASETS, ImageData
 from gankit.data.transforms import fit_tensor
 
@@ -12,7 +13,7 @@ class Digits(ImageData):
     """1,797 handwritten digits (UCI optical recognition set, shipped inside scikit-learn),
     8x8 with 17 grey levels, rescaled to 0..255 and upsampled (bilinear) to ``resolution``."""
 
-    def __init__(self, resolution: int = 32, channels: int = 1):
+    def __init__(self, resolution: Resolution = 32, channels: Channels = 1):
         super().__init__(resolution, channels)
         from sklearn.datasets import load_digits
 

@@ -12,6 +12,7 @@ from PIL import Image
 from torch.utils.data import DataLoader, Dataset
 from tqdm import tqdm
 
+from gankit.checks import Channels, Resolution, ints
 from gankit.data import decoded_cache
 from gankit.data.base import DATASETS, ImageData
 from gankit.data.transforms import fit_pil
@@ -76,7 +77,7 @@ class ImageFolder(ImageData):
     memory-mapped by later runs on the same files and settings. ``hflip`` mirrors training
     samples left-right at random (on the training device)."""
 
-    def __init__(self, path: str, resolution: int = 64, channels: int = 3, workers: int = -1, cache: bool = True,
+    def __init__(self, path: str, resolution: Resolution = 64, channels: Channels = 3, workers: ints(-1, 256) = -1, cache: bool = True,
                  hflip: bool = False):
         super().__init__(resolution, channels, hflip)
         self.path = Path(path).expanduser()

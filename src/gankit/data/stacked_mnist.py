@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import torch
 
+from gankit.checks import Resolution, ints
 from gankit.data.base import DATASETS, ImageData
 from gankit.data.torchvision_sets import DEFAULT_ROOT, MNIST
 from gankit.data.transforms import fit_tensor
@@ -15,7 +16,7 @@ class StackedMNIST(ImageData):
 
     channels = 3  # fixed: one digit per colour channel
 
-    def __init__(self, path: str = DEFAULT_ROOT, resolution: int = 32, n: int = 50000, seed: int = 0):
+    def __init__(self, path: str = DEFAULT_ROOT, resolution: Resolution = 32, n: ints(1, 10**6) = 50000, seed: int = 0):
         super().__init__(resolution, 3)
         digits = MNIST(path, resolution=28, channels=1).images[:, 0]  # [60000, 28, 28]
         self.path = path

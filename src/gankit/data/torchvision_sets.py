@@ -10,6 +10,7 @@ import torch
 import torchvision
 from torchvision.datasets.mnist import read_image_file
 
+from gankit.checks import Channels, Resolution
 from gankit.data.base import DATASETS, ImageData
 from gankit.data.transforms import fit_tensor
 from gankit.errors import GankitError
@@ -23,7 +24,7 @@ class TorchvisionImages(ImageData):
     dataset_cls: type
     folder: str
 
-    def __init__(self, path: str = DEFAULT_ROOT, resolution: int = 32, channels: int = 1, train: bool = True,
+    def __init__(self, path: str = DEFAULT_ROOT, resolution: Resolution = 32, channels: Channels = 1, train: bool = True,
                  hflip: bool = False):
         super().__init__(resolution, channels, hflip)
         self.root = Path(path).expanduser()
@@ -90,6 +91,6 @@ class CIFAR10(TorchvisionImages):
 
     dataset_cls, folder = torchvision.datasets.CIFAR10, "cifar-10-batches-py"
 
-    def __init__(self, path: str = DEFAULT_ROOT, resolution: int = 32, channels: int = 3, train: bool = True,
+    def __init__(self, path: str = DEFAULT_ROOT, resolution: Resolution = 32, channels: Channels = 3, train: bool = True,
                  hflip: bool = False):
         super().__init__(path, resolution, channels, train, hflip)

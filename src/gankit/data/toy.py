@@ -5,6 +5,7 @@ import math
 
 import torch
 
+from gankit.checks import Finite, Positive, ints
 from gankit.data.base import DATASETS, ToyData
 from gankit.errors import GankitError
 
@@ -30,7 +31,7 @@ class GaussianMixture(ToyData):
 class Ring(GaussianMixture):
     """``n_modes`` Gaussians evenly spaced on a circle (PacGAN: 8 modes, radius 1, std 0.01)."""
 
-    def __init__(self, n_modes: int = 8, radius: float = 1.0, std: float = 0.01):
+    def __init__(self, n_modes: ints(1, 10**4) = 8, radius: Positive = 1.0, std: Positive = 0.01):
         angles = torch.arange(n_modes, dtype=torch.float64) * (2 * math.pi / n_modes)
         self._set(radius * torch.stack([angles.cos(), angles.sin()], 1), std)
 
@@ -39,7 +40,7 @@ class Ring(GaussianMixture):
 class Grid(GaussianMixture):
     """A side x side grid of Gaussians (PacGAN: 5x5 on {-4,-2,0,2,4}^2, std 0.05)."""
 
-    def __init__(self, side: int = 5, spacing: float = 2.0, std: float = 0.05):
+    def __init__(self, side: ints(1, 100) = 5, spacing: Positive = 2.0, std: Positive = 0.05):
         axis = (torch.arange(side, dtype=torch.float64) - (side - 1) / 2) * spacing
         self._set(torch.cartesian_prod(axis, axis), std)
 
@@ -48,6 +49,8 @@ class Grid(GaussianMixture):
 class Gaussian1D(GaussianMixture):
     """A 1-D Gaussian, or an equal-weight mixture of them with shared ``std``."""
 
-    def __init__(self, means: tuple[float, ...] = (2.0,), std: float = 0.5):
+    def __init__(self, means: Finite | tuple[Finite, ...] = (2.0,), std: Positive = 0.5):
         means = [means] if isinstance(means, (int, float)) else list(means)
+        if not means:
+            raise GankitError("data.means needs at least one mean, e.g. --set data.means=[-2,2]")
         self._set(torch.tensor(means, dtype=torch.float64).view(-1, 1), std)

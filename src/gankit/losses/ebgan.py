@@ -1,6 +1,7 @@
 import torch
 import torch.nn.functional as F
 
+from gankit.checks import Positive
 from gankit.errors import GankitError
 from gankit.losses.base import LOSSES, GANLoss
 
@@ -17,7 +18,7 @@ class EBGANLoss(GANLoss):
 
     expects_energy = True
 
-    def __init__(self, margin: float = 1.0):
+    def __init__(self, margin: Positive = 1.0):
         if margin <= 0:
             raise GankitError(f"ebgan.margin must be > 0, got {margin}")
         self.margin = float(margin)

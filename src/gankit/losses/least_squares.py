@@ -1,5 +1,6 @@
 import torch
 
+from gankit.checks import Finite
 from gankit.losses.base import LOSSES, GANLoss
 
 
@@ -14,7 +15,7 @@ class LeastSquaresLoss(GANLoss):
     chi^2 divergence. D outputs raw values (no sigmoid), shape [N].
     """
 
-    def __init__(self, a: float = 0.0, b: float = 1.0, c: float = 1.0):
+    def __init__(self, a: Finite = 0.0, b: Finite = 1.0, c: Finite = 1.0):
         self.a, self.b, self.c = float(a), float(b), float(c)
 
     def d_loss(self, real: torch.Tensor, fake: torch.Tensor) -> torch.Tensor:

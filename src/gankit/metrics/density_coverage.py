@@ -1,10 +1,11 @@
 import numpy as np
 
+from gankit.checks import ints
 from gankit.metrics.base import METRICS, Metric
 from gankit.metrics.knn import ball_counts, knn_radii, nearest_distance
 
 
-def density_coverage(real: np.ndarray, fake: np.ndarray, k: int = 5) -> dict[str, float]:
+def density_coverage(real: np.ndarray, fake: np.ndarray, k: ints(1, 1000) = 5) -> dict[str, float]:
     radii = knn_radii(real, k)
     density = ball_counts(fake, real, radii).sum() / (k * len(fake))
     coverage = (nearest_distance(real, fake) <= radii).mean()
@@ -19,7 +20,7 @@ class DensityCoverage(Metric):
 
     primary, higher_is_better = "coverage", True
 
-    def __init__(self, k: int = 5):
+    def __init__(self, k: ints(1, 1000) = 5):
         self.k = k
 
     def __call__(self, ctx):

@@ -1,6 +1,7 @@
 """Evaluating a generator: from a run directory (``gankit eval``) or during training."""
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 import torch
@@ -54,7 +55,12 @@ def evaluate_run(run_dir: str, names: list[str] | None, n: int | None, which: st
     with torch.no_grad():
         results = evaluate(data, lambda k: draw(G, k, cfg.model.z_dim, seed), names, n, extractor,
                            dataset_key=cfg.data.to_dict())
-    report = {"checkpoint": str(run.checkpoint_file(which)), "step": int(state["step"]), "n": n,
-              "extractor": extractor if data.is_image else None, "metrics": results}
-    run.write_json(run.path / "eval.json", report)
-    return report
+    return {"checkpoint": str(run.checkpoint_file(which)), "step": int(state["step"]), "n": n,
+            "extractor": extractor if data.is_image else None, **strict_json(results)}
+
+
+def strict_json(results: dict[str, float]) -> dict:
+    """``metrics`` with null for NaN/infinity (strict JSON has neither) and ``non_finite`` naming
+    what each null stands for ("inf", "-inf" or "nan")."""
+    bad = {k: str(v) for k, v in results.items() if not math.isfinite(v)}
+    return {"metrics": {k: (None if k in bad else v) for k, v in results.items()}, "non_finite": bad}

@@ -8,6 +8,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from gankit.checks import ints
 from gankit.registry import Registry
 
 
@@ -36,7 +37,7 @@ class RandomConvFeatures(FeatureExtractor):
 
     has_logits = True
 
-    def __init__(self, dim: int = 64, classes: int = 10, seed: int = 0):
+    def __init__(self, dim: ints(1, 4096) = 64, classes: ints(1, 10**4) = 10, seed: int = 0):
         super().__init__()
         g = torch.Generator().manual_seed(seed)
         self.dim, self.key = dim, f"random_conv-{dim}-{classes}-{seed}"

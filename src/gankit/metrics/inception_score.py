@@ -1,10 +1,11 @@
 import numpy as np
 from scipy.special import log_softmax
 
+from gankit.checks import ints
 from gankit.metrics.base import METRICS, Metric
 
 
-def inception_score(logits: np.ndarray, splits: int = 10) -> tuple[float, float]:
+def inception_score(logits: np.ndarray, splits: ints(1, 1000) = 10) -> tuple[float, float]:
     """exp(E_x KL(p(y|x) || p(y))) per split; mean and std over the splits."""
     logp = log_softmax(np.asarray(logits, np.float64), axis=1)
     scores = []
@@ -21,7 +22,7 @@ class InceptionScore(Metric):
 
     primary, higher_is_better = "is", True
 
-    def __init__(self, splits: int = 10):
+    def __init__(self, splits: ints(1, 1000) = 10):
         self.splits = splits
 
     def __call__(self, ctx):

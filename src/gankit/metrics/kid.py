@@ -1,5 +1,6 @@
 import numpy as np
 
+from gankit.checks import ints
 from gankit.metrics.base import METRICS, Metric
 
 
@@ -22,7 +23,7 @@ class KID(Metric):
 
     primary = "kid"
 
-    def __init__(self, subsets: int = 100, subset_size: int = 1000, seed: int = 0):
+    def __init__(self, subsets: ints(1, 10**5) = 100, subset_size: ints(2) = 1000, seed: int = 0):
         self.subsets, self.subset_size, self.seed = subsets, subset_size, seed
 
     def __call__(self, ctx):

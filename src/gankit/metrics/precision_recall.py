@@ -1,10 +1,11 @@
 import numpy as np
 
+from gankit.checks import ints
 from gankit.metrics.base import METRICS, Metric
 from gankit.metrics.knn import ball_counts, knn_radii
 
 
-def precision_recall(real: np.ndarray, fake: np.ndarray, k: int = 3) -> dict[str, float]:
+def precision_recall(real: np.ndarray, fake: np.ndarray, k: ints(1, 1000) = 3) -> dict[str, float]:
     """Precision: share of fakes inside the real manifold (union of k-NN balls of real features).
     Recall: share of reals inside the fake manifold."""
     precision = (ball_counts(fake, real, knn_radii(real, k)) > 0).mean()
@@ -20,7 +21,7 @@ class PrecisionRecall(Metric):
 
     primary, higher_is_better = "precision", True
 
-    def __init__(self, k: int = 3):
+    def __init__(self, k: ints(1, 1000) = 3):
         self.k = k
 
     def __call__(self, ctx):

@@ -6,6 +6,7 @@ import math
 import torch
 from torch import nn
 
+from gankit.checks import Width
 from gankit.nets.base import DISCRIMINATORS, Net
 from gankit.nets.layers import dcgan_init, log2_int
 
@@ -40,7 +41,7 @@ class AutoencoderDiscriminator(Net):
 
     outputs_energy = True
 
-    def __init__(self, shape, width: int = 64, code: int = 32):
+    def __init__(self, shape, width: Width = 64, code: Width = 32):
         super().__init__()
         self.shape = tuple(shape)
         if len(shape) == 3 and shape[1] == shape[2] and shape[1] in CONV_SIZES:

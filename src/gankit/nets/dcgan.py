@@ -5,6 +5,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from gankit.checks import Width
 from gankit.nets.base import DISCRIMINATORS, GENERATORS, Discriminator, ImageNet
 from gankit.nets.layers import act_channels, activation, check_norm, dcgan_init, log2_int, norm2d
 
@@ -25,7 +26,7 @@ class DCGANGenerator(ImageNet):
 
     resolutions = RESOLUTIONS
 
-    def __init__(self, shape, z_dim: int, width: int = 64, norm: str = "batch", act: str = "relu",
+    def __init__(self, shape, z_dim: int, width: Width = 64, norm: str = "batch", act: str = "relu",
                  constant_width: bool = False):
         super().__init__()
         self.check_shape(shape)
@@ -60,7 +61,7 @@ class DCGANDiscriminator(ImageNet, Discriminator):
 
     resolutions = RESOLUTIONS
 
-    def __init__(self, shape, width: int = 64, norm: str = "batch", act: str = "leaky_relu"):
+    def __init__(self, shape, width: Width = 64, norm: str = "batch", act: str = "leaky_relu"):
         super().__init__()
         self.check_shape(shape)
         channels, size = shape[0], shape[1]

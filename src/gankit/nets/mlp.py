@@ -6,6 +6,7 @@ import math
 import torch
 from torch import nn
 
+from gankit.checks import Depth, Width
 from gankit.errors import GankitError
 from gankit.nets.base import DISCRIMINATORS, GENERATORS, Discriminator, Net
 
@@ -28,7 +29,7 @@ class MLPGenerator(_MLPNet):
     Output is linear for points ([N, D]: toy data lives on its own scale) and tanh for images.
     """
 
-    def __init__(self, shape, z_dim: int, width: int = 128, depth: int = 3):
+    def __init__(self, shape, z_dim: int, width: Width = 128, depth: Depth = 3):
         super().__init__()
         _check_depth(depth, width)
         self.shape, self.z_dim = tuple(shape), z_dim
@@ -47,7 +48,7 @@ class MLPGenerator(_MLPNet):
 class MLPDiscriminator(_MLPNet, Discriminator):
     """sample [N, *shape] -> score [N]: ``depth`` hidden Linear+LeakyReLU(0.2) layers."""
 
-    def __init__(self, shape, width: int = 128, depth: int = 3):
+    def __init__(self, shape, width: Width = 128, depth: Depth = 3):
         super().__init__()
         _check_depth(depth, width)
         dims = [math.prod(shape)] + [width] * depth

@@ -8,6 +8,7 @@ from collections.abc import Callable
 import torch
 from torch import nn
 
+from gankit.checks import Depth, Width
 from gankit.errors import GankitError
 from gankit.nets.base import DISCRIMINATORS, GENERATORS, Discriminator, ImageNet
 from gankit.nets.layers import check_norm, log2_int, norm2d
@@ -48,7 +49,7 @@ class ResNetGenerator(ImageNet):
 
     resolutions = RESOLUTIONS
 
-    def __init__(self, shape, z_dim: int, width: int = 64, norm: str = "batch", blocks: int = 2):
+    def __init__(self, shape, z_dim: int, width: Width = 64, norm: str = "batch", blocks: Depth = 2):
         super().__init__()
         channels, n = _stages(self, shape, norm, blocks)
         widths = [width * 2 ** max(n - 1 - i, 0) for i in range(n + 1)]
@@ -77,7 +78,7 @@ class ResNetDiscriminator(ImageNet, Discriminator):
 
     resolutions = RESOLUTIONS
 
-    def __init__(self, shape, width: int = 64, norm: str = "batch", blocks: int = 2):
+    def __init__(self, shape, width: Width = 64, norm: str = "batch", blocks: Depth = 2):
         super().__init__()
         channels, n = _stages(self, shape, norm, blocks)
         widths = [width * 2 ** min(i, n - 1) for i in range(n + 1)]

@@ -4,6 +4,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from gankit.checks import Width
 from gankit.nets.base import DISCRIMINATORS, GENERATORS, Discriminator, ImageNet
 from gankit.nets.layers import check_norm, dcgan_init, norm2d
 
@@ -15,7 +16,7 @@ class TextbookGenerator(ImageNet):
 
     resolutions = (64,)
 
-    def __init__(self, shape, z_dim: int, width: int = 64, norm: str = "batch"):
+    def __init__(self, shape, z_dim: int, width: Width = 64, norm: str = "batch"):
         super().__init__()
         self.check_shape(shape)
         check_norm(norm)
@@ -41,7 +42,7 @@ class TextbookDiscriminator(ImageNet, Discriminator):
 
     resolutions = (64,)
 
-    def __init__(self, shape, width: int = 64, norm: str = "batch"):
+    def __init__(self, shape, width: Width = 64, norm: str = "batch"):
         super().__init__()
         self.check_shape(shape)
         bias = check_norm(norm) == "none"

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
+from gankit.checks import Every, Positive
 from gankit.errors import GankitError
 from gankit.registry import Registry
 
@@ -121,7 +122,7 @@ class LazyPenalty(Regularizer):
     name = "penalty"
     differentiates_twice = ("D",)
 
-    def __init__(self, weight: float, every: int = 1):
+    def __init__(self, weight: Positive, every: Every = 1):
         if weight <= 0 or every < 1:
             raise GankitError(f"{self.name} needs weight > 0 and every >= 1, got weight={weight}, every={every}")
         self.weight, self.every = float(weight), int(every)

@@ -1,3 +1,4 @@
+from gankit.checks import Positive
 from gankit.errors import GankitError
 from gankit.regularizers.base import REGULARIZERS, DStep, GStep, Regularizer
 from gankit.regularizers.vector_field import field_norm
@@ -17,7 +18,7 @@ class Consensus(Regularizer):
 
     differentiates_twice = ("G", "D")
 
-    def __init__(self, weight: float = 10.0):
+    def __init__(self, weight: Positive = 10.0):
         if weight <= 0:
             raise GankitError(f"consensus.weight must be > 0, got {weight}; the paper uses 10")
         self.weight = float(weight)

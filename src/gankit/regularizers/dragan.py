@@ -1,5 +1,6 @@
 import torch
 
+from gankit.checks import Every, Finite, Positive
 from gankit.regularizers.base import REGULARIZERS, DStep, LazyPenalty
 from gankit.regularizers.gradient_penalty import input_grad_norm
 
@@ -18,7 +19,7 @@ class DRAGAN(LazyPenalty):
 
     name = "dragan"
 
-    def __init__(self, weight: float = 10.0, k: float = 1.0, c: float = 0.5, every: int = 1):
+    def __init__(self, weight: Positive = 10.0, k: Finite = 1.0, c: Positive = 0.5, every: Every = 1):
         super().__init__(weight, every)
         self.k, self.c = float(k), float(c)
 

@@ -1,3 +1,4 @@
+from gankit.checks import Positive
 from gankit.errors import GankitError
 from gankit.nets.base import Discriminator
 from gankit.regularizers.base import REGULARIZERS, GStep, Regularizer
@@ -13,7 +14,7 @@ class FeatureMatching(Regularizer):
 
     graph_safe = True
 
-    def __init__(self, weight: float = 1.0, replace: bool = True):
+    def __init__(self, weight: Positive = 1.0, replace: bool = True):
         if weight <= 0:
             raise GankitError(f"feature_matching.weight must be > 0, got {weight}")
         self.weight, self.replaces_g_loss = float(weight), bool(replace)

@@ -1,5 +1,6 @@
 import torch
 
+from gankit.checks import NonNegative, Positive
 from gankit.errors import GankitError
 from gankit.regularizers.base import REGULARIZERS, DStep, Regularizer
 
@@ -34,7 +35,7 @@ class GradientPenalty(Regularizer):
 
     constrains_lipschitz = True
 
-    def __init__(self, weight: float = 10.0, target: float = 1.0):
+    def __init__(self, weight: Positive = 10.0, target: NonNegative = 1.0):
         if weight <= 0:
             raise GankitError(f"gradient_penalty.weight must be > 0, got {weight}; the paper uses 10")
         self.weight, self.target = float(weight), float(target)

@@ -1,5 +1,6 @@
 import torch
 
+from gankit.checks import Positive
 from gankit.errors import GankitError
 from gankit.regularizers.base import REGULARIZERS, DStep, GStep, Regularizer
 
@@ -30,7 +31,7 @@ class HistoricalAveraging(Regularizer):
     player's loss gets weight * ||theta - (1/t) sum_i theta_i||^2, the distance of its parameters
     from their average over all past steps, which damps oscillation. Logs ``ha_d`` and ``ha_g``."""
 
-    def __init__(self, weight: float = 1e-3):
+    def __init__(self, weight: Positive = 1e-3):
         if weight <= 0:
             raise GankitError(f"historical_averaging.weight must be > 0, got {weight}")
         self.weight = float(weight)

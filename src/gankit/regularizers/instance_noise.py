@@ -1,5 +1,6 @@
 import torch
 
+from gankit.checks import Positive, ints
 from gankit.errors import GankitError
 from gankit.regularizers.base import REGULARIZERS, Regularizer
 
@@ -11,7 +12,7 @@ class InstanceNoise(Regularizer):
     gradients stay informative early on. sigma(t) = std * max(0, 1 - t / anneal_steps), t the
     generator step: linear annealing to no noise. Inputs of any shape [N, ...]."""
 
-    def __init__(self, std: float = 0.1, anneal_steps: int = 10000):
+    def __init__(self, std: Positive = 0.1, anneal_steps: ints(1) = 10000):
         if std <= 0 or anneal_steps < 1:
             raise GankitError(f"instance_noise needs std > 0 and anneal_steps >= 1, got {std}, {anneal_steps}")
         self.std, self.anneal_steps = float(std), int(anneal_steps)

@@ -1,3 +1,4 @@
+from gankit.checks import Positive
 from gankit.errors import GankitError
 from gankit.regularizers.base import REGULARIZERS, GStep, Regularizer
 from gankit.regularizers.vector_field import d_field_norm
@@ -13,7 +14,7 @@ class LocallyStable(Regularizer):
 
     differentiates_twice = ("G", "D")
 
-    def __init__(self, weight: float = 0.5):
+    def __init__(self, weight: Positive = 0.5):
         if weight <= 0:
             raise GankitError(f"locally_stable.weight must be > 0, got {weight}; the paper uses 0.5")
         self.weight = float(weight)

@@ -6,6 +6,7 @@ import math
 import torch
 from torch import nn
 
+from gankit.checks import ints
 from gankit.errors import GankitError
 from gankit.nets.base import Discriminator
 from gankit.regularizers.base import REGULARIZERS, Regularizer
@@ -64,7 +65,7 @@ class MinibatchDiscrimination(Regularizer):
 
     edits_architecture = True
 
-    def __init__(self, kernels: int = 50, kernel_dim: int = 5):
+    def __init__(self, kernels: ints(1, 4096) = 50, kernel_dim: ints(1, 1024) = 5):
         if kernels < 1 or kernel_dim < 1:
             raise GankitError(f"minibatch_discrimination needs kernels, kernel_dim >= 1, got {kernels}, {kernel_dim}")
         self.kernels, self.kernel_dim = int(kernels), int(kernel_dim)
@@ -84,7 +85,7 @@ class MinibatchStdDev(Regularizer):
 
     edits_architecture = True
 
-    def __init__(self, group: int = 4):
+    def __init__(self, group: ints(1, 4096) = 4):
         if group < 1:
             raise GankitError(f"minibatch_stddev.group must be >= 1, got {group}")
         self.group = int(group)

@@ -1,3 +1,4 @@
+from gankit.checks import Every, Positive
 from gankit.regularizers.base import REGULARIZERS, DStep, LazyPenalty
 from gankit.regularizers.gradient_penalty import input_grad_norm
 
@@ -9,7 +10,7 @@ class R2(LazyPenalty):
 
     name = "r2"
 
-    def __init__(self, weight: float = 10.0, every: int = 1):
+    def __init__(self, weight: Positive = 10.0, every: Every = 1):
         super().__init__(weight, every)
 
     def penalty(self, ctx: DStep):

@@ -1,6 +1,7 @@
 from torch import nn
 from torch.nn.utils.parametrizations import spectral_norm
 
+from gankit.checks import ints
 from gankit.regularizers.base import REGULARIZERS, Regularizer
 
 
@@ -15,7 +16,7 @@ class SpectralNorm(Regularizer):
 
     constrains_lipschitz = True
 
-    def __init__(self, power_iterations: int = 1):
+    def __init__(self, power_iterations: ints(1, 100) = 1):
         self.power_iterations = int(power_iterations)
 
     def prepare(self, G, D) -> None:

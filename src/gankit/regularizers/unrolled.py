@@ -1,6 +1,9 @@
+from typing import Literal
+
 import torch
 from torch.func import functional_call
 
+from gankit.checks import Positive, Unit, ints
 from gankit.errors import GankitError
 from gankit.regularizers.base import REGULARIZERS, GStep, Regularizer
 
@@ -20,8 +23,8 @@ class Unrolled(Regularizer):
     replaces_g_loss = True
     differentiates_twice = ("G", "D")
 
-    def __init__(self, steps: int = 5, lr: float | None = None, optimizer: str = "adam",
-                 betas: tuple[float, float] | None = None, eps: float = 1e-8):
+    def __init__(self, steps: ints(0, 100) = 5, lr: Positive | None = None, optimizer: Literal["sgd", "adam"] = "adam",
+                 betas: tuple[Unit, Unit] | None = None, eps: Positive = 1e-8):
         if steps < 0 or (lr is not None and lr <= 0) or optimizer not in ("sgd", "adam"):
             raise GankitError(f"unrolled needs steps >= 0, lr > 0 and optimizer sgd or adam, got "
                               f"steps={steps}, lr={lr}, optimizer={optimizer!r}")

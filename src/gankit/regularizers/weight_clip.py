@@ -1,5 +1,6 @@
 import torch
 
+from gankit.checks import Positive
 from gankit.errors import GankitError
 from gankit.regularizers.base import REGULARIZERS, Regularizer
 
@@ -16,7 +17,7 @@ class WeightClip(Regularizer):
 
     constrains_lipschitz = True
 
-    def __init__(self, clip: float = 0.01):
+    def __init__(self, clip: Positive = 0.01):
         if clip <= 0:
             raise GankitError(f"weight_clip.clip must be > 0, got {clip}; the paper uses 0.01")
         self.clip = float(clip)

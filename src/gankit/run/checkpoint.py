@@ -8,7 +8,7 @@ fails its checksum and an older checkpoint is used instead. Payloads are read wi
 """
 from __future__ import annotations
 
-import errno
+import contextlib
 import hashlib
 import io
 import os
@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from gankit.errors import GankitError
+from gankit.errors import GankitError, WriteError, why
 from gankit.run import faults
 
 FORMAT = "gankit-checkpoint-1"
@@ -45,15 +45,15 @@ def save_atomic(data: bytes, path: Path, step: int | None = None) -> None:
             os.fsync(f.fileno())
         os.replace(tmp, path)
     except OSError as exc:
-        tmp.unlink(missing_ok=True)
-        why = "the disk is full" if exc.errno == errno.ENOSPC else exc.strerror or str(exc)
-        raise GankitError(f"could not write checkpoint {path} ({why}); the previous checkpoint is intact. "
-                          f"Free space, then resume with gankit train --resume {path.parent.parent}") from None
-    dir_fd = os.open(path.parent, os.O_RDONLY)
-    try:
-        os.fsync(dir_fd)  # make the rename itself durable
-    finally:
-        os.close(dir_fd)
+        with contextlib.suppress(OSError):
+            tmp.unlink(missing_ok=True)
+        raise WriteError(f"could not write checkpoint {path} ({why(exc)})") from None
+    with contextlib.suppress(OSError):  # make the rename itself durable, where the OS allows it
+        dir_fd = os.open(path.parent, os.O_RDONLY)
+        try:
+            os.fsync(dir_fd)
+        finally:
+            os.close(dir_fd)
 
 
 def load(path: Path, map_location="cpu") -> dict:
@@ -73,7 +73,15 @@ def load(path: Path, map_location="cpu") -> dict:
         raise GankitError(f"checkpoint {path} cannot be read ({type(exc).__name__})") from None
     if not isinstance(state, dict) or state.get("format") != FORMAT:
         raise GankitError(f"{path} is not a gankit checkpoint")
+    wrong = [k for k, kind in CONTENTS.items() if not isinstance(state.get(k), kind)]
+    if wrong:
+        raise GankitError(f"{path} is not a gankit checkpoint of this run (no valid {', '.join(wrong)})")
     return state
+
+
+#: what every checkpoint holds, and of what type (the rest is checked when it is restored)
+CONTENTS = {"step": int, "config": dict, "G": dict, "D": dict, "data_shape": list, "rng": dict,
+            "fixed_z": torch.Tensor, "stats": dict, "guard": dict, "train_seconds": (int, float)}
 
 
 def numbered(directory: Path) -> list[Path]:
@@ -95,8 +103,14 @@ def load_newest_good(directory: Path, map_location="cpu") -> tuple[dict, Path]:
         for problem in problems:
             warnings.warn(f"{problem}; using {path.name} (step {state['step']}) instead")
         return state, path
-    detail = f": {problems[-1]}" if problems else ""
-    raise GankitError(f"no usable checkpoint in {directory}{detail}; start the run again without --resume")
+    if not problems:
+        raise NoCheckpoint(f"no checkpoint in {directory}")
+    raise GankitError(f"no usable checkpoint in {directory}: {problems[-1]}; move the damaged files out of "
+                      f"{directory} and gankit train --resume {directory.parent} starts the run again from step 0")
+
+
+class NoCheckpoint(GankitError):
+    """A run directory without any checkpoint file (killed before its first one)."""
 
 
 def prune(directory: Path, keep: int) -> None:

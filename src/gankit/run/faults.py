@@ -23,3 +23,9 @@ def kill_mid_write(step: int | None, f, data: bytes) -> None:
         f.flush()
         os.fsync(f.fileno())
         os.kill(os.getpid(), signal.SIGKILL)
+
+
+def interrupt_in_report() -> None:
+    """``GANKIT_FAULT=report:sigint``: a Ctrl-C while the final pictures and report are drawn."""
+    if os.environ.get("GANKIT_FAULT") == "report:sigint":
+        os.kill(os.getpid(), signal.SIGINT)

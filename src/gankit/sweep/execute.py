@@ -93,7 +93,9 @@ def read_rows(out: Path, runs: list[Run]) -> list[dict]:
     for run in runs:
         d = out / run.name
         summary = json.loads((d / "summary.json").read_text()) if (d / "summary.json").is_file() else {}
-        metrics = json.loads((d / "eval.json").read_text())["metrics"] if (d / "eval.json").is_file() else {}
+        ev = json.loads((d / "eval.json").read_text()) if (d / "eval.json").is_file() else {}
+        # eval.json writes null for a non-finite value and names it under "non_finite"
+        metrics = {**ev.get("metrics", {}), **{k: float(v) for k, v in ev.get("non_finite", {}).items()}}
         rows.append({"run": run.name, "config": run.config_label, "seed": run.seed, "axes": list(run.labels), **run.labels,
                      "train_seconds": summary.get("train_seconds"), **metrics})
     return rows

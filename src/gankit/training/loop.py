@@ -47,17 +47,27 @@ class Session:
         self.train_seconds = 0.0
         self.guard = {"nan_failures": 0, "base_lr": list(trainer.base_lr)}
         self.stop_requested: str | None = None
+        self.finishing = False  # a signal now skips the report instead of stopping training
         self.best: dict | None = None  # {"metric", "value", "step"} of checkpoints/best.pt
         self._writer = self._extractor = None
+        self._tb_failed = False
+        run.ensure_dirs()
 
-    @property
-    def writer(self):
-        if self._writer is None:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")  # TensorBoard's own deprecation chatter
-                from torch.utils.tensorboard import SummaryWriter
-            self._writer = SummaryWriter(str(self.run.tb))
-        return self._writer
+    def tensorboard(self, method: str, *args) -> None:
+        """TensorBoard is a convenience copy of metrics.jsonl: if it cannot write, warn once and stop."""
+        if self._tb_failed:
+            return
+        try:
+            if self._writer is None:
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore")  # TensorBoard's own deprecation chatter
+                    from torch.utils.tensorboard import SummaryWriter
+                self._writer = SummaryWriter(str(self.run.tb))
+            getattr(self._writer, method)(*args)
+        except Exception as exc:  # noqa: BLE001 - its writer thread raises whatever the OS gave it
+            self._tb_failed = True
+            warnings.warn(f"TensorBoard logging stopped: could not write {self.run.tb} ({exc}); "
+                          f"metrics.jsonl still has every row")
 
     # ---- the loop
     def train(self, until: int) -> None:
@@ -71,11 +81,12 @@ class Session:
                    mininterval=0.1 if sys.stderr.isatty() else 10.0)
         try:
             self._loop(until, bar)
+            bar.close()
+            self.finish()
         finally:
             bar.close()
             for sig, handler in previous.items():
                 signal.signal(sig, handler)
-        self.finish()
 
     def _loop(self, until: int, bar) -> None:
         t = self.trainer
@@ -99,6 +110,8 @@ class Session:
 
     def _on_signal(self, signum, frame) -> None:
         name = signal.Signals(signum).name
+        if self.finishing:  # training is over and saved: only the pictures and report are left
+            raise KeyboardInterrupt
         if self.stop_requested:
             print(f"\ngankit: second {name}: exiting now; resume from the last checkpoint with "
                   f"gankit train --resume {self.run.path}", file=sys.stderr)
@@ -155,7 +168,7 @@ class Session:
         self.run.append_metrics(row)
         for key, value in row.items():
             if key != "step":
-                self.writer.add_scalar(f"train/{key}", value, step)
+                self.tensorboard("add_scalar", f"train/{key}", value, step)
         return row
 
     # ---- evaluation
@@ -173,7 +186,7 @@ class Session:
                            self._extractor or ev.extractor, dataset_key=self.cfg.data.to_dict())
         self.run.append_metrics({"step": step, "eval": results})
         for key, value in results.items():
-            self.writer.add_scalar(f"eval/{key}", value, step)
+            self.tensorboard("add_scalar", f"eval/{key}", value, step)
         key, higher = primary(names)
         value, best = results[key], self.best
         if best is None or (value > best["value"] if higher else value < best["value"]):
@@ -188,7 +201,7 @@ class Session:
         save_samples(samples, self.run.frame_path(step), self.real, title=f"step {step}",
                      caption=f"fixed noise, step {step}")
         if samples.dim() == 4:
-            self.writer.add_images("samples", samples.add(1).div(2).clamp(0, 1).cpu(), step)
+            self.tensorboard("add_images", "samples", samples.add(1).div(2).clamp(0, 1).cpu(), step)
 
     def checkpoint_state(self) -> dict:
         return {"format": checkpoint.FORMAT, **self.trainer.state_dict(), "config": self.cfg.to_dict(),
@@ -201,17 +214,23 @@ class Session:
         step = self.trainer.step
         data = checkpoint.serialise(self.checkpoint_state())
         checkpoint.save_atomic(data, self.run.checkpoints / "latest.pt", step)
+        self.run.discard_replaced()  # the run --overwrite replaced is only deleted now
         if numbered:
             checkpoint.save_atomic(data, self.run.checkpoints / f"step-{step:07d}.pt")
             checkpoint.prune(self.run.checkpoints, self.cfg.log.keep_checkpoints)
 
     def restore(self, state: dict) -> None:
-        self.trainer.load_state_dict(state)
-        self.fixed_z = state["fixed_z"].to(self.trainer.device)
-        self.train_seconds = float(state["train_seconds"])
-        self.stats.load_state_dict(state["stats"])
-        self.guard = dict(state["guard"])
-        self.best = state.get("best")
+        try:
+            self.trainer.load_state_dict(state)
+            self.fixed_z = state["fixed_z"].to(self.trainer.device)
+            self.train_seconds = float(state["train_seconds"])
+            self.stats.load_state_dict(state["stats"])
+            self.guard = {"nan_failures": int(state["guard"]["nan_failures"]),
+                          "base_lr": [float(v) for v in state["guard"]["base_lr"]]}
+        except (KeyError, TypeError, ValueError, IndexError, RuntimeError, AttributeError) as exc:
+            raise GankitError(f"the checkpoint is not a gankit checkpoint of this run ({type(exc).__name__}: "
+                              f"{str(exc)[:80]}); resume from another checkpoint or start a new run") from None
+        self.best = state.get("best") if isinstance(state.get("best"), dict) else None
         self.run.truncate_after(self.trainer.step)
 
     def save_best(self, why: str) -> None:
@@ -225,6 +244,18 @@ class Session:
         self.run.write_json(self.run.best_info, {"source": source, "step": t.step, **(self.best or {})})
 
     def finish(self) -> None:
+        """The pictures and the report, after the last checkpoint. A signal now skips them
+        cleanly (every file is written atomically); ``gankit report`` rebuilds them."""
+        self.finishing = True
+        try:
+            self._render()
+        except KeyboardInterrupt:
+            raise Interrupted(f"interrupted while writing the report; training is saved (step "
+                              f"{self.trainer.step}). Rebuild the report with: gankit report {self.run.path}") from None
+        finally:
+            self.finishing = False
+
+    def _render(self) -> None:
         """best.png (unless evaluation picked one), summary.json, GIF, plots and report.md."""
         t = self.trainer
         if self.best is None:
@@ -236,5 +267,6 @@ class Session:
             "steps": t.step, "train_seconds": round(self.train_seconds, 2),
             "nan_rollbacks": self.guard["nan_failures"]})
         if self._writer is not None:
-            self._writer.close()
+            self.tensorboard("close")
+        faults.interrupt_in_report()
         render(self.run)

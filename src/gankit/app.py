@@ -1,0 +1,136 @@
+"""What ``gankit train`` does, start to end: a new run or a resumed one.
+
+The order is the safety contract: the config is validated and the data read before anything is
+written; a new run directory is created (and locked) only then; a run that fails before its
+first checkpoint is removed again (and the run ``--overwrite`` replaced is put back); a write
+that fails later says which file and that the last checkpoint is intact.
+"""
+from __future__ import annotations
+
+import sys
+import time
+import warnings
+
+from gankit import config as C
+from gankit.build import build, data_paths
+from gankit.errors import GankitError, WriteError
+from gankit.run.checkpoint import NoCheckpoint, load_newest_good
+from gankit.run.rundir import RunDir
+from gankit.training.loop import Session
+from gankit.training.setup import make_trainer
+
+#: config keys a resume may change (prefixes); everything else must match the checkpoint
+RESUMABLE_KEYS = ("train.steps", "train.device", "train.nan_", "train.channels_last", "train.compile",
+                  "train.amp", "train.cuda_graphs", "log.", "eval.", "description")
+
+
+def train(preset: str | None = None, config_file: str | None = None, flags: dict | None = None,
+          sets: list[str] = (), out: str | None = None, overwrite: bool = False,
+          resume: str | None = None) -> RunDir:
+    """Train a new run into ``out`` (or resume the run directory ``resume``); returns the run."""
+    flags = flags or {}
+    run = None
+    try:
+        run = _train(preset, config_file, flags, sets, out, overwrite, resume)
+        return run
+    finally:
+        if run is not None:
+            run.lock.release()  # a Python caller may train again in this process
+
+
+def _train(preset, config_file, flags, sets, out, overwrite, resume) -> RunDir:
+    if resume:
+        if preset is not None or config_file:
+            raise GankitError("--resume continues a run with its own config; drop --preset/--config")
+        run, cfg, state = open_resume(resume, flags, sets)
+    else:
+        cfg = C.resolve(preset, config_file, flags, sets)
+        run = RunDir(out or f"runs/{preset or C.DEFAULT_PRESET}-{time.strftime('%Y%m%d-%H%M%S')}")
+        run.check_new(overwrite, data_paths(cfg))  # before any data is read
+        state = None
+    try:
+        built = build(cfg)
+        trainer = make_trainer(cfg, built)
+    except BaseException:
+        run.lock.release()  # held only by a resume so far
+        raise
+    if not resume:  # everything is valid and the data is read: only now is anything written
+        run = RunDir.create(run.path, cfg.to_dict(), overwrite, data_paths(cfg))
+    try:
+        session = Session(trainer, run, cfg, built.data)
+        if state is not None:
+            session.restore(state)
+        run.write_config(cfg.to_dict())
+        print(f"gankit: {cfg.description or 'training'}\n  run: {run.path}  device: {built.device}  "
+              f"data: {built.data.summary()}", file=sys.stderr)
+        session.train(cfg.train.steps)
+    except BaseException as exc:
+        kept = (run.checkpoints / "latest.pt").is_file()
+        replaced = run.replaced is not None
+        if not kept:
+            run.abandon()  # a new run without a checkpoint holds nothing worth keeping
+        run.lock.release()
+        if isinstance(exc, WriteError):
+            raise GankitError(f"{exc}; {_after_failed_write(run, kept, replaced, bool(resume))}") from None
+        raise
+    print(f"gankit: done, {trainer.step} steps in {session.train_seconds:.1f}s; report: {run.report}", file=sys.stderr)
+    return run
+
+
+def _after_failed_write(run: RunDir, kept: bool, replaced: bool, resumed: bool) -> str:
+    fix = "free space or fix permissions, then"
+    if kept:
+        return f"the last checkpoint in {run.checkpoints} is intact: {fix} gankit train --resume {run.path}"
+    if resumed:
+        return f"{fix} gankit train --resume {run.path}"
+    back = " and the run it replaced is back in place" if replaced else ""
+    return f"the run had no checkpoint yet, so nothing of it was kept{back}: {fix} start it again"
+
+
+def open_resume(path: str, flags: dict, sets: list[str]) -> tuple[RunDir, C.Config, dict | None]:
+    """The run, its config and its newest good checkpoint (None: restart it from step 0)."""
+    run = RunDir.existing(path)
+    run.lock.acquire()  # the first write: a read-only or busy run directory stops here
+    try:
+        return _resume_state(run, flags, sets)
+    except BaseException:
+        run.lock.release()
+        raise
+
+
+def _resume_state(run: RunDir, flags: dict, sets: list[str]) -> tuple[RunDir, C.Config, dict | None]:
+    on_disk = run.read_config()
+    try:
+        state, _ = load_newest_good(run.checkpoints)
+    except NoCheckpoint:
+        if on_disk is None:
+            raise GankitError(f"{run.path} has neither a checkpoint nor a readable config.yaml, so there is "
+                              f"nothing to resume; start a new run with another --out") from None
+        warnings.warn(f"{run.path} has no checkpoint yet (it stopped before its first one); starting it "
+                      f"again from step 0 with its config.yaml")
+        run.truncate_after(-1)
+        return run, C.resolve(base=on_disk, flags=flags, sets=sets), None
+    stored = state["config"]
+    if on_disk is not None:
+        check_resumable(stored, on_disk, f"{run.config} was edited: ",
+                        "; the checkpoint's config is the truth, undo the edit")
+    cfg = C.resolve(base=on_disk or stored, flags=flags, sets=sets)
+    check_resumable(stored, cfg.to_dict(), "cannot resume with a different ", "")
+    return run, cfg, state
+
+
+def check_resumable(old: dict, new: dict, prefix: str, suffix: str) -> None:
+    """Only RESUMABLE_KEYS may differ between a checkpoint's config and the one a resume uses."""
+    old, new = _flat(old), _flat(new)
+    for key in sorted(old.keys() | new.keys()):
+        if old.get(key) != new.get(key) and not key.startswith(RESUMABLE_KEYS):
+            allowed = ", ".join(k + ("*" if k.endswith((".", "_")) else "") for k in RESUMABLE_KEYS)
+            raise GankitError(f"{prefix}{key} ({old.get(key)!r} in the checkpoint -> {new.get(key)!r}){suffix}; "
+                              f"only {allowed} may change")
+
+
+def _flat(d: dict, prefix: str = "") -> dict:
+    out = {}
+    for k, v in d.items():
+        out.update(_flat(v, f"{prefix}{k}.") if isinstance(v, dict) else {f"{prefix}{k}": v})
+    return out
