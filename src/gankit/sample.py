@@ -8,18 +8,22 @@ import torch
 
 from gankit.config import Config, from_dict
 from gankit.data import DATASETS
-from gankit.errors import GankitError
+from gankit.errors import GankitError, WriteError, why
 from gankit.nets import GENERATORS
 from gankit.run import checkpoint
 from gankit.run.artifacts import save_samples
-from gankit.run.rundir import RunDir
+from gankit.run.rundir import RunDir, atomic
 
 
 def load_checkpoint(run: RunDir, which: str = "latest") -> tuple[dict, Config]:
     """A checkpoint of this run (its model must match the run's) and the config it was saved with."""
     state = checkpoint.load(run.checkpoint_file(which))
-    cfg = from_dict(Config, state["config"], "")
-    if state["config"]["model"] != run.read_config()["model"]:
+    try:
+        cfg = from_dict(Config, state["config"], "")
+    except GankitError as exc:
+        raise GankitError(f"{run.checkpoint_file(which)} is not a gankit checkpoint of this run ({exc})") from None
+    on_disk = run.read_config()  # None (warned) when config.yaml is damaged: the checkpoint decides
+    if on_disk is not None and state["config"]["model"] != on_disk.get("model"):
         raise GankitError(f"checkpoint {which} does not fit generator '{cfg.model.generator.name}' of this run's "
                           f"config (its model section differs); pass a checkpoint of {run.path}")
     return state, cfg
@@ -56,11 +60,20 @@ def sample_to_file(run_dir: str, n: int, out: str, which: str = "latest", seed: 
     out_path = Path(out).expanduser()
     if out_path.suffix not in (".png", ".npy"):
         raise GankitError(f"--out must end in .png (a picture) or .npy (raw samples), got {out_path.name}")
+    if out_path.is_dir():
+        raise GankitError(f"--out {out_path} is a directory; name a file, e.g. {out_path / ('samples' + out_path.suffix)}")
+    blocking = next((p for p in out_path.parents if p.exists() and not p.is_dir()), None)
+    if blocking is not None:
+        raise GankitError(f"--out {out_path} cannot be written: {blocking} is a file, not a folder")
     G, cfg = load_generator(RunDir.existing(run_dir), which)
     samples = draw(G, n, cfg.model.z_dim, seed)
-    out_path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        out_path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise WriteError(f"could not create {out_path.parent} ({why(exc)})") from None
     if out_path.suffix == ".npy":
-        np.save(out_path, samples.numpy().astype(np.float32))
+        with atomic(out_path) as tmp, open(tmp, "wb") as f:
+            np.save(f, samples.numpy().astype(np.float32))
     else:
         real = None if samples.dim() == 4 else DATASETS.build(cfg.data.name, **cfg.data.args).real_sample(2000)
         save_samples(samples, out_path, real, title=f"{n} samples")

@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from gankit.errors import WriteError
 from gankit.run.rundir import atomic
 
 #: bump when the decode/resize pipeline changes, so stale caches are not reused
@@ -26,11 +27,12 @@ def cache_root() -> Path:
 
 
 def cache_key(root: Path, names: list[str], resolution: int, channels: int) -> str:
-    h = hashlib.sha256(f"{root.resolve()}|{resolution}|{channels}|{PREPROCESSING}".encode())
+    # os.fsencode: file names need not be valid UTF-8 (Python keeps such bytes as surrogates)
+    h = hashlib.sha256(os.fsencode(root.resolve()) + f"|{resolution}|{channels}|{PREPROCESSING}".encode())
     if root.is_dir():
         for name in names:
             st = os.stat(name)
-            h.update(f"{name}|{st.st_size}|{st.st_mtime_ns}\n".encode())
+            h.update(os.fsencode(name) + f"|{st.st_size}|{st.st_mtime_ns}\n".encode())
     else:
         st = root.stat()
         h.update(f"{st.st_size}|{st.st_mtime_ns}|{len(names)}".encode())
@@ -52,10 +54,15 @@ def load(key: str) -> tuple[torch.Tensor, dict] | None:
 
 
 def save(key: str, images: torch.Tensor, info: dict) -> None:
+    """Best effort: an unwritable or full cache folder only costs the next run a decode."""
     root = cache_root()
-    root.mkdir(parents=True, exist_ok=True)
-    with atomic(root / f"{key}.npy") as tmp:
-        with open(tmp, "wb") as f:
-            np.save(f, images.numpy())
-    with atomic(root / f"{key}.json") as tmp:
-        Path(tmp).write_text(json.dumps(info))
+    try:
+        root.mkdir(parents=True, exist_ok=True)
+        with atomic(root / f"{key}.npy") as tmp:
+            with open(tmp, "wb") as f:
+                np.save(f, images.numpy())
+        with atomic(root / f"{key}.json") as tmp:
+            Path(tmp).write_text(json.dumps(info))
+    except (OSError, WriteError) as exc:
+        warnings.warn(f"decoded-image cache not written ({exc}); continuing without it "
+                      f"(set GANKIT_CACHE to a writable folder to keep one)")

@@ -2,7 +2,6 @@ import math
 
 import matplotlib.pyplot as plt
 import numpy as np
-import torch
 from scipy.optimize import linear_sum_assignment
 
 from gankit.demos.base import DEMOS, Demo, save_figure

@@ -3,17 +3,23 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
+import warnings
 from pathlib import Path
 
 import numpy as np
 
+from gankit.errors import WriteError
 from gankit.run.rundir import atomic
 
-DEFAULT_ROOT = "~/.cache/gankit/stats"
+#: $GANKIT_CACHE/stats (default ~/.cache/gankit/stats), beside the decoded-image cache
+DEFAULT_ROOT = "default"
 
 
 class RealFeatureCache:
     def __init__(self, dataset: dict, root: str | Path = DEFAULT_ROOT):
+        if root == DEFAULT_ROOT:
+            root = Path(os.environ.get("GANKIT_CACHE", "~/.cache/gankit")).expanduser() / "stats"
         self.dataset, self.root = dataset, Path(root).expanduser()
 
     def path(self, extractor_key: str, n: int) -> Path:
@@ -30,7 +36,11 @@ class RealFeatureCache:
             return None
 
     def save(self, extractor_key: str, n: int, features: np.ndarray) -> None:
+        """Best effort: an unwritable cache folder means recomputing next time, not failing now."""
         path = self.path(extractor_key, n)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with atomic(path) as tmp:
-            np.save(tmp, features)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            with atomic(path) as tmp:
+                np.save(tmp, features)
+        except (OSError, WriteError) as exc:
+            warnings.warn(f"real-feature cache not written ({exc}); continuing without it")

@@ -5,7 +5,7 @@ from gankit.checks import ints
 from gankit.metrics.base import METRICS, Metric
 
 
-def inception_score(logits: np.ndarray, splits: ints(1, 1000) = 10) -> tuple[float, float]:
+def inception_score(logits: np.ndarray, splits: int = 10) -> tuple[float, float]:
     """exp(E_x KL(p(y|x) || p(y))) per split; mean and std over the splits."""
     logp = log_softmax(np.asarray(logits, np.float64), axis=1)
     scores = []

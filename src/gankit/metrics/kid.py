@@ -1,6 +1,7 @@
 import numpy as np
 
 from gankit.checks import ints
+from gankit.errors import GankitError
 from gankit.metrics.base import METRICS, Metric
 
 
@@ -18,8 +19,10 @@ def kernel_mmd2(x: np.ndarray, y: np.ndarray) -> float:
 class KID(Metric):
     """Kernel Inception Distance (Binkowski et al. 2018, "Demystifying MMD GANs"): the unbiased
     MMD^2 between real and generated features with a cubic polynomial kernel, averaged over
-    ``subsets`` random subsets of size min(subset_size, n_real, n_fake) (never larger than the
-    sample sets). Unbiased, so it can be slightly negative. Lower is better."""
+    ``subsets`` random subsets of ``subset_size`` samples. With fewer samples than that, subsets
+    of half the samples are drawn, so that they differ and ``kid_std`` measures a real spread
+    (subsets of all the samples would be identical and their std 0). Unbiased, so it can be
+    slightly negative. Lower is better."""
 
     primary = "kid"
 
@@ -32,8 +35,13 @@ class KID(Metric):
 
 def kid(real, fake, subsets=100, subset_size=1000, seed=0) -> dict[str, float]:
     real, fake = np.asarray(real, np.float64), np.asarray(fake, np.float64)
-    m = min(subset_size, len(real), len(fake))
+    n = min(len(real), len(fake))
+    if n < 2:
+        raise GankitError(f"KID needs at least 2 samples per side, got {n}; pass --n 2 or more")
+    m = subset_size if subset_size < n else max(2, n // 2)
     rng = np.random.default_rng(seed)
     values = [kernel_mmd2(fake[rng.choice(len(fake), m, replace=False)], real[rng.choice(len(real), m, replace=False)])
               for _ in range(subsets)]
+    if m == n:  # 2 or 3 samples: every subset is the whole set, a spread would mean nothing
+        return {"kid": float(np.mean(values))}
     return {"kid": float(np.mean(values)), "kid_std": float(np.std(values))}

@@ -110,7 +110,7 @@ def plot_losses(rows: list[dict], out: Path) -> None:
         ax2 = axes[0, 1]
         for key, label in (("wdist", "critic W1 estimate"), ("gp", "gradient penalty")):
             if key in rows[-1]:
-                ax2.plot(steps, [r.get(key, np.nan) for r in rows], label=label)
+                ax2.plot(steps, [_num(r.get(key)) for r in rows], label=label)
         ax2.set(xlabel="generator step", title="Critic")
         ax2.legend()
         ax2.grid(alpha=0.3)
@@ -120,12 +120,17 @@ def plot_losses(rows: list[dict], out: Path) -> None:
     plt.close(fig)
 
 
+def _num(v) -> float:
+    """A plottable value: numbers as they are, anything else (missing, null, text) as a gap."""
+    return float(v) if isinstance(v, (int, float)) and not isinstance(v, bool) else np.nan
+
+
 def plot_metrics(rows: list[dict], out: Path) -> None:
     """One panel per evaluation metric over training (rows: {"step", "eval": {name: value}})."""
     keys = [k for k in rows[-1]["eval"] if not k.endswith("_std")]
     fig, axes = plt.subplots(1, len(keys), figsize=(4 * len(keys), 3.5), dpi=100, squeeze=False)
     for ax, key in zip(axes[0], keys):
-        ax.plot([r["step"] for r in rows], [r["eval"].get(key, np.nan) for r in rows], marker="o")
+        ax.plot([r["step"] for r in rows], [_num(r["eval"].get(key)) for r in rows], marker="o")
         ax.set(xlabel="generator step", title=key)
         ax.grid(alpha=0.3)
     fig.tight_layout()

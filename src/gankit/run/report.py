@@ -1,6 +1,7 @@
 """Re-render a run's GIF, loss plot and report.md from what is on disk (no model needed)."""
 from __future__ import annotations
 
+from gankit.errors import GankitError
 from gankit.run.artifacts import make_gif, plot_losses, plot_metrics
 from gankit.run.rundir import RunDir, frame_step, write_text_atomic
 
@@ -15,12 +16,22 @@ def render(run: RunDir) -> None:
     write_text_atomic(run.report, report_markdown(run, rows, evals))
 
 
+def _config(run: RunDir) -> dict | None:
+    """config.yaml, else the checkpoint's copy; None when neither can be read."""
+    try:
+        cfg = run.config_dict()
+        _config_table(cfg)
+        return cfg
+    except (GankitError, KeyError, TypeError, AttributeError):
+        return None
+
+
 def _fmt(v) -> str:
     return f"{v:.4g}" if isinstance(v, float) else str(v)
 
 
 def _count(summary: dict, key: str) -> str:
-    return f"{summary[key]:,}" if key in summary else "?"
+    return f"{summary[key]:,}" if isinstance(summary.get(key), int) else "?"
 
 
 def _component(c: dict) -> str:
@@ -49,13 +60,14 @@ def _timing(summary: dict, rows: list[dict]) -> list[str]:
         return ["No steps logged yet."]
     last = rows[-1]
     lines = [f"- generator steps done: {last['step']}",
-             f"- training time: {last.get('time', 0):.1f} s ({summary.get('device', '?')})",
+             f"- training time: {_fmt(last.get('time', 0.0))} s ({summary.get('device', '?')})",
              f"- average speed: {_fmt(last.get('steps_per_s', 0.0))} G steps/s, "
              f"{_fmt(last.get('samples_per_s', 0.0))} real samples/s"]
     tail = rows[-max(1, len(rows) // 10):]
     for key in ("loss_d", "loss_g", "wdist", "gp"):
-        if key in last:
-            lines.append(f"- {key} (mean of the last {len(tail)} logged rows): {_fmt(sum(r[key] for r in tail) / len(tail))}")
+        values = [r[key] for r in tail if isinstance(r.get(key), (int, float))]
+        if key in last and values:
+            lines.append(f"- {key} (mean of the last {len(values)} logged rows): {_fmt(sum(values) / len(values))}")
     return lines
 
 
@@ -66,20 +78,22 @@ def _evaluation(evals: list[dict], best: dict) -> list[str]:
     lines = ["## Evaluation", "", "![metrics](metrics.png)", "", "| step | " + " | ".join(keys) + " |",
              "|---|" + "---|" * len(keys)]
     lines += [f"| {r['step']} | " + " | ".join(_fmt(r["eval"].get(k)) for k in keys) + " |" for r in evals]
-    if "metric" in best:
+    if {"metric", "value", "step"} <= best.keys():
         lines += ["", f"Best: {best['metric']} = {_fmt(best['value'])} at step {best['step']} "
                       f"(`checkpoints/best.pt`, drawn in best.png)."]
     return lines + [""]
 
 
 def report_markdown(run: RunDir, rows: list[dict], evals: list[dict] = ()) -> str:
-    cfg, summary, best = run.read_config(), run.read_json(run.summary), run.read_json(run.best_info)
+    cfg, summary, best = _config(run), run.read_json(run.summary), run.read_json(run.best_info)
     frames = run.frames()
-    out = [f"# gankit run: {run.path.name}", "", cfg.get("description", ""), "", "## Configuration", ""]
-    data = ", ".join(f"{k} {v}" for k, v in summary.get("data", {}).items())
-    out += _config_table(cfg) + ["", "Full config: [config.yaml](config.yaml). "
-                                 f"Data: {data or '?'}. Parameters: G {_count(summary, 'params_g')}, "
-                                 f"D {_count(summary, 'params_d')}.", "", "## Timings", ""]
+    out = [f"# gankit run: {run.path.name}", "", str((cfg or {}).get("description", "")), "", "## Configuration", ""]
+    data_info = summary.get("data") if isinstance(summary.get("data"), dict) else {}
+    data = ", ".join(f"{k} {v}" for k, v in data_info.items())
+    out += _config_table(cfg) if cfg else ["No readable config (config.yaml and checkpoints are damaged)."]
+    out += ["", "Full config: [config.yaml](config.yaml). "
+            f"Data: {data or '?'}. Parameters: G {_count(summary, 'params_g')}, "
+            f"D {_count(summary, 'params_d')}.", "", "## Timings", ""]
     out += _timing(summary, rows) + ["", "## Loss curves", "", "![losses](losses.png)", "",
                                      "D loss is the full objective D minimises (penalties included).", "",
                                      "## Training progress (fixed noise)", "", "![progress](progress.gif)", ""]

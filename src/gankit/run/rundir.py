@@ -123,9 +123,13 @@ class RunDir:
             run.lock.acquire()
             run.write_config(config)
         except (OSError, GankitError) as exc:
+            back = " and the run it replaced is back in place" if run.replaced is not None else ""
             run.abandon()
+            if isinstance(exc, WriteError):
+                raise GankitError(f"{exc}; nothing of the new run was kept{back}: free space or fix "
+                                  f"permissions, then start it again") from None
             reason = why(exc) if isinstance(exc, OSError) else str(exc)
-            raise GankitError(f"cannot create run directory {run.path} ({reason}); pick a writable --out") from None
+            raise GankitError(f"cannot create run directory {run.path} ({reason}){back}; pick a writable --out") from None
         return run
 
     def _move_aside(self) -> Path:
