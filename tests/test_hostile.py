@@ -106,6 +106,8 @@ CASES = {
     # 3. outputs that cannot be files
     "sample --out a directory": (None, ["sample", "done", "--out", "thesis.png/"], "directory"),
     "sample --out under a file": (None, ["sample", "done", "--out", "a_file/x.png"], "a_file is a file"),
+    "sample --n absurd": (None, ["sample", "done", "--n", "100000000", "--out", "x.npy"], "too many for one file"),
+    "eval --n absurd": (None, [*EVAL, "--n", "100000000"], "--n must be in [2, 1e6]"),
     # 4. damaged run directories
     "edited batch size": (_setup_edited, ["train", "--resume", "done", "--steps", "3"],
                           "config.yaml was edited: train.batch_size (16 in the checkpoint -> 32)"),

@@ -76,8 +76,8 @@ def cmd_eval(args) -> None:
     from gankit.metrics.evaluate import evaluate_run, parse_metrics
     from gankit.run.rundir import RunDir
 
-    if args.n is not None and args.n < 2:
-        raise GankitError(f"--n must be >= 2, got {args.n}")
+    if args.n is not None and not 2 <= args.n <= 10**6:
+        raise GankitError(f"--n must be in [2, 1e6] (FID is usually reported at 10k or 50k), got {args.n}")
     names = parse_metrics(args.metrics) if args.metrics else None
     report = evaluate_run(args.run_dir, names, args.n, args.checkpoint, args.extractor)
     if args.json:

@@ -1,6 +1,7 @@
 """Drawing samples from a finished or running run directory."""
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 import numpy as np
@@ -52,6 +53,10 @@ def draw(G: torch.nn.Module, n: int, z_dim: int, seed: int = 0, batch: int = 512
     return torch.cat([G(chunk) for chunk in z.split(batch)]).cpu()
 
 
+#: one sample file stays well inside memory (float32 samples are built in RAM before saving)
+MAX_SAMPLE_BYTES = 4 * 2**30
+
+
 def sample_to_file(run_dir: str, n: int, out: str, which: str = "latest", seed: int = 0) -> Path:
     """FILE.png: a grid (or a scatter for toy data); FILE.npy: float32 samples in data space
     ([N, C, H, W] in [-1, 1] for images, [N, D] for points)."""
@@ -65,8 +70,12 @@ def sample_to_file(run_dir: str, n: int, out: str, which: str = "latest", seed: 
     blocking = next((p for p in out_path.parents if p.exists() and not p.is_dir()), None)
     if blocking is not None:
         raise GankitError(f"--out {out_path} cannot be written: {blocking} is a file, not a folder")
-    G, cfg = load_generator(RunDir.existing(run_dir), which)
-    samples = draw(G, n, cfg.model.z_dim, seed)
+    state, cfg = load_checkpoint(RunDir.existing(run_dir), which)
+    size = n * math.prod(state["data_shape"]) * 4
+    if size > MAX_SAMPLE_BYTES or (out_path.suffix == ".png" and n > 10_000):
+        raise GankitError(f"--n {n} is too many for one file ({size / 2**30:.1f} GiB of samples; a PNG grid "
+                          f"holds at most 10,000); draw several files with different --seed")
+    samples = draw(build_generator(state, cfg), n, cfg.model.z_dim, seed)
     try:
         out_path.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
