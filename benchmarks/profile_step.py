@@ -11,9 +11,8 @@ import json
 import time
 
 import torch
-from torch.profiler import ProfilerActivity, profile
-
 from speed import CONFIGS, gankit_config, sync
+from torch.profiler import ProfilerActivity, profile
 
 from gankit.training.setup import make_trainer
 

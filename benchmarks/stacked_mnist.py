@@ -8,7 +8,7 @@ import json
 import time
 
 from gankit.data import DATASETS
-from gankit.metrics.mnist_classifier import CACHE, accuracy, load_classifier, MNIST, _labels
+from gankit.metrics.mnist_classifier import CACHE, MNIST, _labels, accuracy, load_classifier
 from gankit.metrics.stacked_modes import digit_triples, mode_histogram_stats
 
 

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from gankit.errors import GankitError
 
+
 def _train_parser(sub) -> None:
     p = sub.add_parser("train", help="train a GAN and write a run directory")
     p.add_argument("--preset", help="a named preset (see `gankit presets`); default: the embedded digits demo")

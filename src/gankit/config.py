@@ -7,8 +7,8 @@ args are checked against the registered class's signature here, before anything 
 from __future__ import annotations
 
 import copy
-import math
 import dataclasses
+import math
 import re
 import typing
 from dataclasses import dataclass, field

@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import difflib
 import inspect
-from typing import Any, Callable, Generic, TypeVar
+from collections.abc import Callable
+from typing import Any, Generic, TypeVar
 
 from gankit.checks import check_value, hints
 from gankit.errors import GankitError

@@ -64,8 +64,8 @@ def test_classifier_reaches_99_percent_on_mnist():
     root = Path(__file__).resolve().parents[3] / "shared" / "data" / "mnist"
     if not root.is_dir():
         pytest.skip("../shared/data/mnist not present")
-    from gankit.metrics.mnist_classifier import _labels, accuracy, load_classifier
     from gankit.data.torchvision_sets import MNIST
+    from gankit.metrics.mnist_classifier import _labels, accuracy, load_classifier
     model = load_classifier(str(root))
     test = MNIST(str(root), resolution=28, channels=1, train=False).images
     assert accuracy(model, test, _labels(str(root), False)) >= 0.99

@@ -3,7 +3,7 @@ samples, their features, logits) and returns named floats; the context computes 
 once, however many metrics share it."""
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 import torch
