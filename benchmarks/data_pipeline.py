@@ -4,6 +4,7 @@ memory-mapped array. Prints one JSON line.
 
     python benchmarks/data_pipeline.py --data ../shared/data/celeba [--resolution 64] [--batch 64]
 """
+
 import argparse
 import json
 import os
@@ -35,11 +36,21 @@ def main() -> None:
         x = next(batches)
     read_s = time.perf_counter() - t0
     n = len(data.images)
-    print(json.dumps({"images": n, "resolution": args.resolution, "cpus": os.cpu_count(),
-                      "first_decode_s": round(first_s, 1), "first_decode_images_per_s": round(n / first_s),
-                      "cached_open_s": round(open_s, 3),
-                      "cached_batches_images_per_s": round(args.batches * args.batch / read_s),
-                      "batch": list(x.shape), "batch_dtype": str(x.dtype)}))
+    print(
+        json.dumps(
+            {
+                "images": n,
+                "resolution": args.resolution,
+                "cpus": os.cpu_count(),
+                "first_decode_s": round(first_s, 1),
+                "first_decode_images_per_s": round(n / first_s),
+                "cached_open_s": round(open_s, 3),
+                "cached_batches_images_per_s": round(args.batches * args.batch / read_s),
+                "batch": list(x.shape),
+                "batch_dtype": str(x.dtype),
+            }
+        )
+    )
 
 
 if __name__ == "__main__":

@@ -6,6 +6,7 @@ JSON line per comparison, plus feature-extraction speed:
 
     PYTHONPATH=src python benchmarks/fid_splits.py --data ../shared/data/cifar10/cifar10-jpg.zip
 """
+
 from __future__ import annotations
 
 import argparse
@@ -25,7 +26,9 @@ from gankit.metrics.kid import kid
 from gankit.metrics.stats import FeatureStats
 
 
-def features(images: torch.Tensor, net: InceptionFID, device, batch: int) -> tuple[np.ndarray, float]:
+def features(
+    images: torch.Tensor, net: InceptionFID, device, batch: int
+) -> tuple[np.ndarray, float]:
     """Inception pool3 features of uint8 images, and the images/s it ran at."""
     out = []
     if device.type == "cuda":
@@ -60,14 +63,32 @@ def main() -> None:
     features(test[:500], net, device, args.batch)  # warm-up (cuDNN algorithm choice)
     f_train, speed = features(train, net, device, args.batch)
     f_test, _ = features(test, net, device, args.batch)
-    print(json.dumps({"device": torch.cuda.get_device_name(device) if device.type == "cuda" else "cpu",
-                      "train": len(train), "test": len(test), "decode_s": round(decode_s, 1),
-                      "inception_images_per_s": round(speed, 1)}), flush=True)
+    print(
+        json.dumps(
+            {
+                "device": torch.cuda.get_device_name(device) if device.type == "cuda" else "cpu",
+                "train": len(train),
+                "test": len(test),
+                "decode_s": round(decode_s, 1),
+                "inception_images_per_s": round(speed, 1),
+            }
+        ),
+        flush=True,
+    )
     # the train folders are sorted by class: subsets are random permutations
-    perm, perm_test = np.random.default_rng(0).permutation(len(f_train)), np.random.default_rng(1).permutation(len(f_test))
-    rows = [("train 50k", f_train, "test 10k", f_test), ("train 10k", f_train[perm[:10000]], "test 10k", f_test),
-            ("train 10k", f_train[perm[:10000]], "train 10k (disjoint)", f_train[perm[10000:20000]])]
-    rows += [(f"train {n}", f_train[perm[:n]], f"test {n}", f_test[perm_test[:n]]) for n in (1000, 2000, 5000)]
+    perm, perm_test = (
+        np.random.default_rng(0).permutation(len(f_train)),
+        np.random.default_rng(1).permutation(len(f_test)),
+    )
+    rows = [
+        ("train 50k", f_train, "test 10k", f_test),
+        ("train 10k", f_train[perm[:10000]], "test 10k", f_test),
+        ("train 10k", f_train[perm[:10000]], "train 10k (disjoint)", f_train[perm[10000:20000]]),
+    ]
+    rows += [
+        (f"train {n}", f_train[perm[:n]], f"test {n}", f_test[perm_test[:n]])
+        for n in (1000, 2000, 5000)
+    ]
     for name_a, a, name_b, b in rows:
         row = {"a": name_a, "b": name_b, "fid": round(fid(a, b), 3)}
         row.update({k: round(v, 6) for k, v in kid(a, b, subsets=100, subset_size=1000).items()})

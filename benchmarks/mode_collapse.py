@@ -8,6 +8,7 @@ scatters of seed 0) and prints the table. Runs already in the results file are s
 
     python benchmarks/mode_collapse.py [--steps 1000] [--seeds 5] [--jobs 2] [--only ring]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -28,8 +29,15 @@ ADAM_WGAN = ["optim.g.betas=[0.5, 0.9]", "optim.d.betas=[0.5, 0.9]", "train.n_cr
 CONFIGS = {  # name -> overrides of the ring8-gan preset (non-saturating loss, Adam 1e-3, batch 256)
     "GAN (minimax)": ["loss.name=minimax"],
     "NS-GAN": [],
-    "WGAN-clip": ["loss.name=wasserstein", "regularizers.weight_clip.clip=0.01", "optim.g.name=rmsprop",
-                  "optim.g.lr=5e-4", "optim.d.name=rmsprop", "optim.d.lr=5e-4", "train.n_critic=5"],
+    "WGAN-clip": [
+        "loss.name=wasserstein",
+        "regularizers.weight_clip.clip=0.01",
+        "optim.g.name=rmsprop",
+        "optim.g.lr=5e-4",
+        "optim.d.name=rmsprop",
+        "optim.d.lr=5e-4",
+        "train.n_critic=5",
+    ],
     "WGAN-GP": ["loss.name=wasserstein", "regularizers.gradient_penalty.weight=0.1", *ADAM_WGAN],
     "LSGAN": ["loss.name=least_squares"],
     "hinge + SN": ["loss.name=hinge", "regularizers.spectral_norm={}"],
@@ -38,14 +46,26 @@ CONFIGS = {  # name -> overrides of the ring8-gan preset (non-saturating loss, A
     "minibatch stddev": ["regularizers.minibatch_stddev={}"],
     "consensus": ["regularizers.consensus.weight=1"],
     "locally stable GD": ["regularizers.locally_stable.weight=0.5"],
-    "instance noise": ["regularizers.instance_noise.std=0.1", "regularizers.instance_noise.anneal_steps=750"],
+    "instance noise": [
+        "regularizers.instance_noise.std=0.1",
+        "regularizers.instance_noise.anneal_steps=750",
+    ],
     "feature matching": ["regularizers.feature_matching={}"],
     "R1": ["regularizers.r1.weight=1"],
     "DRAGAN": ["regularizers.dragan.weight=1"],
-    "EBGAN": ["loss.name=ebgan", "model.discriminator.name=autoencoder", "model.discriminator.width=128"],
+    "EBGAN": [
+        "loss.name=ebgan",
+        "model.discriminator.name=autoencoder",
+        "model.discriminator.width=128",
+    ],
     # not a single technique: the combination we recommend, run for longer (see BEST)
-    "WGAN-GP + EMA + lr decay": ["loss.name=wasserstein", "regularizers.gradient_penalty.weight=0.1", *ADAM_WGAN,
-                                 "model.ema=0.999", "optim.lr_decay=linear"],
+    "WGAN-GP + EMA + lr decay": [
+        "loss.name=wasserstein",
+        "regularizers.gradient_penalty.weight=0.1",
+        *ADAM_WGAN,
+        "model.ema=0.999",
+        "optim.lr_decay=linear",
+    ],
 }
 
 
@@ -71,11 +91,20 @@ def run_one(job: tuple[str, str, int, int]) -> dict:
     for _ in range(steps):
         trainer.train_step()
     wall = time.perf_counter() - t0
-    samples = trainer.generate(torch.randn(2500, cfg.model.z_dim, generator=torch.Generator().manual_seed(seed)))
+    samples = trainer.generate(
+        torch.randn(2500, cfg.model.z_dim, generator=torch.Generator().manual_seed(seed))
+    )
     stats = mode_stats(samples, built.data.modes, built.data.std)
     keep = samples[:1000].tolist() if seed == 0 else None
-    return {"data": data, "config": config, "seed": seed, "steps": steps, "wall_s": round(wall, 1), **stats,
-            "samples": keep}
+    return {
+        "data": data,
+        "config": config,
+        "seed": seed,
+        "steps": steps,
+        "wall_s": round(wall, 1),
+        **stats,
+        "samples": keep,
+    }
 
 
 def mean_std(values) -> str:
@@ -87,35 +116,53 @@ def mean_std(values) -> str:
 
 def table(rows: list[dict], data: str) -> str:
     n_modes = {"ring": 8, "grid": 25}[data]
-    lines = [f"| {data} ({n_modes} modes) | G steps | modes | high quality % | reverse KL | runs with all modes | s / run |",
-             "|---|---|---|---|---|---|---|"]
-    for config, steps in dict.fromkeys((c, r["steps"]) for c in CONFIGS for r in rows if r["config"] == c):
-        got = [r for r in rows if r["data"] == data and r["config"] == config and r["steps"] == steps]
+    lines = [
+        f"| {data} ({n_modes} modes) | G steps | modes | high quality % | reverse KL | runs with all modes | s / run |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for config, steps in dict.fromkeys(
+        (c, r["steps"]) for c in CONFIGS for r in rows if r["config"] == c
+    ):
+        got = [
+            r for r in rows if r["data"] == data and r["config"] == config and r["steps"] == steps
+        ]
         if not got:
             continue
         full = sum(r["modes"] == n_modes for r in got)
-        lines.append(f"| {config} | {steps} | {mean_std([r['modes'] for r in got])} | "
-                     f"{mean_std([100 * r['hq'] for r in got])} | {mean_std([r['reverse_kl'] for r in got])} | "
-                     f"{full}/{len(got)} | {np.mean([r['wall_s'] for r in got]):.0f} |")
+        lines.append(
+            f"| {config} | {steps} | {mean_std([r['modes'] for r in got])} | "
+            f"{mean_std([100 * r['hq'] for r in got])} | {mean_std([r['reverse_kl'] for r in got])} | "
+            f"{full}/{len(got)} | {np.mean([r['wall_s'] for r in got]):.0f} |"
+        )
     return "\n".join(lines)
 
 
 def figure(rows: list[dict], path: Path) -> None:
     import matplotlib
+
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
     from gankit.data import DATASETS
+
     shown = [r for r in rows if r["samples"] and r["config"] in CONFIGS]
     datas = [d for d in DATA if any(r["data"] == d for r in shown)]
-    configs = list(dict.fromkeys((r["config"], r["steps"]) for c in CONFIGS for r in shown if r["config"] == c))
-    fig, axes = plt.subplots(len(datas), len(configs), figsize=(1.6 * len(configs), 1.7 * len(datas)), squeeze=False)
+    configs = list(
+        dict.fromkeys((r["config"], r["steps"]) for c in CONFIGS for r in shown if r["config"] == c)
+    )
+    fig, axes = plt.subplots(
+        len(datas), len(configs), figsize=(1.6 * len(configs), 1.7 * len(datas)), squeeze=False
+    )
     for i, data in enumerate(datas):
         modes = DATASETS.build(data).modes.numpy()
         for j, (config, steps) in enumerate(configs):
             ax = axes[i][j]
             ax.scatter(*modes.T, s=6, c="#999999")
-            match = [r for r in shown if r["data"] == data and r["config"] == config and r["steps"] == steps]
+            match = [
+                r
+                for r in shown
+                if r["data"] == data and r["config"] == config and r["steps"] == steps
+            ]
             if match:
                 ax.scatter(*np.asarray(match[0]["samples"]).T, s=0.5, c="#d62728", alpha=0.5)
                 ax.set_title(f"{config} ({steps})\n{int(match[0]['modes'])} modes", fontsize=6)
@@ -134,28 +181,44 @@ def main() -> None:
     ap.add_argument("--jobs", type=int, default=os.cpu_count())
     ap.add_argument("--only", choices=list(DATA), help="one mixture only")
     ap.add_argument("--configs", help="comma-separated subset of the configurations")
-    ap.add_argument("--results", type=Path, default=ROOT / "benchmarks" / "results" / "mode_collapse.jsonl")
+    ap.add_argument(
+        "--results", type=Path, default=ROOT / "benchmarks" / "results" / "mode_collapse.jsonl"
+    )
     ap.add_argument("--docs", type=Path, default=ROOT / "docs")
     args = ap.parse_args()
     configs = args.configs.split(",") if args.configs else [c for c in CONFIGS if c != BEST]
     args.results.parent.mkdir(parents=True, exist_ok=True)
-    rows = [json.loads(line) for line in args.results.read_text().splitlines()] if args.results.exists() else []
+    rows = (
+        [json.loads(line) for line in args.results.read_text().splitlines()]
+        if args.results.exists()
+        else []
+    )
     done = {(r["data"], r["config"], r["seed"], r["steps"]) for r in rows}
-    jobs = [(d, c, s, args.steps) for d in ([args.only] if args.only else DATA) for c in configs
-            for s in range(args.seeds) if (d, c, s, args.steps) not in done]
+    jobs = [
+        (d, c, s, args.steps)
+        for d in ([args.only] if args.only else DATA)
+        for c in configs
+        for s in range(args.seeds)
+        if (d, c, s, args.steps) not in done
+    ]
     print(f"{len(jobs)} runs to do, {len(done)} already in {args.results}", flush=True)
     with ProcessPoolExecutor(args.jobs) as pool, args.results.open("a") as out:
         for row in pool.map(run_one, jobs):
             out.write(json.dumps(row) + "\n")
             out.flush()
             rows.append(row)
-            print(f"{row['data']:5s} {row['config']:18s} seed {row['seed']}: {row['modes']:.0f} modes, "
-                  f"hq {100 * row['hq']:.1f}%, {row['wall_s']} s", flush=True)
+            print(
+                f"{row['data']:5s} {row['config']:18s} seed {row['seed']}: {row['modes']:.0f} modes, "
+                f"hq {100 * row['hq']:.1f}%, {row['wall_s']} s",
+                flush=True,
+            )
     tables = "\n\n".join(table(rows, d) for d in DATA if any(r["data"] == d for r in rows))
     print(tables)
     args.docs.mkdir(exist_ok=True)
     figure(rows, args.docs / "mode_collapse.png")
-    (args.docs / "mode_collapse_table.md").write_text(tables + "\n")  # pasted into docs/mode_collapse.md
+    (args.docs / "mode_collapse_table.md").write_text(
+        tables + "\n"
+    )  # pasted into docs/mode_collapse.md
 
 
 if __name__ == "__main__":

@@ -4,6 +4,7 @@ took to issue the step against how long the device was busy (launch-bound when t
 
     PYTHONPATH=src python benchmarks/profile_step.py --config wgan-gp-64 [--set train.amp=bf16 ...]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -42,10 +43,25 @@ def main() -> None:
     key = "self_cuda_time_total" if device.type == "cuda" else "self_cpu_time_total"
     print(prof.key_averages().table(sort_by=key, row_limit=args.rows))
     events = prof.key_averages()
-    device_s = sum(getattr(e, "self_device_time_total", 0) for e in events) / 1e6 if device.type == "cuda" else None
-    print(json.dumps({"config": args.config, "sets": args.set, "steps": args.steps,
-                      "host_issue_s_per_step": round(issued / args.steps, 5), "wall_s_per_step": round(total / args.steps, 5),
-                      "device_busy_s_per_step": round(device_s / args.steps, 5) if device_s is not None else None}))
+    device_s = (
+        sum(getattr(e, "self_device_time_total", 0) for e in events) / 1e6
+        if device.type == "cuda"
+        else None
+    )
+    print(
+        json.dumps(
+            {
+                "config": args.config,
+                "sets": args.set,
+                "steps": args.steps,
+                "host_issue_s_per_step": round(issued / args.steps, 5),
+                "wall_s_per_step": round(total / args.steps, 5),
+                "device_busy_s_per_step": round(device_s / args.steps, 5)
+                if device_s is not None
+                else None,
+            }
+        )
+    )
 
 
 if __name__ == "__main__":

@@ -9,6 +9,7 @@ fp32 matmul rate of this device as the ceiling to compare with.
     python benchmarks/speed.py [--configs wgan-gp-64,ns-32] [--device cpu] [--repeats 3]
                                [--variants default,channels_last,compile,bf16]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -24,25 +25,50 @@ from gankit.config import resolve
 from gankit.training.setup import make_trainer
 
 CONFIGS = {  # name -> (loss, resolution, n_critic); canonical DCGAN, ngf = ndf = 64, z = 100, batch 64
-    "wgan-gp-64": ("wgan-gp", 64, 5), "wgan-gp-32": ("wgan-gp", 32, 5),
-    "ns-64": ("ns", 64, 1), "ns-32": ("ns", 32, 1),
+    "wgan-gp-64": ("wgan-gp", 64, 5),
+    "wgan-gp-32": ("wgan-gp", 32, 5),
+    "ns-64": ("ns", 64, 1),
+    "ns-32": ("ns", 32, 1),
 }
 VARIANTS = {  # gankit options on top of its defaults (fused D forward, reused fakes)
-    "default": [], "channels_last": ["train.channels_last=true"], "compile": ["train.compile=true"],
-    "bf16": ["train.amp=bf16"], "channels_last+compile": ["train.channels_last=true", "train.compile=true"],
-    "cuda_graphs": ["train.cuda_graphs=true"], "bf16+cuda_graphs": ["train.amp=bf16", "train.cuda_graphs=true"],
-    "channels_last+bf16+cuda_graphs": ["train.channels_last=true", "train.amp=bf16", "train.cuda_graphs=true"],
+    "default": [],
+    "channels_last": ["train.channels_last=true"],
+    "compile": ["train.compile=true"],
+    "bf16": ["train.amp=bf16"],
+    "channels_last+compile": ["train.channels_last=true", "train.compile=true"],
+    "cuda_graphs": ["train.cuda_graphs=true"],
+    "bf16+cuda_graphs": ["train.amp=bf16", "train.cuda_graphs=true"],
+    "channels_last+bf16+cuda_graphs": [
+        "train.channels_last=true",
+        "train.amp=bf16",
+        "train.cuda_graphs=true",
+    ],
 }
 
 
 def gankit_config(loss: str, size: int, n_critic: int, device: str, extra: list[str]):
-    sets = [f"data.resolution={size}", "data.channels=3", "model.z_dim=100", "model.generator.width=64",
-            "model.discriminator.width=64", "train.batch_size=64", f"train.n_critic={n_critic}",
-            f"train.device={device}", "model.ema=null", *extra]
+    sets = [
+        f"data.resolution={size}",
+        "data.channels=3",
+        "model.z_dim=100",
+        "model.generator.width=64",
+        "model.discriminator.width=64",
+        "train.batch_size=64",
+        f"train.n_critic={n_critic}",
+        f"train.device={device}",
+        "model.ema=null",
+        *extra,
+    ]
     if loss == "wgan-gp":  # the WGAN-GP paper's critic has no batch norm; layer norm as its code
-        sets += ["loss.name=wasserstein", "regularizers.gradient_penalty.weight=10",
-                 "model.discriminator.norm=layer", "optim.g.betas=[0.0, 0.9]", "optim.d.betas=[0.0, 0.9]",
-                 "optim.g.lr=1e-4", "optim.d.lr=1e-4"]
+        sets += [
+            "loss.name=wasserstein",
+            "regularizers.gradient_penalty.weight=10",
+            "model.discriminator.norm=layer",
+            "optim.g.betas=[0.0, 0.9]",
+            "optim.d.betas=[0.0, 0.9]",
+            "optim.g.lr=1e-4",
+            "optim.d.lr=1e-4",
+        ]
     return resolve("digits32-dcgan", sets=sets)
 
 
@@ -56,7 +82,7 @@ class PlainLoop:
 
     def next_real(self) -> torch.Tensor:
         self.i = (self.i + 64) % (len(self.real) - 64)
-        return self.real[self.i:self.i + 64]
+        return self.real[self.i : self.i + 64]
 
     def gradient_penalty(self, real, fake):
         alpha = torch.rand(real.size(0), 1, 1, 1, device=real.device)
@@ -69,7 +95,11 @@ class PlainLoop:
             real = self.next_real()
             fake = self.G(torch.randn(64, 100, device=real.device)).detach()
             if self.loss == "wgan-gp":
-                loss_d = self.D(fake).mean() - self.D(real).mean() + 10 * self.gradient_penalty(real, fake)
+                loss_d = (
+                    self.D(fake).mean()
+                    - self.D(real).mean()
+                    + 10 * self.gradient_penalty(real, fake)
+                )
             else:
                 loss_d = F.softplus(-self.D(real)).mean() + F.softplus(self.D(fake)).mean()
             self.opt_d.zero_grad()
@@ -121,7 +151,10 @@ def count_flops(step) -> int:
 
 
 def matmul_tflops(device: torch.device, n: int = 2048, dtype=torch.float32) -> float:
-    a, b = torch.randn(n, n, device=device, dtype=dtype), torch.randn(n, n, device=device, dtype=dtype)
+    a, b = (
+        torch.randn(n, n, device=device, dtype=dtype),
+        torch.randn(n, n, device=device, dtype=dtype),
+    )
     seconds = time_steps(lambda: a @ b, device, iters=5, repeats=3)
     return 2 * n**3 / seconds / 1e12
 
@@ -136,22 +169,42 @@ def bench_config(name: str, args, ceiling: float) -> None:
         if impl == "plain":  # the same nets, with tutorial-default Adam, driven by the plain loop
             real = torch.cat([next(trainer.batches) for _ in range(8)])
             adam = {k: trainer.opt_g.param_groups[0][k] for k in ("lr", "betas")}
-            opt_g, opt_d = torch.optim.Adam(trainer.G.parameters(), **adam), torch.optim.Adam(trainer.D.parameters(), **adam)
+            opt_g, opt_d = (
+                torch.optim.Adam(trainer.G.parameters(), **adam),
+                torch.optim.Adam(trainer.D.parameters(), **adam),
+            )
             step = PlainLoop(trainer.G, trainer.D, opt_g, opt_d, real, loss, n_critic).train_step
             # the same mathematics: one count serves every implementation
-            flops = count_flops(CountablePlainLoop(trainer.G, trainer.D, opt_g, opt_d, real, loss, n_critic).train_step)
+            flops = count_flops(
+                CountablePlainLoop(
+                    trainer.G, trainer.D, opt_g, opt_d, real, loss, n_critic
+                ).train_step
+            )
         else:
             step = trainer.train_step
         seconds = time_steps(step, trainer.device, args.iters, args.repeats)
         base = base or seconds
-        print(json.dumps({
-            "config": name, "implementation": impl if impl == "plain" else f"gankit:{impl}",
-            "device": str(trainer.device), "dtype": "bf16-autocast" if "bf16" in impl else "fp32", "batch": 64,
-            "n_critic": n_critic, "resolution": size, "s_per_g_iter": round(seconds, 4),
-            "g_iters_per_s": round(1 / seconds, 4), "real_images_per_s": round(64 * n_critic / seconds, 1),
-            "gflop_per_g_iter": round(flops / 1e9, 1), "achieved_tflops": round(flops / seconds / 1e12, 4),
-            "matmul_fp32_tflops": round(ceiling, 4), "speedup_vs_plain": round(base / seconds, 3),
-        }), flush=True)
+        print(
+            json.dumps(
+                {
+                    "config": name,
+                    "implementation": impl if impl == "plain" else f"gankit:{impl}",
+                    "device": str(trainer.device),
+                    "dtype": "bf16-autocast" if "bf16" in impl else "fp32",
+                    "batch": 64,
+                    "n_critic": n_critic,
+                    "resolution": size,
+                    "s_per_g_iter": round(seconds, 4),
+                    "g_iters_per_s": round(1 / seconds, 4),
+                    "real_images_per_s": round(64 * n_critic / seconds, 1),
+                    "gflop_per_g_iter": round(flops / 1e9, 1),
+                    "achieved_tflops": round(flops / seconds / 1e12, 4),
+                    "matmul_fp32_tflops": round(ceiling, 4),
+                    "speedup_vs_plain": round(base / seconds, 3),
+                }
+            ),
+            flush=True,
+        )
 
 
 def main() -> None:
@@ -165,11 +218,21 @@ def main() -> None:
     args.variants = args.variants.split(",")
     device = torch.device(args.device)
     ceiling = matmul_tflops(device)
-    facts = {"device": args.device, "threads": torch.get_num_threads(), "torch": torch.__version__,
-             "matmul_fp32_tflops": round(ceiling, 4)}
-    if device.type == "cuda":  # the card's practical peak, and the precision defaults both loops run with
-        facts.update(name=torch.cuda.get_device_name(device), matmul_bf16_tflops=round(matmul_tflops(device, 8192, torch.bfloat16), 1),
-                     cudnn_tf32=torch.backends.cudnn.allow_tf32, matmul_tf32=torch.backends.cuda.matmul.allow_tf32)
+    facts = {
+        "device": args.device,
+        "threads": torch.get_num_threads(),
+        "torch": torch.__version__,
+        "matmul_fp32_tflops": round(ceiling, 4),
+    }
+    if (
+        device.type == "cuda"
+    ):  # the card's practical peak, and the precision defaults both loops run with
+        facts.update(
+            name=torch.cuda.get_device_name(device),
+            matmul_bf16_tflops=round(matmul_tflops(device, 8192, torch.bfloat16), 1),
+            cudnn_tf32=torch.backends.cudnn.allow_tf32,
+            matmul_tf32=torch.backends.cuda.matmul.allow_tf32,
+        )
     print(json.dumps(facts), flush=True)
     for name in args.configs.split(","):
         bench_config(name, args, ceiling)

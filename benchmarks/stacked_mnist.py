@@ -3,6 +3,7 @@ Stacked MNIST data (should be close to 1,000). Prints one JSON line.
 
     python benchmarks/stacked_mnist.py --data ../shared/data/mnist [--n 26000]
 """
+
 import argparse
 import json
 import time
@@ -24,8 +25,17 @@ def main():
     acc = accuracy(classifier, test, _labels(args.data, False))
     real = DATASETS.build("stacked_mnist", path=args.data, resolution=32, n=args.n, seed=1)
     stats = mode_histogram_stats(digit_triples(real.images, classifier))
-    print(json.dumps({"classifier_test_accuracy": acc, "classifier_seconds": round(trained_s, 1),
-                      "classifier_cache": CACHE, "real_samples": args.n, **stats}))
+    print(
+        json.dumps(
+            {
+                "classifier_test_accuracy": acc,
+                "classifier_seconds": round(trained_s, 1),
+                "classifier_cache": CACHE,
+                "real_samples": args.n,
+                **stats,
+            }
+        )
+    )
 
 
 if __name__ == "__main__":

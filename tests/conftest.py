@@ -34,4 +34,5 @@ def _private_cache(tmp_path, monkeypatch):
 def tiny_config():
     def make(*sets, preset=None, steps=4):
         return resolve(preset, sets=[*TINY, f"train.steps={steps}", *sets])
+
     return make

@@ -1,5 +1,6 @@
 """Every bad input of issue 5: one line naming the problem and the fix, exit code 2, and
 nothing already written lost."""
+
 import shutil
 
 import pytest
@@ -29,19 +30,40 @@ def images(tmp_path):
 
 
 CASES = {
-    "unknown preset": (["train", "--preset", "celeba-wgan"], "unknown preset 'celeba-wgan' (did you mean"),
+    "unknown preset": (
+        ["train", "--preset", "celeba-wgan"],
+        "unknown preset 'celeba-wgan' (did you mean",
+    ),
     "unknown key": (["train", "--set", "train.batchsize=8"], "did you mean 'batch_size'"),
     "negative lr": (["train", "--set", "optim.d.lr=-0.1"], "optim.d.lr must be a positive number"),
     "n_critic 0": (["train", "--set", "train.n_critic=0"], "train.n_critic must be in [1, 1000]"),
     "wrong type": (["train", "--set", "train.batch_size=big"], "train.batch_size' must be int"),
-    "size not power of two": (["train", "--set", "data.resolution=40"], "set data.resolution to one of"),
-    "batch larger than dataset": (["train", "--set", "train.batch_size=5000"], "larger than the dataset (1797"),
-    "missing data path": (["train", "--preset", "anime64-dcgan", "--data", "nowhere"], "does not exist"),
-    "no data path given": (["train", "--preset", "anime64-dcgan"], "needs a data path: pass --data PATH"),
-    "bad config file": (["train", "--config", "missing.yaml"], "config file missing.yaml does not exist"),
+    "size not power of two": (
+        ["train", "--set", "data.resolution=40"],
+        "set data.resolution to one of",
+    ),
+    "batch larger than dataset": (
+        ["train", "--set", "train.batch_size=5000"],
+        "larger than the dataset (1797",
+    ),
+    "missing data path": (
+        ["train", "--preset", "anime64-dcgan", "--data", "nowhere"],
+        "does not exist",
+    ),
+    "no data path given": (
+        ["train", "--preset", "anime64-dcgan"],
+        "needs a data path: pass --data PATH",
+    ),
+    "bad config file": (
+        ["train", "--config", "missing.yaml"],
+        "config file missing.yaml does not exist",
+    ),
     "no gpu": (["train", "--set", "train.device=cuda"], "no CUDA GPU is available"),
     "bad set syntax": (["train", "--set", "train.steps"], "expects dotted.key=value"),
-    "sample of a non-run": (["sample", "no_such_run", "--out", "x.png"], "not a gankit run directory"),
+    "sample of a non-run": (
+        ["sample", "no_such_run", "--out", "x.png"],
+        "not a gankit run directory",
+    ),
 }
 
 
@@ -57,12 +79,15 @@ def test_bad_input(name, capsys, tmp_path, monkeypatch):
     assert not (tmp_path / "run").exists()  # nothing was written for a run that never started
 
 
-@pytest.mark.parametrize("kind,message", [
-    ("empty folder", "no images"),
-    ("no images", "no images"),
-    ("not a zip", "not a zip archive"),
-    ("all corrupt", "could be decoded"),
-])
+@pytest.mark.parametrize(
+    "kind,message",
+    [
+        ("empty folder", "no images"),
+        ("no images", "no images"),
+        ("not a zip", "not a zip archive"),
+        ("all corrupt", "could be decoded"),
+    ],
+)
 def test_bad_data_folders(kind, message, capsys, tmp_path):
     data = tmp_path / "data"
     data.mkdir()
@@ -73,8 +98,10 @@ def test_bad_data_folders(kind, message, capsys, tmp_path):
         data.write_text("plain text")
     elif kind == "all corrupt":
         (data / "a.jpg").write_bytes(b"\xff\xd8garbage")
-    code, err, errors = run_cli(["train", "--preset", "anime64-dcgan", "--data", str(data),
-                                 "--out", str(tmp_path / "run")], capsys)
+    code, err, errors = run_cli(
+        ["train", "--preset", "anime64-dcgan", "--data", str(data), "--out", str(tmp_path / "run")],
+        capsys,
+    )
     assert code == 2 and len(errors) == 1 and message in errors[0], err
 
 
@@ -84,12 +111,32 @@ def test_odd_images_are_read_with_warnings(images, capsys, tmp_path):
     Image.new("LA", (20, 20)).save(images / "grey_alpha.png")
     (images / "broken.png").write_bytes(b"\x89PNG truncated")
     with pytest.warns(UserWarning) as caught:
-        code = main(["train", "--data", str(images), "--out", str(tmp_path / "run"), "--steps", "1",
-                     "--set", "data.name=folder", "--set", "data.resolution=16", "--set", "train.batch_size=4",
-                     "--set", "model.generator.width=8", "--set", "model.discriminator.width=8"])
+        code = main(
+            [
+                "train",
+                "--data",
+                str(images),
+                "--out",
+                str(tmp_path / "run"),
+                "--steps",
+                "1",
+                "--set",
+                "data.name=folder",
+                "--set",
+                "data.resolution=16",
+                "--set",
+                "train.batch_size=4",
+                "--set",
+                "model.generator.width=8",
+                "--set",
+                "model.discriminator.width=8",
+            ]
+        )
     assert code == 0, capsys.readouterr().err
     messages = " | ".join(str(w.message) for w in caught)
-    assert "skipped 1 unreadable" in messages and "1 image(s)" in messages and "upsampled" in messages
+    assert (
+        "skipped 1 unreadable" in messages and "1 image(s)" in messages and "upsampled" in messages
+    )
 
 
 def test_existing_run_dir_is_left_alone(capsys, tmp_path):
@@ -119,13 +166,47 @@ def test_resume_with_incompatible_config(finished, capsys, tmp_path):
 
 def test_checkpoint_from_another_architecture(finished, capsys, tmp_path):
     other = tmp_path / "other"
-    assert main(["train", "--out", str(other), "--steps", "1", *TINY_ARGS, "--set", "model.generator.width=4"]) == 0
+    assert (
+        main(
+            [
+                "train",
+                "--out",
+                str(other),
+                "--steps",
+                "1",
+                *TINY_ARGS,
+                "--set",
+                "model.generator.width=4",
+            ]
+        )
+        == 0
+    )
     capsys.readouterr()
-    code, err, errors = run_cli(["sample", str(finished), "--checkpoint", str(other / "checkpoints" / "latest.pt"),
-                                 "--out", str(tmp_path / "x.png")], capsys)
+    code, err, errors = run_cli(
+        [
+            "sample",
+            str(finished),
+            "--checkpoint",
+            str(other / "checkpoints" / "latest.pt"),
+            "--out",
+            str(tmp_path / "x.png"),
+        ],
+        capsys,
+    )
     assert code == 2 and "does not fit generator" in errors[0]
-    code, err, errors = run_cli(["eval", str(finished), "--checkpoint", str(other / "checkpoints" / "latest.pt"),
-                                 "--extractor", "random_conv", "--n", "10"], capsys)
+    code, err, errors = run_cli(
+        [
+            "eval",
+            str(finished),
+            "--checkpoint",
+            str(other / "checkpoints" / "latest.pt"),
+            "--extractor",
+            "random_conv",
+            "--n",
+            "10",
+        ],
+        capsys,
+    )
     assert code == 2 and "does not fit generator" in errors[0]
     run = tmp_path / "run"
     shutil.copytree(finished, run)
@@ -145,5 +226,7 @@ def test_config_file_round_trip(finished, capsys, tmp_path):
     """config.yaml of a run is a valid --config for a new one."""
     cfg = yaml.safe_load((finished / "config.yaml").read_text())
     assert cfg["train"]["steps"] == 2
-    code = main(["train", "--config", str(finished / "config.yaml"), "--out", str(tmp_path / "again")])
+    code = main(
+        ["train", "--config", str(finished / "config.yaml"), "--out", str(tmp_path / "again")]
+    )
     assert code == 0, capsys.readouterr().err

@@ -1,4 +1,5 @@
 """Component options are typed and ranged by their annotations (gankit.checks)."""
+
 import inspect
 import math
 
@@ -13,8 +14,15 @@ from gankit.nets import DISCRIMINATORS, GENERATORS
 from gankit.regularizers import REGULARIZERS
 
 # registry, how many leading positional arguments the builder passes (shape, z_dim)
-REGISTRIES = [(DATASETS, 0), (GENERATORS, 2), (DISCRIMINATORS, 1), (LOSSES, 0), (REGULARIZERS, 0),
-              (METRICS, 0), (FEATURES, 0)]
+REGISTRIES = [
+    (DATASETS, 0),
+    (GENERATORS, 2),
+    (DISCRIMINATORS, 1),
+    (LOSSES, 0),
+    (REGULARIZERS, 0),
+    (METRICS, 0),
+    (FEATURES, 0),
+]
 ENTRIES = [(reg, name, skip) for reg, skip in REGISTRIES for name in reg.names()]
 
 
@@ -23,23 +31,30 @@ def test_every_option_is_annotated(reg, name, skip):
     cls = reg.get(name)
     params = list(inspect.signature(cls).parameters.values())[skip:]
     types = hints(cls)
-    missing = [p.name for p in params if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY) and p.name not in types]
+    missing = [
+        p.name
+        for p in params
+        if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY) and p.name not in types
+    ]
     assert not missing, f"{reg.kind} '{name}': annotate {missing}"
     for p in params:  # every default satisfies its own annotation
         if p.default is not p.empty and p.name in types:
             check_value(types[p.name], p.default, f"{name}.{p.name}")
 
 
-@pytest.mark.parametrize("tp,good,bad", [
-    (int, [0, -3, 10**12], [1.5, True, "3", None]),
-    (float, [0, 1.5, -2], [math.nan, math.inf, -math.inf, "1", False]),
-    (Positive, [1e-9, 3], [0, -1, math.inf]),
-    (Unit, [0, 0.999], [1, -0.1]),
-    (Count, [1, 7], [0, -1, 2.0]),
-    (tuple[Unit, Unit], [[0.5, 0.9], (0, 0)], [[0.5], [0.5, 0.9, 0.1], "ab", [0.5, 1.5]]),
-    (tuple[float, ...], [[], [1, 2, 3]], [[1, "x"], 1.0]),
-    (Positive | None, [None, 2.0], [0, "x"]),
-])
+@pytest.mark.parametrize(
+    "tp,good,bad",
+    [
+        (int, [0, -3, 10**12], [1.5, True, "3", None]),
+        (float, [0, 1.5, -2], [math.nan, math.inf, -math.inf, "1", False]),
+        (Positive, [1e-9, 3], [0, -1, math.inf]),
+        (Unit, [0, 0.999], [1, -0.1]),
+        (Count, [1, 7], [0, -1, 2.0]),
+        (tuple[Unit, Unit], [[0.5, 0.9], (0, 0)], [[0.5], [0.5, 0.9, 0.1], "ab", [0.5, 1.5]]),
+        (tuple[float, ...], [[], [1, 2, 3]], [[1, "x"], 1.0]),
+        (Positive | None, [None, 2.0], [0, "x"]),
+    ],
+)
 def test_check_value(tp, good, bad):
     for value in good:
         check_value(tp, value, "x")

@@ -1,4 +1,5 @@
 """The run directory contract, end to end through the command line."""
+
 import json
 import re
 import subprocess
@@ -34,14 +35,25 @@ def test_every_artefact_exists_and_is_valid(run_dir):
     rows = [json.loads(line) for line in (run_dir / "metrics.jsonl").read_text().splitlines()]
     assert [r["step"] for r in rows] == [2, 4]
     assert all({"loss_d", "loss_g", "d_real", "d_fake", "time"} <= r.keys() for r in rows)
-    assert [f.name for f in frames(run_dir)] == ["step-0000000.png", "step-0000002.png", "step-0000004.png"]
+    assert [f.name for f in frames(run_dir)] == [
+        "step-0000000.png",
+        "step-0000002.png",
+        "step-0000004.png",
+    ]
     for png in frames(run_dir) + [run_dir / "best.png"]:
-        assert Image.open(png).size == (8 * 18 + 2, 8 * 18 + 2)  # 8x8 grid of 16px tiles, 2px padding
+        assert Image.open(png).size == (
+            8 * 18 + 2,
+            8 * 18 + 2,
+        )  # 8x8 grid of 16px tiles, 2px padding
     gif = Image.open(run_dir / "progress.gif")
     assert gif.n_frames == 3
     assert Image.open(run_dir / "losses.png").size[0] >= 400
     assert "EMA generator" in json.loads((run_dir / "best.json").read_text())["source"]
-    assert {p.name for p in (run_dir / "checkpoints").iterdir()} == {"latest.pt", "step-0000002.pt", "step-0000004.pt"}
+    assert {p.name for p in (run_dir / "checkpoints").iterdir()} == {
+        "latest.pt",
+        "step-0000002.pt",
+        "step-0000004.pt",
+    }
     assert any((run_dir / "tb").glob("events.out.tfevents.*"))
 
 
@@ -55,6 +67,7 @@ def test_report_links_resolve(run_dir):
 
 def test_resume_continues_without_duplicates(run_dir, tmp_path):
     import shutil
+
     run = tmp_path / "resumed"
     shutil.copytree(run_dir, run)
     assert main(["train", "--resume", str(run), "--steps", "6"]) == 0
@@ -92,8 +105,26 @@ def test_report_rerenders(run_dir):
 
 def test_toy_run_draws_scatter_frames_and_points(tmp_path):
     out = tmp_path / "ring"
-    assert main(["train", "--preset", "ring8-wgan-gp", "--out", str(out), "--steps", "3",
-                 "--set", "log.sample_every=1", "--set", "log.every=1", "--set", "train.batch_size=32"]) == 0
+    assert (
+        main(
+            [
+                "train",
+                "--preset",
+                "ring8-wgan-gp",
+                "--out",
+                str(out),
+                "--steps",
+                "3",
+                "--set",
+                "log.sample_every=1",
+                "--set",
+                "log.every=1",
+                "--set",
+                "train.batch_size=32",
+            ]
+        )
+        == 0
+    )
     assert len(frames(out)) == 4 and Image.open(out / "progress.gif").n_frames == 4
     rows = [json.loads(line) for line in (out / "metrics.jsonl").read_text().splitlines()]
     assert all("wdist" in r and "gp" in r for r in rows)
@@ -102,7 +133,9 @@ def test_toy_run_draws_scatter_frames_and_points(tmp_path):
 
 
 def test_module_entry_point_lists_presets():
-    out = subprocess.run([sys.executable, "-m", "gankit", "presets"], capture_output=True, text=True, check=True)
+    out = subprocess.run(
+        [sys.executable, "-m", "gankit", "presets"], capture_output=True, text=True, check=True
+    )
     assert "celeba64-wgan-gp" in out.stdout and "(default)" in out.stdout
 
 
@@ -112,8 +145,19 @@ def test_ctrl_c_saves_a_resumable_checkpoint(tmp_path):
     import time
 
     out = tmp_path / "interrupted"
-    args = [sys.executable, "-m", "gankit", "train", "--out", str(out), "--steps", "100000",
-            *[a for s in TINY for a in ("--set", s)], "--set", "log.checkpoint_every=100000"]
+    args = [
+        sys.executable,
+        "-m",
+        "gankit",
+        "train",
+        "--out",
+        str(out),
+        "--steps",
+        "100000",
+        *[a for s in TINY for a in ("--set", s)],
+        "--set",
+        "log.checkpoint_every=100000",
+    ]
     env = {**os.environ, "PYTHONPATH": str(__import__("pathlib").Path(__file__).parents[1] / "src")}
     proc = subprocess.Popen(args, stderr=subprocess.PIPE, text=True, env=env)
     deadline = time.time() + 120
@@ -125,6 +169,7 @@ def test_ctrl_c_saves_a_resumable_checkpoint(tmp_path):
     assert proc.returncode == 130, err
     assert "--resume" in err.splitlines()[-1]
     from gankit.run.checkpoint import load
+
     step = load(out / "checkpoints" / "latest.pt")["step"]
     assert step >= 2 and (out / "report.md").exists()
     assert main(["train", "--resume", str(out), "--steps", str(step + 2)]) == 0

@@ -3,8 +3,17 @@ import pytest
 from gankit.config import DEFAULT_PRESET, Config, override, preset_names, resolve
 from gankit.errors import GankitError
 
-PRESETS = {"celeba64-wgan-gp", "anime64-dcgan", "anime64-wgan", "anime64-wgan-gp", "mnist-dcgan",
-           "ring8-gan", "ring8-wgan-gp", "grid25-wgan-gp", DEFAULT_PRESET}
+PRESETS = {
+    "celeba64-wgan-gp",
+    "anime64-dcgan",
+    "anime64-wgan",
+    "anime64-wgan-gp",
+    "mnist-dcgan",
+    "ring8-gan",
+    "ring8-wgan-gp",
+    "grid25-wgan-gp",
+    DEFAULT_PRESET,
+}
 
 
 def test_the_seeds_presets_exist():
@@ -25,13 +34,20 @@ def test_seed_defaults_per_family():
     assert gp.optim.d.args == {"lr": 1e-4, "betas": [0.0, 0.9]} and gp.train.n_critic == 5
     assert gp.regularizers["gradient_penalty"]["weight"] == 10
     for name in ("celeba64-wgan-gp", "anime64-wgan-gp", "ring8-wgan-gp", "grid25-wgan-gp"):
-        assert resolve(name, flags={"data.path": "x"} if "64" in name else {}).model.discriminator.args.get("norm") != "batch"
+        assert (
+            resolve(
+                name, flags={"data.path": "x"} if "64" in name else {}
+            ).model.discriminator.args.get("norm")
+            != "batch"
+        )
     dc = resolve("mnist-dcgan")
     assert dc.optim.g.args == {"lr": 2e-4, "betas": [0.5, 0.999]} and dc.train.n_critic == 1
 
 
 def test_set_overrides_types_and_scientific_notation():
-    cfg = resolve(sets=["optim.g.lr=1e-4", "train.steps=7", "model.ema=null", "loss.label_smoothing=0.1"])
+    cfg = resolve(
+        sets=["optim.g.lr=1e-4", "train.steps=7", "model.ema=null", "loss.label_smoothing=0.1"]
+    )
     assert cfg.optim.g.args["lr"] == 1e-4 and cfg.train.steps == 7 and cfg.model.ema is None
     assert cfg.loss.args == {"label_smoothing": 0.1}
 
@@ -47,19 +63,22 @@ def test_regularizer_can_be_switched_off_and_an_unconstrained_critic_warns():
     assert cfg.regularizers == {}
 
 
-@pytest.mark.parametrize("sets,message", [
-    (["train.stpes=3"], "did you mean 'steps'"),
-    (["optim.g.lr=-1"], "positive"),
-    (["train.n_critic=0"], "n_critic"),
-    (["train.steps=many"], "must be int"),
-    (["data.resolution=48"], "square images of size"),
-    (["loss.name=hinj"], "did you mean 'hinge'"),
-    (["model.discriminator.nrom=layer"], "did you mean 'norm'"),
-    (["model.ema=1.5"], "model.ema"),
-    (["train.device=gpu"], "train.device"),
-    (["train.cuda_graphs=true", "train.device=cpu"], "train.cuda_graphs needs a CUDA device"),
-    (["nonsense"], "key=value"),
-])
+@pytest.mark.parametrize(
+    "sets,message",
+    [
+        (["train.stpes=3"], "did you mean 'steps'"),
+        (["optim.g.lr=-1"], "positive"),
+        (["train.n_critic=0"], "n_critic"),
+        (["train.steps=many"], "must be int"),
+        (["data.resolution=48"], "square images of size"),
+        (["loss.name=hinj"], "did you mean 'hinge'"),
+        (["model.discriminator.nrom=layer"], "did you mean 'norm'"),
+        (["model.ema=1.5"], "model.ema"),
+        (["train.device=gpu"], "train.device"),
+        (["train.cuda_graphs=true", "train.device=cpu"], "train.cuda_graphs needs a CUDA device"),
+        (["nonsense"], "key=value"),
+    ],
+)
 def test_bad_values_are_one_line_errors(sets, message):
     with pytest.raises(GankitError, match=message) as info:
         resolve(sets=sets)

@@ -1,5 +1,6 @@
 """Property tests: whatever a user types into --set or a config file, resolve() returns a valid
 Config or raises the one-line GankitError; never any other exception."""
+
 import dataclasses
 import warnings
 
@@ -18,16 +19,69 @@ def known_keys(cls=Config, prefix=""):
             yield from known_keys(f.type, prefix + f.name + ".")
 
 
-KEYS = ["train.steps", "train.batch_size", "train.n_critic", "train.seed", "train.device", "train.nan_retries",
-        "train.nan_lr_factor", "model.z_dim", "model.ema", "model.generator.name", "model.generator.width",
-        "model.discriminator.norm", "loss.name", "loss.label_smoothing", "loss.a", "data.name", "data.resolution",
-        "data.channels", "data.path", "optim.g.lr", "optim.d.name", "optim.d.betas", "log.every",
-        "regularizers.gradient_penalty.weight", "regularizers.weight_clip", "regularizers.nope", "description",
-        "train", "model", "data", "loss", "regularizers", "optim.g", "train.steps.deeper"]
+KEYS = [
+    "train.steps",
+    "train.batch_size",
+    "train.n_critic",
+    "train.seed",
+    "train.device",
+    "train.nan_retries",
+    "train.nan_lr_factor",
+    "model.z_dim",
+    "model.ema",
+    "model.generator.name",
+    "model.generator.width",
+    "model.discriminator.norm",
+    "loss.name",
+    "loss.label_smoothing",
+    "loss.a",
+    "data.name",
+    "data.resolution",
+    "data.channels",
+    "data.path",
+    "optim.g.lr",
+    "optim.d.name",
+    "optim.d.betas",
+    "log.every",
+    "regularizers.gradient_penalty.weight",
+    "regularizers.weight_clip",
+    "regularizers.nope",
+    "description",
+    "train",
+    "model",
+    "data",
+    "loss",
+    "regularizers",
+    "optim.g",
+    "train.steps.deeper",
+]
 YAML_VALUES = st.one_of(
-    st.integers(-10**6, 10**6).map(str), st.floats(allow_nan=True, allow_infinity=True).map(repr),
-    st.sampled_from(["null", "true", "[1, 2]", "{a: 1}", "1e-4", ".nan", "-.inf", "''", "[", "{", "'",
-                     "hinge", "mlp", "layer", "digits", "ring", "adam", "cpu", "cuda:1", "~"]),
+    st.integers(-(10**6), 10**6).map(str),
+    st.floats(allow_nan=True, allow_infinity=True).map(repr),
+    st.sampled_from(
+        [
+            "null",
+            "true",
+            "[1, 2]",
+            "{a: 1}",
+            "1e-4",
+            ".nan",
+            "-.inf",
+            "''",
+            "[",
+            "{",
+            "'",
+            "hinge",
+            "mlp",
+            "layer",
+            "digits",
+            "ring",
+            "adam",
+            "cpu",
+            "cuda:1",
+            "~",
+        ]
+    ),
     st.text(max_size=12),
 )
 SETTINGS = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -46,7 +100,11 @@ def resolves_cleanly(**kwargs):
 
 
 @SETTINGS
-@given(st.lists(st.tuples(st.one_of(st.sampled_from(KEYS), st.text(max_size=15)), YAML_VALUES), max_size=4))
+@given(
+    st.lists(
+        st.tuples(st.one_of(st.sampled_from(KEYS), st.text(max_size=15)), YAML_VALUES), max_size=4
+    )
+)
 def test_random_set_overrides_resolve_or_fail_cleanly(pairs):
     resolves_cleanly(sets=[f"{k}={v}" for k, v in pairs])
 
@@ -58,11 +116,16 @@ def test_random_set_strings_resolve_or_fail_cleanly(text):
 
 
 @SETTINGS
-@given(st.recursive(st.one_of(st.none(), st.booleans(), st.integers(), st.floats(), st.text(max_size=6)),
-                    lambda children: st.one_of(st.lists(children, max_size=3),
-                                               st.dictionaries(st.sampled_from(KEYS + ["name", "x"]), children,
-                                                               max_size=3)),
-                    max_leaves=8))
+@given(
+    st.recursive(
+        st.one_of(st.none(), st.booleans(), st.integers(), st.floats(), st.text(max_size=6)),
+        lambda children: st.one_of(
+            st.lists(children, max_size=3),
+            st.dictionaries(st.sampled_from(KEYS + ["name", "x"]), children, max_size=3),
+        ),
+        max_leaves=8,
+    )
+)
 def test_random_config_files_resolve_or_fail_cleanly(tmp_path_factory, document):
     path = tmp_path_factory.mktemp("cfg") / "c.yaml"
     path.write_text(yaml.safe_dump(document))

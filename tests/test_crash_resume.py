@@ -1,5 +1,6 @@
 """Fault injection: a run SIGKILLed anywhere and resumed ends bitwise identical to one that
 never stopped, with metrics.jsonl and frames continuing without duplicates or gaps."""
+
 import json
 import os
 import random
@@ -16,8 +17,14 @@ from gankit.run.checkpoint import load
 from tests.conftest import TINY
 
 STEPS = 9
-SETS = [*TINY, "log.every=1", "log.sample_every=2", "log.checkpoint_every=3", "model.ema=0.9",
-        "train.n_critic=2"]
+SETS = [
+    *TINY,
+    "log.every=1",
+    "log.sample_every=2",
+    "log.checkpoint_every=3",
+    "model.ema=0.9",
+    "train.n_critic=2",
+]
 SRC = str(Path(__file__).resolve().parents[1] / "src")
 TIMING = ("time", "steps_per_s", "samples_per_s")
 
@@ -27,8 +34,13 @@ def gankit(*args, fault=None, wait=True):
     env.pop("GANKIT_FAULT", None)
     if fault:
         env["GANKIT_FAULT"] = fault
-    proc = subprocess.Popen([sys.executable, "-m", "gankit", *args], env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "gankit", *args],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     if wait:
         proc.communicate(timeout=300)
     return proc
@@ -41,8 +53,10 @@ def start(out, fault=None, wait=True):
 
 def outcome(run: Path):
     state = load(run / "checkpoints" / "latest.pt")
-    rows = [{k: v for k, v in json.loads(line).items() if k not in TIMING}
-            for line in (run / "metrics.jsonl").read_text().splitlines()]
+    rows = [
+        {k: v for k, v in json.loads(line).items() if k not in TIMING}
+        for line in (run / "metrics.jsonl").read_text().splitlines()
+    ]
     frames = {p.name: p.read_bytes() for p in sorted((run / "samples").glob("*.png"))}
     return state, rows, frames
 
@@ -54,7 +68,9 @@ def assert_same(reference, run):
     for key in ("G", "D", "G_ema"):
         for name, tensor in ref_state[key].items():
             assert torch.equal(tensor, state[key][name]), f"{key}.{name} differs"
-    assert torch.equal(ref_state["opt_d"]["state"][0]["exp_avg"], state["opt_d"]["state"][0]["exp_avg"])
+    assert torch.equal(
+        ref_state["opt_d"]["state"][0]["exp_avg"], state["opt_d"]["state"][0]["exp_avg"]
+    )
     assert rows == ref_rows  # same steps, same values: no duplicates, no gaps
     assert frames == ref_frames  # pixel-identical progress frames
 
@@ -67,7 +83,10 @@ def reference(tmp_path_factory):
 
 
 # Steps 3, 6 and 9 are checkpoint steps; killing inside their write is the nasty case.
-TRIALS = [("step", k) for k in random.Random(7).sample(range(1, STEPS), 3)] + [("checkpoint", 3), ("checkpoint", 6)]
+TRIALS = [("step", k) for k in random.Random(7).sample(range(1, STEPS), 3)] + [
+    ("checkpoint", 3),
+    ("checkpoint", 6),
+]
 
 
 @pytest.mark.parametrize("point,step", TRIALS, ids=[f"{p}-{s}" for p, s in TRIALS])
@@ -76,8 +95,12 @@ def test_sigkill_then_resume_is_bitwise_identical(reference, tmp_path, point, st
     proc = start(out, fault=f"{point}:{step}")
     assert proc.returncode == -signal.SIGKILL
     if point == "checkpoint":
-        assert (out / "checkpoints" / ".latest.pt.tmp").exists()  # the half-written file is there...
-        assert load(out / "checkpoints" / "latest.pt")["step"] < step  # ...and latest.pt is still the old one
+        assert (
+            out / "checkpoints" / ".latest.pt.tmp"
+        ).exists()  # the half-written file is there...
+        assert (
+            load(out / "checkpoints" / "latest.pt")["step"] < step
+        )  # ...and latest.pt is still the old one
     resumed = gankit("train", "--resume", str(out))
     assert resumed.returncode == 0, resumed.stderr
     assert_same(reference, out)
@@ -99,8 +122,15 @@ def test_sigkill_at_a_random_moment(reference, tmp_path):
 
 def test_sigterm_saves_and_resumes(reference, tmp_path):
     out = tmp_path / "run"
-    proc = gankit("train", "--out", str(out), "--steps", "100000", *[a for s in SETS for a in ("--set", s)],
-                  wait=False)
+    proc = gankit(
+        "train",
+        "--out",
+        str(out),
+        "--steps",
+        "100000",
+        *[a for s in SETS for a in ("--set", s)],
+        wait=False,
+    )
     deadline = time.time() + 120
     while not (out / "metrics.jsonl").exists() and time.time() < deadline:
         time.sleep(0.05)

@@ -1,6 +1,7 @@
 """A hostile and careless user (issue 18): every bad input is one line naming the problem and the
 fix, exit code 2, no traceback, nothing outside the run directory changed and no partial run
 directory left behind. One row per case; the damaged-directory and fault tests follow."""
+
 import os
 import shutil
 
@@ -73,51 +74,175 @@ EVAL = ["eval", "done", "--extractor", "random_conv"]
 # name: (setup, argv, the one-line message's fragment)
 CASES = {
     # 1. --overwrite never removes what is not a gankit run
-    "overwrite unrelated files": (None, ["train", "--out", "thesis", "--overwrite"], "it is not a gankit run"),
-    "overwrite current dir": (None, ["train", "--out", ".", "--overwrite"], "contains the current directory"),
-    "overwrite parent via ..": (None, ["train", "--out", "imgs/..", "--overwrite"], "contains the current directory"),
-    "overwrite home": (None, ["train", "--out", "home", "--overwrite"], "contains the home directory"),
-    "overwrite the data folder": (None, ["train", "--preset", "anime64-dcgan", "--data", "imgs", "--out", "imgs",
-                                         "--overwrite"], "contains the data folder"),
-    "overwrite data's ancestor": (None, ["train", "--preset", "anime64-dcgan", "--data", "data/imgs", "--out",
-                                         "data", "--overwrite"], "contains the data folder"),
-    "overwrite run with stray file": (_setup_stray, ["train", "--out", "done", "--overwrite"], "holds draft.docx"),
-    "overwrite through a symlink": (_setup_link, ["train", "--out", "link", "--overwrite"], "symbolic link"),
+    "overwrite unrelated files": (
+        None,
+        ["train", "--out", "thesis", "--overwrite"],
+        "it is not a gankit run",
+    ),
+    "overwrite current dir": (
+        None,
+        ["train", "--out", ".", "--overwrite"],
+        "contains the current directory",
+    ),
+    "overwrite parent via ..": (
+        None,
+        ["train", "--out", "imgs/..", "--overwrite"],
+        "contains the current directory",
+    ),
+    "overwrite home": (
+        None,
+        ["train", "--out", "home", "--overwrite"],
+        "contains the home directory",
+    ),
+    "overwrite the data folder": (
+        None,
+        ["train", "--preset", "anime64-dcgan", "--data", "imgs", "--out", "imgs", "--overwrite"],
+        "contains the data folder",
+    ),
+    "overwrite data's ancestor": (
+        None,
+        [
+            "train",
+            "--preset",
+            "anime64-dcgan",
+            "--data",
+            "data/imgs",
+            "--out",
+            "data",
+            "--overwrite",
+        ],
+        "contains the data folder",
+    ),
+    "overwrite run with stray file": (
+        _setup_stray,
+        ["train", "--out", "done", "--overwrite"],
+        "holds draft.docx",
+    ),
+    "overwrite through a symlink": (
+        _setup_link,
+        ["train", "--out", "link", "--overwrite"],
+        "symbolic link",
+    ),
     # 5. every config value checked before anything is written
-    "data.std wrong type": (None, [*RING, "--set", "data.std=abc"], "data.std (dataset 'ring') must be a finite"),
-    "data.std nan": (None, [*RING, "--set", "data.std=.nan"], "data.std (dataset 'ring') must be a finite number > 0"),
-    "data.n_modes 0": (None, [*RING, "--set", "data.n_modes=0"], "data.n_modes (dataset 'ring') must be an integer"),
-    "width wrong type": (None, [*TRAIN, "--set", "model.generator.width=abc"], "model.generator.width (generator"),
-    "regulariser arg type": (None, [*RING, "--set", "regularizers.r1.weight=abc"], "regularizers.r1.weight"),
-    "regulariser arg range": (None, [*RING, "--set", "regularizers.r1.every=0"], "regularizers.r1.every"),
-    "z_dim as float": (None, [*TRAIN, "--set", "model.z_dim=1e8"], "config 'model.z_dim' must be int"),
+    "data.std wrong type": (
+        None,
+        [*RING, "--set", "data.std=abc"],
+        "data.std (dataset 'ring') must be a finite",
+    ),
+    "data.std nan": (
+        None,
+        [*RING, "--set", "data.std=.nan"],
+        "data.std (dataset 'ring') must be a finite number > 0",
+    ),
+    "data.n_modes 0": (
+        None,
+        [*RING, "--set", "data.n_modes=0"],
+        "data.n_modes (dataset 'ring') must be an integer",
+    ),
+    "width wrong type": (
+        None,
+        [*TRAIN, "--set", "model.generator.width=abc"],
+        "model.generator.width (generator",
+    ),
+    "regulariser arg type": (
+        None,
+        [*RING, "--set", "regularizers.r1.weight=abc"],
+        "regularizers.r1.weight",
+    ),
+    "regulariser arg range": (
+        None,
+        [*RING, "--set", "regularizers.r1.every=0"],
+        "regularizers.r1.every",
+    ),
+    "z_dim as float": (
+        None,
+        [*TRAIN, "--set", "model.z_dim=1e8"],
+        "config 'model.z_dim' must be int",
+    ),
     "z_dim huge": (None, [*TRAIN, "--set", "model.z_dim=100000000"], "lower model.z_dim"),
-    "infinite lr": (None, [*TRAIN, "--set", "optim.g.lr=.inf"], "optim.g.lr must be a positive number"),
+    "infinite lr": (
+        None,
+        [*TRAIN, "--set", "optim.g.lr=.inf"],
+        "optim.g.lr must be a positive number",
+    ),
     "nan ema": (None, [*TRAIN, "--set", "model.ema=.nan"], "model.ema' must be a finite float"),
-    "n_critic 1e9": (None, [*TRAIN, "--set", "train.n_critic=1000000000"], "train.n_critic must be in [1, 1000]"),
-    "three adam betas": (None, [*TRAIN, "--set", "optim.d.betas=[0.5,0.9,0.1]"], "optim.d.betas must be a list of 2"),
-    "beta of 1.5": (None, [*TRAIN, "--set", "optim.g.betas=[0.5,1.5]"], "optim.g.betas must be a list of 2"),
+    "n_critic 1e9": (
+        None,
+        [*TRAIN, "--set", "train.n_critic=1000000000"],
+        "train.n_critic must be in [1, 1000]",
+    ),
+    "three adam betas": (
+        None,
+        [*TRAIN, "--set", "optim.d.betas=[0.5,0.9,0.1]"],
+        "optim.d.betas must be a list of 2",
+    ),
+    "beta of 1.5": (
+        None,
+        [*TRAIN, "--set", "optim.g.betas=[0.5,1.5]"],
+        "optim.g.betas must be a list of 2",
+    ),
     "empty preset": (None, ["train", "--preset", "", "--out", "run"], "unknown preset ''"),
-    "binary config": (None, ["train", "--config", "bin.yaml", "--out", "run"], "not a text (UTF-8 YAML) file"),
-    "billion laughs": (None, ["train", "--config", "laughs.yaml", "--out", "run"], "too many values"),
+    "binary config": (
+        None,
+        ["train", "--config", "bin.yaml", "--out", "run"],
+        "not a text (UTF-8 YAML) file",
+    ),
+    "billion laughs": (
+        None,
+        ["train", "--config", "laughs.yaml", "--out", "run"],
+        "too many values",
+    ),
     "deep nesting": (None, ["train", "--config", "deep.yaml", "--out", "run"], "nested too deeply"),
-    "absurd nesting": (None, ["train", "--config", "nested.yaml", "--out", "run"], "nesting deeper than"),
-    "absurd batch": (None, [*RING, "--set", "train.batch_size=1000000000"], "train.batch_size must be <="),
+    "absurd nesting": (
+        None,
+        ["train", "--config", "nested.yaml", "--out", "run"],
+        "nesting deeper than",
+    ),
+    "absurd batch": (
+        None,
+        [*RING, "--set", "train.batch_size=1000000000"],
+        "train.batch_size must be <=",
+    ),
     # 3. outputs that cannot be files
     "sample --out a directory": (None, ["sample", "done", "--out", "thesis.png/"], "directory"),
-    "sample --out under a file": (None, ["sample", "done", "--out", "a_file/x.png"], "a_file is a file"),
-    "sample --n absurd": (None, ["sample", "done", "--n", "100000000", "--out", "x.npy"], "too many for one file"),
+    "sample --out under a file": (
+        None,
+        ["sample", "done", "--out", "a_file/x.png"],
+        "a_file is a file",
+    ),
+    "sample --n absurd": (
+        None,
+        ["sample", "done", "--n", "100000000", "--out", "x.npy"],
+        "too many for one file",
+    ),
     "eval --n absurd": (None, [*EVAL, "--n", "100000000"], "--n must be in [2, 1e6]"),
     # 4. damaged run directories
-    "edited batch size": (_setup_edited, ["train", "--resume", "done", "--steps", "3"],
-                          "config.yaml was edited: train.batch_size (16 in the checkpoint -> 32)"),
-    "checkpoint of wrong contents": (_setup_wrong_contents, ["train", "--resume", "done", "--steps", "3"],
-                                     "not a gankit checkpoint of this run"),
-    "sample wrong contents": (_setup_wrong_contents, ["sample", "done", "--out", "x.png"],
-                              "not a gankit checkpoint of this run"),
+    "edited batch size": (
+        _setup_edited,
+        ["train", "--resume", "done", "--steps", "3"],
+        "config.yaml was edited: train.batch_size (16 in the checkpoint -> 32)",
+    ),
+    "checkpoint of wrong contents": (
+        _setup_wrong_contents,
+        ["train", "--resume", "done", "--steps", "3"],
+        "not a gankit checkpoint of this run",
+    ),
+    "sample wrong contents": (
+        _setup_wrong_contents,
+        ["sample", "done", "--out", "x.png"],
+        "not a gankit checkpoint of this run",
+    ),
     # 6. odds and ends
-    "pr with too few samples": (None, [*EVAL, "--metrics", "pr", "--n", "3"], "needs more than 3 samples per side"),
-    "dc with too few samples": (None, [*EVAL, "--metrics", "dc", "--n", "4"], "needs more than 5 samples per side"),
+    "pr with too few samples": (
+        None,
+        [*EVAL, "--metrics", "pr", "--n", "3"],
+        "needs more than 3 samples per side",
+    ),
+    "dc with too few samples": (
+        None,
+        [*EVAL, "--metrics", "dc", "--n", "4"],
+        "needs more than 5 samples per side",
+    ),
 }
 
 
@@ -159,13 +284,32 @@ def test_overwrite_moves_the_old_run_aside_until_the_first_checkpoint(world, cap
 
     def spy(self):
         if self.replaced is not None:
-            seen.append((self.replaced.name, (self.replaced / "config.yaml").read_text() == old_config,
-                         (self.checkpoints / "latest.pt").is_file()))
+            seen.append(
+                (
+                    self.replaced.name,
+                    (self.replaced / "config.yaml").read_text() == old_config,
+                    (self.checkpoints / "latest.pt").is_file(),
+                )
+            )
         original(self)
 
     monkeypatch.setattr(RunDir, "discard_replaced", spy)
-    assert main(["train", "--out", "done", "--overwrite", "--steps", "2", *TINY_ARGS,
-                 "--set", "train.seed=7"]) == 0
+    assert (
+        main(
+            [
+                "train",
+                "--out",
+                "done",
+                "--overwrite",
+                "--steps",
+                "2",
+                *TINY_ARGS,
+                "--set",
+                "train.seed=7",
+            ]
+        )
+        == 0
+    )
     assert seen == [("done.old-1", True, True)]  # kept intact until the new checkpoint existed
     assert not (world / "done.old-1").exists()
     assert "seed: 7" in (world / "done" / "config.yaml").read_text()
@@ -186,18 +330,28 @@ def test_a_failed_overwrite_puts_the_old_run_back(world, capsys, monkeypatch):
 
 # ---------------------------------------------------------------- 2. one process per run directory
 
+
 def test_a_second_trainer_is_refused_with_the_pid(world, capsys):
     import subprocess
     import sys
 
     holder = subprocess.Popen(
-        [sys.executable, "-c", "import sys, time; from gankit.run.lock import RunLock; "
-                               "RunLock(sys.argv[1]).acquire(); print('locked', flush=True); time.sleep(120)",
-         str(world / "done")], stdout=subprocess.PIPE, text=True)
+        [
+            sys.executable,
+            "-c",
+            "import sys, time; from gankit.run.lock import RunLock; "
+            "RunLock(sys.argv[1]).acquire(); print('locked', flush=True); time.sleep(120)",
+            str(world / "done"),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     try:
         assert holder.stdout.readline().strip() == "locked"
-        for argv in (["train", "--resume", "done", "--steps", "3"],
-                     ["train", "--out", "done", "--overwrite", *TINY_ARGS]):
+        for argv in (
+            ["train", "--resume", "done", "--steps", "3"],
+            ["train", "--out", "done", "--overwrite", *TINY_ARGS],
+        ):
             assert main(argv) == 2
             err = capsys.readouterr().err
             assert f"in use by another gankit process (PID {holder.pid})" in err, err
@@ -216,13 +370,16 @@ DAMAGE = {
     "config.yaml binary": lambda r: (r / "config.yaml").write_bytes(b"\x00\xff\xfe" * 50),
     "metrics binary": lambda r: (r / "metrics.jsonl").write_bytes(b"\x00\xff\xfe\n" * 5),
     "metrics wrong rows": lambda r: (r / "metrics.jsonl").write_text(
-        '[1, 2]\n{"step": "two"}\n{"step": 1, "loss_d": "x", "loss_g": 1}\n{"step": 2, "eval": {"fid": "bad"}}\n"s"\n'),
+        '[1, 2]\n{"step": "two"}\n{"step": 1, "loss_d": "x", "loss_g": 1}\n{"step": 2, "eval": {"fid": "bad"}}\n"s"\n'
+    ),
     "samples deleted": lambda r: shutil.rmtree(r / "samples"),
     "summary broken": lambda r: (r / "summary.json").write_text("{not json"),
     "best.json a list": lambda r: (r / "best.json").write_text("[1, 2]"),
-    "stray frames": lambda r: [(r / "samples" / "step-abc.png").write_text("x"),
-                               (r / "samples" / "step-0000001.png").mkdir(),
-                               (r / "samples" / "step-0000002.png").write_bytes(b"not a png")],
+    "stray frames": lambda r: [
+        (r / "samples" / "step-abc.png").write_text("x"),
+        (r / "samples" / "step-0000001.png").mkdir(),
+        (r / "samples" / "step-0000002.png").write_bytes(b"not a png"),
+    ],
 }
 
 
@@ -230,9 +387,13 @@ DAMAGE = {
 def test_damaged_run_still_reports_samples_evaluates_and_resumes(damage, world, capsys):
     run = world / "done"
     DAMAGE[damage](run)
-    for argv in (["report", "done"], ["sample", "done", "--out", "s.png", "--n", "4"],
-                 [*EVAL, "--metrics", "kid", "--n", "8"], ["train", "--resume", "done", "--steps", "4"],
-                 ["report", "done"]):
+    for argv in (
+        ["report", "done"],
+        ["sample", "done", "--out", "s.png", "--n", "4"],
+        [*EVAL, "--metrics", "kid", "--n", "8"],
+        ["train", "--resume", "done", "--steps", "4"],
+        ["report", "done"],
+    ):
         code = main(argv)
         err = capsys.readouterr().err
         assert code == 0 and "Traceback" not in err, (argv, err)
@@ -258,9 +419,32 @@ def test_a_run_killed_before_its_first_checkpoint_restarts_with_resume(world, ca
 def test_file_names_that_are_not_utf8_are_read(world, capsys):
     raw = os.fsencode(world / "imgs") + b"/caf\xe9-\xff.png"
     shutil.copy(world / "imgs" / "0.png", raw)
-    assert main(["train", "--data", "imgs", "--out", "run", "--steps", "1", "--set", "data.name=folder",
-                 "--set", "data.resolution=16", "--set", "train.batch_size=4", "--set", "train.device=cpu",
-                 "--set", "model.generator.width=8", "--set", "model.discriminator.width=8"]) == 0
+    assert (
+        main(
+            [
+                "train",
+                "--data",
+                "imgs",
+                "--out",
+                "run",
+                "--steps",
+                "1",
+                "--set",
+                "data.name=folder",
+                "--set",
+                "data.resolution=16",
+                "--set",
+                "train.batch_size=4",
+                "--set",
+                "train.device=cpu",
+                "--set",
+                "model.generator.width=8",
+                "--set",
+                "model.discriminator.width=8",
+            ]
+        )
+        == 0
+    )
     assert "images': 5" in capsys.readouterr().err
 
 
@@ -271,8 +455,12 @@ def test_eval_json_is_strict_and_kid_spread_is_real(world, capsys):
     capsys.readouterr()
     assert main(["eval", "ring", "--json", "--n", "50"]) == 0
     printed = capsys.readouterr().out
-    parsed = json.loads(printed, parse_constant=lambda c: pytest.fail(f"non-strict JSON constant {c}"))
-    saved = json.loads((world / "ring" / "eval.json").read_text(), parse_constant=lambda c: pytest.fail(c))
+    parsed = json.loads(
+        printed, parse_constant=lambda c: pytest.fail(f"non-strict JSON constant {c}")
+    )
+    saved = json.loads(
+        (world / "ring" / "eval.json").read_text(), parse_constant=lambda c: pytest.fail(c)
+    )
     assert parsed == saved["metrics"]
     for key, value in saved["non_finite"].items():  # an untrained G may put no point near a mode
         assert parsed[key] is None and value in ("inf", "-inf", "nan")

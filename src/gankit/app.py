@@ -5,6 +5,7 @@ written; a new run directory is created (and locked) only then; a run that fails
 first checkpoint is removed again (and the run ``--overwrite`` replaced is put back); a write
 that fails later says which file and that the last checkpoint is intact.
 """
+
 from __future__ import annotations
 
 import sys
@@ -20,13 +21,29 @@ from gankit.training.loop import Session
 from gankit.training.setup import make_trainer
 
 #: config keys a resume may change (prefixes); everything else must match the checkpoint
-RESUMABLE_KEYS = ("train.steps", "train.device", "train.nan_", "train.channels_last", "train.compile",
-                  "train.amp", "train.cuda_graphs", "log.", "eval.", "description")
+RESUMABLE_KEYS = (
+    "train.steps",
+    "train.device",
+    "train.nan_",
+    "train.channels_last",
+    "train.compile",
+    "train.amp",
+    "train.cuda_graphs",
+    "log.",
+    "eval.",
+    "description",
+)
 
 
-def train(preset: str | None = None, config_file: str | None = None, flags: dict | None = None,
-          sets: list[str] = (), out: str | None = None, overwrite: bool = False,
-          resume: str | None = None) -> RunDir:
+def train(
+    preset: str | None = None,
+    config_file: str | None = None,
+    flags: dict | None = None,
+    sets: list[str] = (),
+    out: str | None = None,
+    overwrite: bool = False,
+    resume: str | None = None,
+) -> RunDir:
     """Train a new run into ``out`` (or resume the run directory ``resume``); returns the run."""
     flags = flags or {}
     run = None
@@ -41,7 +58,9 @@ def train(preset: str | None = None, config_file: str | None = None, flags: dict
 def _train(preset, config_file, flags, sets, out, overwrite, resume) -> RunDir:
     if resume:
         if preset is not None or config_file:
-            raise GankitError("--resume continues a run with its own config; drop --preset/--config")
+            raise GankitError(
+                "--resume continues a run with its own config; drop --preset/--config"
+            )
         run, cfg, state = open_resume(resume, flags, sets)
     else:
         cfg = C.resolve(preset, config_file, flags, sets)
@@ -61,8 +80,11 @@ def _train(preset, config_file, flags, sets, out, overwrite, resume) -> RunDir:
         if state is not None:
             session.restore(state)
         run.write_config(cfg.to_dict())
-        print(f"gankit: {cfg.description or 'training'}\n  run: {run.path}  device: {built.device}  "
-              f"data: {built.data.summary()}", file=sys.stderr)
+        print(
+            f"gankit: {cfg.description or 'training'}\n  run: {run.path}  device: {built.device}  "
+            f"data: {built.data.summary()}",
+            file=sys.stderr,
+        )
         session.train(cfg.train.steps)
     except BaseException as exc:
         kept = (run.checkpoints / "latest.pt").is_file()
@@ -71,9 +93,14 @@ def _train(preset, config_file, flags, sets, out, overwrite, resume) -> RunDir:
             run.abandon()  # a new run without a checkpoint holds nothing worth keeping
         run.lock.release()
         if isinstance(exc, WriteError):
-            raise GankitError(f"{exc}; {_after_failed_write(run, kept, replaced, bool(resume))}") from None
+            raise GankitError(
+                f"{exc}; {_after_failed_write(run, kept, replaced, bool(resume))}"
+            ) from None
         raise
-    print(f"gankit: done, {trainer.step} steps in {session.train_seconds:.1f}s; report: {run.report}", file=sys.stderr)
+    print(
+        f"gankit: done, {trainer.step} steps in {session.train_seconds:.1f}s; report: {run.report}",
+        file=sys.stderr,
+    )
     return run
 
 
@@ -98,22 +125,32 @@ def open_resume(path: str, flags: dict, sets: list[str]) -> tuple[RunDir, C.Conf
         raise
 
 
-def _resume_state(run: RunDir, flags: dict, sets: list[str]) -> tuple[RunDir, C.Config, dict | None]:
+def _resume_state(
+    run: RunDir, flags: dict, sets: list[str]
+) -> tuple[RunDir, C.Config, dict | None]:
     on_disk = run.read_config()
     try:
         state, _ = load_newest_good(run.checkpoints)
     except NoCheckpoint:
         if on_disk is None:
-            raise GankitError(f"{run.path} has neither a checkpoint nor a readable config.yaml, so there is "
-                              f"nothing to resume; start a new run with another --out") from None
-        warnings.warn(f"{run.path} has no checkpoint yet (it stopped before its first one); starting it "
-                      f"again from step 0 with its config.yaml")
+            raise GankitError(
+                f"{run.path} has neither a checkpoint nor a readable config.yaml, so there is "
+                f"nothing to resume; start a new run with another --out"
+            ) from None
+        warnings.warn(
+            f"{run.path} has no checkpoint yet (it stopped before its first one); starting it "
+            f"again from step 0 with its config.yaml"
+        )
         run.truncate_after(-1)
         return run, C.resolve(base=on_disk, flags=flags, sets=sets), None
     stored = state["config"]
     if on_disk is not None:
-        check_resumable(stored, on_disk, f"{run.config} was edited: ",
-                        "; the checkpoint's config is the truth, undo the edit")
+        check_resumable(
+            stored,
+            on_disk,
+            f"{run.config} was edited: ",
+            "; the checkpoint's config is the truth, undo the edit",
+        )
     cfg = C.resolve(base=on_disk or stored, flags=flags, sets=sets)
     check_resumable(stored, cfg.to_dict(), "cannot resume with a different ", "")
     return run, cfg, state
@@ -125,8 +162,10 @@ def check_resumable(old: dict, new: dict, prefix: str, suffix: str) -> None:
     for key in sorted(old.keys() | new.keys()):
         if old.get(key) != new.get(key) and not key.startswith(RESUMABLE_KEYS):
             allowed = ", ".join(k + ("*" if k.endswith((".", "_")) else "") for k in RESUMABLE_KEYS)
-            raise GankitError(f"{prefix}{key} ({old.get(key)!r} in the checkpoint -> {new.get(key)!r}){suffix}; "
-                              f"only {allowed} may change")
+            raise GankitError(
+                f"{prefix}{key} ({old.get(key)!r} in the checkpoint -> {new.get(key)!r}){suffix}; "
+                f"only {allowed} may change"
+            )
 
 
 def _flat(d: dict, prefix: str = "") -> dict:

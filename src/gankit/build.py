@@ -1,5 +1,6 @@
 """Config -> objects. The only module that turns names into classes; the trainer never sees a
 string."""
+
 from __future__ import annotations
 
 import inspect
@@ -23,8 +24,12 @@ from gankit.registry import Registry
 from gankit.regularizers import REGULARIZERS, Regularizer
 
 OPTIMIZERS: Registry[torch.optim.Optimizer] = Registry("optimizer")
-for _name, _cls in {"adam": torch.optim.Adam, "adamw": torch.optim.AdamW,
-                    "rmsprop": torch.optim.RMSprop, "sgd": torch.optim.SGD}.items():
+for _name, _cls in {
+    "adam": torch.optim.Adam,
+    "adamw": torch.optim.AdamW,
+    "rmsprop": torch.optim.RMSprop,
+    "sgd": torch.optim.SGD,
+}.items():
     OPTIMIZERS.add(_name, _cls)
 
 
@@ -45,24 +50,45 @@ class Built:
 def check_components(cfg: Config) -> None:
     """Every name exists and every argument is one its class accepts (nothing is built)."""
     params = inspect.signature(DATASETS.get(cfg.data.name)).parameters
-    if "path" in params and params["path"].default is inspect.Parameter.empty and "path" not in cfg.data.args:
-        raise GankitError(f"dataset '{cfg.data.name}' needs a data path: pass --data PATH "
-                          f"(a folder or .zip of images)")
+    if (
+        "path" in params
+        and params["path"].default is inspect.Parameter.empty
+        and "path" not in cfg.data.args
+    ):
+        raise GankitError(
+            f"dataset '{cfg.data.name}' needs a data path: pass --data PATH "
+            f"(a folder or .zip of images)"
+        )
     DATASETS.check_args(cfg.data.name, cfg.data.args, where="data")
-    GENERATORS.check_args(cfg.model.generator.name, cfg.model.generator.args, positional=2, where="model.generator")
-    DISCRIMINATORS.check_args(cfg.model.discriminator.name, cfg.model.discriminator.args, positional=1,
-                              where="model.discriminator")
+    GENERATORS.check_args(
+        cfg.model.generator.name, cfg.model.generator.args, positional=2, where="model.generator"
+    )
+    DISCRIMINATORS.check_args(
+        cfg.model.discriminator.name,
+        cfg.model.discriminator.args,
+        positional=1,
+        where="model.discriminator",
+    )
     LOSSES.check_args(cfg.loss.name, cfg.loss.args, where="loss")
     kind = {True: "energies (low on real data)", False: "scores (high on real data)"}
-    wants, gives = LOSSES.get(cfg.loss.name).expects_energy, DISCRIMINATORS.get(cfg.model.discriminator.name).outputs_energy
+    wants, gives = (
+        LOSSES.get(cfg.loss.name).expects_energy,
+        DISCRIMINATORS.get(cfg.model.discriminator.name).outputs_energy,
+    )
     if wants != gives:
-        raise GankitError(f"loss '{cfg.loss.name}' reads {kind[wants]} but discriminator "
-                          f"'{cfg.model.discriminator.name}' gives {kind[gives]}; pair ebgan with autoencoder")
+        raise GankitError(
+            f"loss '{cfg.loss.name}' reads {kind[wants]} but discriminator "
+            f"'{cfg.model.discriminator.name}' gives {kind[gives]}; pair ebgan with autoencoder"
+        )
     for name, args in cfg.regularizers.items():
         REGULARIZERS.check_args(name, args, where=f"regularizers.{name}")
-    replacing = [n for n, a in cfg.regularizers.items() if REGULARIZERS.build(n, **a).replaces_g_loss]
+    replacing = [
+        n for n, a in cfg.regularizers.items() if REGULARIZERS.build(n, **a).replaces_g_loss
+    ]
     if len(replacing) > 1:
-        raise GankitError(f"regularizers {' and '.join(replacing)} each replace the generator's loss; keep one of them")
+        raise GankitError(
+            f"regularizers {' and '.join(replacing)} each replace the generator's loss; keep one of them"
+        )
     for who in ("g", "d"):
         check_optimizer(getattr(cfg.optim, who), f"optim.{who}")
     shape = image_shape(cfg.data)
@@ -73,17 +99,27 @@ def check_components(cfg: Config) -> None:
     if cfg.eval.every:
         from gankit.metrics import FEATURES
         from gankit.metrics.evaluate import parse_metrics
+
         parse_metrics(cfg.eval.metrics)
         FEATURES.get(cfg.eval.extractor)
     lipschitz = any(REGULARIZERS.get(n).constrains_lipschitz for n in cfg.regularizers)
     if LOSSES.get(cfg.loss.name).estimates_wasserstein and not lipschitz:
-        warnings.warn(f"loss '{cfg.loss.name}' without a Lipschitz constraint: the critic is unbounded; add "
-                      f"--set regularizers.gradient_penalty.weight=10 (or regularizers.weight_clip.clip=0.01)")
+        warnings.warn(
+            f"loss '{cfg.loss.name}' without a Lipschitz constraint: the critic is unbounded; add "
+            f"--set regularizers.gradient_penalty.weight=10 (or regularizers.weight_clip.clip=0.01)"
+        )
 
 
 #: what common optimiser options accept (torch checks some of them only at the first step)
-OPTIMIZER_OPTIONS = {"lr": Positive, "betas": tuple[Unit, Unit], "eps": Positive, "weight_decay": NonNegative,
-                     "momentum": NonNegative, "alpha": Unit, "dampening": NonNegative}
+OPTIMIZER_OPTIONS = {
+    "lr": Positive,
+    "betas": tuple[Unit, Unit],
+    "eps": Positive,
+    "weight_decay": NonNegative,
+    "momentum": NonNegative,
+    "alpha": Unit,
+    "dampening": NonNegative,
+}
 #: networks beyond this many parameters are refused before anything is allocated
 MAX_PARAMETERS = 2_000_000_000
 
@@ -101,18 +137,28 @@ def check_model_size(cfg: Config, shape: tuple[int, ...]) -> None:
     """Build both networks on the meta device (no memory) and refuse absurd sizes up front."""
     try:
         with torch.device("meta"):
-            G = GENERATORS.build(cfg.model.generator.name, shape, cfg.model.z_dim, **cfg.model.generator.args)
-            D = DISCRIMINATORS.build(cfg.model.discriminator.name, shape, **cfg.model.discriminator.args)
+            G = GENERATORS.build(
+                cfg.model.generator.name, shape, cfg.model.z_dim, **cfg.model.generator.args
+            )
+            D = DISCRIMINATORS.build(
+                cfg.model.discriminator.name, shape, **cfg.model.discriminator.args
+            )
     except GankitError:
         raise
     except Exception as exc:  # noqa: BLE001 - a constructor's own complaint about its options
-        raise GankitError(f"the networks cannot be built with these options ({type(exc).__name__}: "
-                          f"{str(exc).splitlines()[0][:120]}); check model.*") from None
+        raise GankitError(
+            f"the networks cannot be built with these options ({type(exc).__name__}: "
+            f"{str(exc).splitlines()[0][:120]}); check model.*"
+        ) from None
     n = sum(p.numel() for net in (G, D) for p in net.parameters())
-    ram = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") if hasattr(os, "sysconf") else None
+    ram = (
+        os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") if hasattr(os, "sysconf") else None
+    )
     if n > MAX_PARAMETERS or (ram and 16 * n > ram):  # weights, gradients and two Adam moments
-        raise GankitError(f"G and D would have {n:,} parameters ({16 * n / 2**30:,.0f} GiB to train); "
-                          f"lower model.z_dim or the networks' width")
+        raise GankitError(
+            f"G and D would have {n:,} parameters ({16 * n / 2**30:,.0f} GiB to train); "
+            f"lower model.z_dim or the networks' width"
+        )
 
 
 def data_paths(cfg: Config) -> tuple[str, ...]:
@@ -130,7 +176,11 @@ def image_shape(data: Component) -> tuple[int, int, int] | None:
         return None
     params = inspect.signature(cls).parameters
     size = data.args.get("resolution", params["resolution"].default)
-    channels = data.args.get("channels", params["channels"].default) if "channels" in params else cls.channels
+    channels = (
+        data.args.get("channels", params["channels"].default)
+        if "channels" in params
+        else cls.channels
+    )
     return (channels, size, size)
 
 
@@ -143,7 +193,9 @@ def resolve_device(name: str) -> torch.device:
     if name == "auto":
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
     if name.startswith("cuda") and not torch.cuda.is_available():
-        raise GankitError(f"train.device is '{name}' but no CUDA GPU is available; use --set train.device=cpu")
+        raise GankitError(
+            f"train.device is '{name}' but no CUDA GPU is available; use --set train.device=cpu"
+        )
     return torch.device(name)
 
 
@@ -156,34 +208,51 @@ def build_optimizer(spec: Component, params) -> torch.optim.Optimizer:
     try:
         return OPTIMIZERS.build(spec.name, params, **args)
     except (TypeError, ValueError) as exc:
-        raise GankitError(f"optimizer '{spec.name}' rejected its options {spec.args}: {exc}") from None
+        raise GankitError(
+            f"optimizer '{spec.name}' rejected its options {spec.args}: {exc}"
+        ) from None
 
 
-def build_nets(cfg: Config, shape: tuple[int, ...], device: torch.device) -> tuple[nn.Module, nn.Module]:
+def build_nets(
+    cfg: Config, shape: tuple[int, ...], device: torch.device
+) -> tuple[nn.Module, nn.Module]:
     check_net_shapes(cfg, shape)
-    G = GENERATORS.build(cfg.model.generator.name, shape, cfg.model.z_dim, **cfg.model.generator.args)
+    G = GENERATORS.build(
+        cfg.model.generator.name, shape, cfg.model.z_dim, **cfg.model.generator.args
+    )
     D = DISCRIMINATORS.build(cfg.model.discriminator.name, shape, **cfg.model.discriminator.args)
     return G.to(device), D.to(device)
 
 
-def speed_up(train: TrainConfig, G: nn.Module, D: nn.Module, regularizers: list[Regularizer],
-             device: torch.device) -> None:
+def speed_up(
+    train: TrainConfig,
+    G: nn.Module,
+    D: nn.Module,
+    regularizers: list[Regularizer],
+    device: torch.device,
+) -> None:
     """Memory layout and compilation; neither changes what the networks compute."""
     if train.channels_last:
         G.to(memory_format=torch.channels_last)
         D.to(memory_format=torch.channels_last)
     if not train.compile:
         return
-    if not hasattr(torch, "compile") or (shutil.which("cc") is None and shutil.which("gcc") is None):
+    if not hasattr(torch, "compile") or (
+        shutil.which("cc") is None and shutil.which("gcc") is None
+    ):
         warnings.warn("train.compile: torch.compile needs a C compiler here; running eager")
         return
     if train.channels_last and device.type == "cuda":
-        warnings.warn("train.compile with train.channels_last hit an inductor stride assertion in the "
-                      "backward of a convolution on CUDA (torch 2.11); drop one of them if it fails")
+        warnings.warn(
+            "train.compile with train.channels_last hit an inductor stride assertion in the "
+            "backward of a convolution on CUDA (torch 2.11); drop one of them if it fails"
+        )
     twice = {p for reg in regularizers for p in reg.differentiates_twice}
     for name, net in (("G", G), ("D", D)):
         if name in twice:  # torch.compile cannot differentiate a compiled graph twice
-            warnings.warn(f"train.compile: {name} stays eager (a penalty differentiates through it twice)")
+            warnings.warn(
+                f"train.compile: {name} stays eager (a penalty differentiates through it twice)"
+            )
         else:
             net.compile()
 

@@ -5,6 +5,7 @@
 ``check_value`` reads ``Annotated[type, Range(...)]``, unions, fixed and variable tuples and
 literals. A float is always finite: NaN and infinity are refused wherever a number is meant.
 """
+
 from __future__ import annotations
 
 import math
@@ -26,8 +27,9 @@ class Range:
     hi_open: bool = False
 
     def __contains__(self, x) -> bool:
-        return ((self.lo is None or (x > self.lo if self.lo_open else x >= self.lo))
-                and (self.hi is None or (x < self.hi if self.hi_open else x <= self.hi)))
+        return (self.lo is None or (x > self.lo if self.lo_open else x >= self.lo)) and (
+            self.hi is None or (x < self.hi if self.hi_open else x <= self.hi)
+        )
 
     def __str__(self) -> str:
         if self.lo is not None and self.hi is not None:
@@ -45,16 +47,16 @@ def floats(lo=None, hi=None, lo_open: bool = False, hi_open: bool = False):
     return Annotated[float, Range(lo, hi, lo_open, hi_open)]
 
 
-Finite = float                       # any finite number
-NonNegative = floats(0)              # penalty weights, noise levels
-Positive = floats(0, lo_open=True)   # standard deviations, learning rates, margins
-Unit = floats(0, 1, hi_open=True)    # Adam betas, label smoothing
-Count = ints(1)                      # how many of something (at least one)
-Every = ints(1, 10**6)               # cadences in steps
-Width = ints(1, 4096)                # channels of the widest layer
-Depth = ints(1, 64)                  # layers or blocks
-Resolution = ints(4, 1024)           # image side in pixels (the nets ask for a power of two)
-Channels = Literal[1, 3]             # grey or RGB
+Finite = float  # any finite number
+NonNegative = floats(0)  # penalty weights, noise levels
+Positive = floats(0, lo_open=True)  # standard deviations, learning rates, margins
+Unit = floats(0, 1, hi_open=True)  # Adam betas, label smoothing
+Count = ints(1)  # how many of something (at least one)
+Every = ints(1, 10**6)  # cadences in steps
+Width = ints(1, 4096)  # channels of the widest layer
+Depth = ints(1, 64)  # layers or blocks
+Resolution = ints(4, 1024)  # image side in pixels (the nets ask for a power of two)
+Channels = Literal[1, 3]  # grey or RGB
 
 
 def describe(tp) -> str:
@@ -69,8 +71,13 @@ def describe(tp) -> str:
         if len(args) == 2 and args[1] is Ellipsis:
             return f"a list of ({describe(args[0])})"
         return f"a list of {len(args)} ({', '.join(describe(a) for a in args)})"
-    names = {int: "an integer", float: "a finite number", bool: "true or false", str: "a string",
-             type(None): "null"}
+    names = {
+        int: "an integer",
+        float: "a finite number",
+        bool: "true or false",
+        str: "a string",
+        type(None): "null",
+    }
     return names.get(tp, getattr(tp, "__name__", str(tp)))
 
 
@@ -99,7 +106,9 @@ def _fits(tp, value) -> bool:
     if tp is int:
         return isinstance(value, int) and not isinstance(value, bool)
     if tp is float:
-        return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+        return (
+            isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+        )
     if tp is str:
         return isinstance(value, str)
     return True  # a type these checks do not know (e.g. a module): the constructor decides

@@ -1,4 +1,5 @@
 """Command line: ``gankit train | sample | eval | report | presets | demo``."""
+
 from __future__ import annotations
 
 import argparse
@@ -11,13 +12,23 @@ from gankit.errors import GankitError
 
 def _train_parser(sub) -> None:
     p = sub.add_parser("train", help="train a GAN and write a run directory")
-    p.add_argument("--preset", help="a named preset (see `gankit presets`); default: the embedded digits demo")
+    p.add_argument(
+        "--preset", help="a named preset (see `gankit presets`); default: the embedded digits demo"
+    )
     p.add_argument("--config", help="a YAML file merged over the preset")
-    p.add_argument("--data", help="data path (sets data.path): a folder/.zip of images or a dataset root")
+    p.add_argument(
+        "--data", help="data path (sets data.path): a folder/.zip of images or a dataset root"
+    )
     p.add_argument("--out", help="run directory (default: runs/<preset>-<time>)")
     p.add_argument("--steps", type=int, help="generator steps (sets train.steps)")
-    p.add_argument("--set", dest="sets", action="append", default=[], metavar="KEY=VALUE",
-                   help="override any config key, e.g. --set loss.name=hinge (repeatable)")
+    p.add_argument(
+        "--set",
+        dest="sets",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="override any config key, e.g. --set loss.name=hinge (repeatable)",
+    )
     p.add_argument("--resume", metavar="RUN_DIR", help="continue a run from its latest checkpoint")
     p.add_argument("--overwrite", action="store_true", help="replace an existing --out directory")
 
@@ -29,37 +40,63 @@ def parser() -> argparse.ArgumentParser:
     s = sub.add_parser("sample", help="draw samples from a run's generator")
     s.add_argument("run_dir")
     s.add_argument("--n", type=int, default=64)
-    s.add_argument("--out", required=True, help="FILE.png (grid or scatter) or FILE.npy (raw samples)")
+    s.add_argument(
+        "--out", required=True, help="FILE.png (grid or scatter) or FILE.npy (raw samples)"
+    )
     s.add_argument("--checkpoint", default="latest", help="latest or a checkpoint path")
     s.add_argument("--seed", type=int, default=0)
-    e = sub.add_parser("eval", help="evaluate a run's generator (FID, KID, IS, precision/recall, modes)")
+    e = sub.add_parser(
+        "eval", help="evaluate a run's generator (FID, KID, IS, precision/recall, modes)"
+    )
     e.add_argument("run_dir")
-    e.add_argument("--metrics", default=None, help="comma-separated: fid,kid,is,pr,dc (images) or modes (toy)")
-    e.add_argument("--n", type=int, default=None, help="samples per side (default 10000 images, 2500 toy)")
+    e.add_argument(
+        "--metrics", default=None, help="comma-separated: fid,kid,is,pr,dc (images) or modes (toy)"
+    )
+    e.add_argument(
+        "--n", type=int, default=None, help="samples per side (default 10000 images, 2500 toy)"
+    )
     e.add_argument("--checkpoint", default="last", help="last, best or a checkpoint path")
-    e.add_argument("--extractor", default="inception", help="feature network (inception; random_conv for tests)")
-    e.add_argument("--json", action="store_true", help="print one JSON object (metric -> value) on stdout")
+    e.add_argument(
+        "--extractor",
+        default="inception",
+        help="feature network (inception; random_conv for tests)",
+    )
+    e.add_argument(
+        "--json", action="store_true", help="print one JSON object (metric -> value) on stdout"
+    )
     r = sub.add_parser("report", help="re-render report.md, progress.gif and losses.png")
     r.add_argument("run_dir")
     sub.add_parser("presets", help="list presets")
-    w = sub.add_parser("sweep", help="a grid of runs (losses x nets x settings x seeds), then one summary")
+    w = sub.add_parser(
+        "sweep", help="a grid of runs (losses x nets x settings x seeds), then one summary"
+    )
     w.add_argument("spec", help="SPEC.yaml or a bundled sweep: d-steps, created-equal")
     w.add_argument("--out", help="sweep directory (default: runs/sweeps/<name>-<size>)")
     w.add_argument("--size", help="a named scale of the sweep, e.g. laptop or full")
     w.add_argument("--jobs", type=int, default=1, help="runs at a time, as separate processes")
-    w.add_argument("--ray", metavar="ADDRESS", help="run on a Ray cluster (auto, HOST:PORT) or 'local'")
-    w.add_argument("--dry-run", action="store_true", help="list the runs and check their configs, train nothing")
+    w.add_argument(
+        "--ray", metavar="ADDRESS", help="run on a Ray cluster (auto, HOST:PORT) or 'local'"
+    )
+    w.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="list the runs and check their configs, train nothing",
+    )
     d = sub.add_parser("demo", help="a theory check: writes a figure, prints its numbers")
     d.add_argument("name", help="optimal_d, js_vs_em, critic_distance or trajectory_1d")
     d.add_argument("--out", default="runs/demos", help="folder for the figure")
-    d.add_argument("--quick", action="store_true", help="smaller, faster settings (as the tests use)")
+    d.add_argument(
+        "--quick", action="store_true", help="smaller, faster settings (as the tests use)"
+    )
     return ap
 
 
 def cmd_train(args) -> None:
     from gankit.app import train
 
-    flags = {k: v for k, v in (("data.path", args.data), ("train.steps", args.steps)) if v is not None}
+    flags = {
+        k: v for k, v in (("data.path", args.data), ("train.steps", args.steps)) if v is not None
+    }
     train(args.preset, args.config, flags, args.sets, args.out, args.overwrite, args.resume)
 
 
@@ -78,7 +115,9 @@ def cmd_eval(args) -> None:
     from gankit.run.rundir import RunDir
 
     if args.n is not None and not 2 <= args.n <= 10**6:
-        raise GankitError(f"--n must be in [2, 1e6] (FID is usually reported at 10k or 50k), got {args.n}")
+        raise GankitError(
+            f"--n must be in [2, 1e6] (FID is usually reported at 10k or 50k), got {args.n}"
+        )
     names = parse_metrics(args.metrics) if args.metrics else None
     report = evaluate_run(args.run_dir, names, args.n, args.checkpoint, args.extractor)
     if args.json:
@@ -86,7 +125,11 @@ def cmd_eval(args) -> None:
     else:
         print(f"step {report['step']}, n={report['n']}, {report['checkpoint']}")
         for key, value in report["metrics"].items():
-            shown = f"null (not finite: {report['non_finite'][key]})" if value is None else f"{value:.6g}"
+            shown = (
+                f"null (not finite: {report['non_finite'][key]})"
+                if value is None
+                else f"{value:.6g}"
+            )
             print(f"  {key:12s} {shown}", flush=True)
     run = RunDir(args.run_dir)
     try:  # the results are on screen first: minutes of feature extraction are never lost
@@ -154,9 +197,15 @@ def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     warnings.formatwarning = _warning
     try:
-        {"train": cmd_train, "sample": cmd_sample, "eval": cmd_eval, "report": cmd_report,
-         "presets": cmd_presets, "demo": cmd_demo,
-         "sweep": cmd_sweep}[args.command](args)
+        {
+            "train": cmd_train,
+            "sample": cmd_sample,
+            "eval": cmd_eval,
+            "report": cmd_report,
+            "presets": cmd_presets,
+            "demo": cmd_demo,
+            "sweep": cmd_sweep,
+        }[args.command](args)
     except GankitError as exc:
         print(f"gankit: error: {exc}", file=sys.stderr)
         return exc.exit_code

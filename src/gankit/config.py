@@ -4,6 +4,7 @@ Layers, later wins: dataclass defaults < preset < --config file < --set < flags 
 Components (dataset, networks, loss, optimizers) are ``{name: ..., **args}`` mappings; their
 args are checked against the registered class's signature here, before anything is built.
 """
+
 from __future__ import annotations
 
 import copy
@@ -58,32 +59,34 @@ class OptimConfig:
 
 @dataclass
 class TrainConfig:
-    steps: int = 2000          # generator updates
+    steps: int = 2000  # generator updates
     batch_size: int = 64
-    n_critic: int = 1          # discriminator updates per generator update
+    n_critic: int = 1  # discriminator updates per generator update
     seed: int = 0
-    device: str = "auto"       # auto | cpu | cuda | cuda:N
-    nan_retries: int = 3       # roll back on a NaN/Inf loss at most this many times, then stop
+    device: str = "auto"  # auto | cpu | cuda | cuda:N
+    nan_retries: int = 3  # roll back on a NaN/Inf loss at most this many times, then stop
     nan_lr_factor: float = 0.5  # each rollback multiplies both learning rates by this
     channels_last: bool = False  # NHWC conv nets and batches (often faster with oneDNN/cuDNN)
-    compile: bool = False      # torch.compile G, and D unless a penalty differentiates it twice
-    amp: str = "none"          # none | bf16: autocast forward passes; penalty norms stay fp32
-    cuda_graphs: bool = False  # capture the whole step once and replay it (CUDA; step-independent regularisers)
+    compile: bool = False  # torch.compile G, and D unless a penalty differentiates it twice
+    amp: str = "none"  # none | bf16: autocast forward passes; penalty norms stay fp32
+    cuda_graphs: bool = (
+        False  # capture the whole step once and replay it (CUDA; step-independent regularisers)
+    )
 
 
 @dataclass
 class LogConfig:
-    every: int = 50               # metrics.jsonl / TensorBoard / progress-bar cadence, in steps
-    sample_every: int = 200       # fixed-noise sample frame cadence
+    every: int = 50  # metrics.jsonl / TensorBoard / progress-bar cadence, in steps
+    sample_every: int = 200  # fixed-noise sample frame cadence
     checkpoint_every: int = 1000  # numbered checkpoint cadence (latest is also kept)
-    keep_checkpoints: int = 3     # numbered checkpoints kept besides latest
+    keep_checkpoints: int = 3  # numbered checkpoints kept besides latest
 
 
 @dataclass
 class EvalConfig:
-    every: int = 0                # generator steps between evaluations during training; 0: off
-    metrics: str = "fid"          # comma-separated; the first one's primary value picks best.pt
-    n: int = 5000                 # samples per side
+    every: int = 0  # generator steps between evaluations during training; 0: off
+    metrics: str = "fid"  # comma-separated; the first one's primary value picks best.pt
+    n: int = 5000  # samples per side
     extractor: str = "inception"  # feature network (random_conv: cheap, for smoke tests only)
 
 
@@ -105,6 +108,7 @@ class Config:
 
 
 # ---------------------------------------------------------------- YAML
+
 
 class _Loader(yaml.SafeLoader):
     """SafeLoader that also reads 1e-4 as a float (YAML 1.1 insists on 1.0e-4)."""
@@ -140,9 +144,15 @@ def _check_size(data: Any, where: str) -> None:
     def walk(node, depth):
         budget[0] -= 1
         if budget[0] < 0 or depth > MAX_DEPTH:
-            what = "too many values (nested aliases?)" if budget[0] < 0 else f"nesting deeper than {MAX_DEPTH}"
+            what = (
+                "too many values (nested aliases?)"
+                if budget[0] < 0
+                else f"nesting deeper than {MAX_DEPTH}"
+            )
             raise GankitError(f"{where} has {what}; a gankit config is a small mapping")
-        children = node.values() if isinstance(node, dict) else node if isinstance(node, list) else ()
+        children = (
+            node.values() if isinstance(node, dict) else node if isinstance(node, list) else ()
+        )
         for child in children:
             walk(child, depth + 1)
 
@@ -150,14 +160,20 @@ def _check_size(data: Any, where: str) -> None:
 
 
 def preset_names() -> list[str]:
-    return sorted(p.name[:-5] for p in resources.files("gankit.presets").iterdir() if p.name.endswith(".yaml"))
+    return sorted(
+        p.name[:-5] for p in resources.files("gankit.presets").iterdir() if p.name.endswith(".yaml")
+    )
 
 
 def preset_dict(name: str) -> dict:
     if name not in preset_names():
-        raise GankitError(f"unknown preset '{name}'{did_you_mean(name, preset_names())}; "
-                          f"`gankit presets` lists them")
-    return parse_yaml(resources.files("gankit.presets").joinpath(f"{name}.yaml").read_text(), f"preset {name}")
+        raise GankitError(
+            f"unknown preset '{name}'{did_you_mean(name, preset_names())}; "
+            f"`gankit presets` lists them"
+        )
+    return parse_yaml(
+        resources.files("gankit.presets").joinpath(f"{name}.yaml").read_text(), f"preset {name}"
+    )
 
 
 def file_dict(path: str) -> dict:
@@ -169,7 +185,9 @@ def file_dict(path: str) -> dict:
     try:
         text = p.read_bytes().decode("utf-8")
     except UnicodeDecodeError:
-        raise GankitError(f"config file {p} is not a text (UTF-8 YAML) file; pass --config a YAML file") from None
+        raise GankitError(
+            f"config file {p} is not a text (UTF-8 YAML) file; pass --config a YAML file"
+        ) from None
     data = parse_yaml(text, f"config file {p}")
     if not isinstance(data, dict):
         raise GankitError(f"config file {p} must hold a YAML mapping at the top level")
@@ -178,12 +196,17 @@ def file_dict(path: str) -> dict:
 
 # ---------------------------------------------------------------- merging and overrides
 
+
 def merge(base: dict, update: dict) -> dict:
     """Deep merge. A component whose ``name`` changes is replaced whole (old args don't apply)."""
     out = copy.deepcopy(base)
     for key, value in update.items():
         old = out.get(key)
-        if isinstance(old, dict) and isinstance(value, dict) and old.get("name") == value.get("name", old.get("name")):
+        if (
+            isinstance(old, dict)
+            and isinstance(value, dict)
+            and old.get("name") == value.get("name", old.get("name"))
+        ):
             out[key] = merge(old, value)
         else:
             out[key] = copy.deepcopy(value)
@@ -195,14 +218,18 @@ def override(raw: dict, assignment: str) -> dict:
     key, sep, text = assignment.partition("=")
     parts = key.strip().split(".")
     if not sep or not all(parts):
-        raise GankitError(f"--set expects dotted.key=value, got '{assignment}' (e.g. --set train.steps=500)")
+        raise GankitError(
+            f"--set expects dotted.key=value, got '{assignment}' (e.g. --set train.steps=500)"
+        )
     value = parse_yaml(text, f"--set value '{text}'") if text.strip() else ""
     out = copy.deepcopy(raw)
     node = out
     for i, part in enumerate(parts[:-1]):
         child = node.setdefault(part, {})
         if not isinstance(child, dict):
-            raise GankitError(f"--set {key}: '{'.'.join(parts[:i + 1])}' is a value, not a section")
+            raise GankitError(
+                f"--set {key}: '{'.'.join(parts[: i + 1])}' is a value, not a section"
+            )
         node = child
     leaf = parts[-1]
     if leaf == "name" and len(parts) > 1 and node.get("name") != value:
@@ -214,8 +241,13 @@ def override(raw: dict, assignment: str) -> dict:
     return out
 
 
-def resolve(preset: str | None = None, config_file: str | None = None,
-            flags: dict | None = None, sets: list[str] = (), base: dict | None = None) -> Config:
+def resolve(
+    preset: str | None = None,
+    config_file: str | None = None,
+    flags: dict | None = None,
+    sets: list[str] = (),
+    base: dict | None = None,
+) -> Config:
     """Build the final, validated Config from all layers (``base`` replaces the preset)."""
     raw = base if base is not None else preset_dict(DEFAULT_PRESET if preset is None else preset)
     if config_file:
@@ -229,6 +261,7 @@ def resolve(preset: str | None = None, config_file: str | None = None,
 
 # ---------------------------------------------------------------- typed conversion
 
+
 def from_dict(cls, data: Any, where: str):
     """Convert a raw mapping into dataclass ``cls``, rejecting unknown keys and wrong types."""
     if cls is Component:
@@ -239,8 +272,10 @@ def from_dict(cls, data: Any, where: str):
     names = [f.name for f in dataclasses.fields(cls)]
     for key in data:
         if key not in names:
-            raise GankitError(f"unknown config key '{_join(where, key)}'{did_you_mean(str(key), names)}; "
-                              f"keys here: {', '.join(names)}")
+            raise GankitError(
+                f"unknown config key '{_join(where, key)}'{did_you_mean(str(key), names)}; "
+                f"keys here: {', '.join(names)}"
+            )
     kwargs = {k: _convert(hints[k], v, _join(where, k)) for k, v in data.items()}
     return cls(**kwargs)
 
@@ -264,16 +299,24 @@ def _convert(tp, value: Any, where: str):
     if origin is dict:
         if not isinstance(value, dict):
             raise GankitError(f"config '{where}' must be a mapping, got {value!r}")
-        return {k: ({} if v is None else _convert(args[1], v, _join(where, k))) for k, v in value.items()}
+        return {
+            k: ({} if v is None else _convert(args[1], v, _join(where, k)))
+            for k, v in value.items()
+        }
     if tp is Any:
         return value
     return _scalar(tp, value, where)
 
 
 def _scalar(tp, value: Any, where: str):
-    ok = {int: isinstance(value, int) and not isinstance(value, bool),
-          float: isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value),
-          str: isinstance(value, str), bool: isinstance(value, bool)}[tp]
+    ok = {
+        int: isinstance(value, int) and not isinstance(value, bool),
+        float: isinstance(value, (int, float))
+        and not isinstance(value, bool)
+        and math.isfinite(value),
+        str: isinstance(value, str),
+        bool: isinstance(value, bool),
+    }[tp]
     if not ok:
         kind = "a finite float" if tp is float else tp.__name__
         raise GankitError(f"config '{where}' must be {kind}, got {value!r}")
@@ -299,6 +342,7 @@ def to_plain(obj: Any) -> Any:
 
 # ---------------------------------------------------------------- validation
 
+
 def _require(ok: bool, message: str) -> None:
     if not ok:
         raise GankitError(message)
@@ -311,28 +355,52 @@ def validate(cfg: Config) -> None:
     _require(t.batch_size >= 1, f"train.batch_size must be >= 1, got {t.batch_size}")
     _require(1 <= t.steps <= 10**9, f"train.steps must be in [1, 1e9], got {t.steps}")
     _require(t.batch_size <= 2**20, f"train.batch_size must be <= {2**20}, got {t.batch_size}")
-    _require(1 <= t.n_critic <= 1000,
-             f"train.n_critic must be in [1, 1000] (D updates per G update; WGAN uses 5), got {t.n_critic}")
-    _require(re.fullmatch(r"auto|cpu|cuda(:\d+)?|mps", t.device) is not None,
-             f"train.device must be auto, cpu, cuda, cuda:N or mps, got '{t.device}'")
+    _require(
+        1 <= t.n_critic <= 1000,
+        f"train.n_critic must be in [1, 1000] (D updates per G update; WGAN uses 5), got {t.n_critic}",
+    )
+    _require(
+        re.fullmatch(r"auto|cpu|cuda(:\d+)?|mps", t.device) is not None,
+        f"train.device must be auto, cpu, cuda, cuda:N or mps, got '{t.device}'",
+    )
     _require(t.nan_retries >= 0, f"train.nan_retries must be >= 0, got {t.nan_retries}")
-    _require(0.0 < t.nan_lr_factor <= 1.0, f"train.nan_lr_factor must be in (0, 1], got {t.nan_lr_factor}")
-    _require(cfg.optim.lr_decay in ("none", "linear"), f"optim.lr_decay must be none or linear, got '{cfg.optim.lr_decay}'")
+    _require(
+        0.0 < t.nan_lr_factor <= 1.0,
+        f"train.nan_lr_factor must be in (0, 1], got {t.nan_lr_factor}",
+    )
+    _require(
+        cfg.optim.lr_decay in ("none", "linear"),
+        f"optim.lr_decay must be none or linear, got '{cfg.optim.lr_decay}'",
+    )
     _require(t.amp in ("none", "bf16"), f"train.amp must be none or bf16, got '{t.amp}'")
-    _require(not t.cuda_graphs or t.device == "auto" or t.device.startswith("cuda"),
-             f"train.cuda_graphs needs a CUDA device, not '{t.device}'; set train.device=cuda or drop train.cuda_graphs")
+    _require(
+        not t.cuda_graphs or t.device == "auto" or t.device.startswith("cuda"),
+        f"train.cuda_graphs needs a CUDA device, not '{t.device}'; set train.device=cuda or drop train.cuda_graphs",
+    )
     _require(cfg.model.z_dim >= 1, f"model.z_dim must be >= 1, got {cfg.model.z_dim}")
     ema = cfg.model.ema
-    _require(ema is None or 0.0 < ema < 1.0, f"model.ema must be in (0, 1) (e.g. 0.999) or null, got {ema}")
+    _require(
+        ema is None or 0.0 < ema < 1.0,
+        f"model.ema must be in (0, 1) (e.g. 0.999) or null, got {ema}",
+    )
     for name in ("every", "sample_every", "checkpoint_every"):
         _require(getattr(log, name) >= 1, f"log.{name} must be >= 1, got {getattr(log, name)}")
-    _require(log.keep_checkpoints >= 0, f"log.keep_checkpoints must be >= 0, got {log.keep_checkpoints}")
+    _require(
+        log.keep_checkpoints >= 0, f"log.keep_checkpoints must be >= 0, got {log.keep_checkpoints}"
+    )
     for who in ("g", "d"):
         lr = getattr(cfg.optim, who).args.get("lr")
-        _require(lr is None or (isinstance(lr, (int, float)) and not isinstance(lr, bool) and 0 < lr < math.inf),
-                 f"optim.{who}.lr must be a positive number, got {lr!r}")
+        _require(
+            lr is None
+            or (isinstance(lr, (int, float)) and not isinstance(lr, bool) and 0 < lr < math.inf),
+            f"optim.{who}.lr must be a positive number, got {lr!r}",
+        )
     ev = cfg.eval
-    _require(ev.every >= 0, f"eval.every must be >= 0 (0 switches in-training evaluation off), got {ev.every}")
+    _require(
+        ev.every >= 0,
+        f"eval.every must be >= 0 (0 switches in-training evaluation off), got {ev.every}",
+    )
     _require(2 <= ev.n <= 10**6, f"eval.n must be in [2, 1e6], got {ev.n}")
     from gankit.build import check_components
+
     check_components(cfg)

@@ -30,4 +30,5 @@ def why(exc: OSError) -> str:
     import errno
 
     return {errno.ENOSPC: "the disk is full", errno.EDQUOT: "the disk quota is exceeded"}.get(
-        exc.errno, exc.strerror or type(exc).__name__)
+        exc.errno, exc.strerror or type(exc).__name__
+    )

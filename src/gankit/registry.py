@@ -3,6 +3,7 @@
 Adding a component means writing one class and decorating it with ``@REGISTRY.register``;
 nothing else in the package branches on names.
 """
+
 from __future__ import annotations
 
 import difflib
@@ -30,6 +31,7 @@ class Registry(Generic[T]):
 
     def register(self, name: str) -> Callable[[type[T]], type[T]]:
         """Class decorator; the class learns its name as ``registered_name``."""
+
         def decorator(cls: type[T]) -> type[T]:
             self.add(name, cls)
             cls.registered_name = name
@@ -57,7 +59,9 @@ class Registry(Generic[T]):
             )
         return self._items[name]
 
-    def check_args(self, name: str, args: dict[str, Any], positional: int = 0, where: str = "") -> None:
+    def check_args(
+        self, name: str, args: dict[str, Any], positional: int = 0, where: str = ""
+    ) -> None:
         """Reject unknown, missing or ill-typed keyword arguments before anything is built;
         ``where`` (e.g. ``data``) is the config key the arguments came from, for the message."""
         check_call_args(self.get(name), args, f"{self.kind} '{name}'", positional, where)
@@ -67,7 +71,9 @@ class Registry(Generic[T]):
         return self.get(name)(*positional, **args)
 
 
-def check_call_args(fn, args: dict[str, Any], what: str, positional: int = 0, where: str = "") -> None:
+def check_call_args(
+    fn, args: dict[str, Any], what: str, positional: int = 0, where: str = ""
+) -> None:
     params = list(inspect.signature(fn).parameters.values())[positional:]
     if any(p.kind is p.VAR_KEYWORD for p in params):
         return
@@ -78,11 +84,20 @@ def check_call_args(fn, args: dict[str, Any], what: str, positional: int = 0, wh
             raise GankitError(
                 f"unknown option '{key}' for {what}{did_you_mean(key, known)}; its options: {options}"
             )
-    missing = [p.name for p in params if p.default is p.empty and p.name not in args
-               and p.kind in (p.KEYWORD_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    missing = [
+        p.name
+        for p in params
+        if p.default is p.empty
+        and p.name not in args
+        and p.kind in (p.KEYWORD_ONLY, p.POSITIONAL_OR_KEYWORD)
+    ]
     if missing:
         raise GankitError(f"{what} needs option(s) {', '.join(missing)}; set them with --set")
     types = hints(fn)
     for key, value in args.items():
         if key in types:
-            check_value(types[key], value, f"{where}.{key} ({what})" if where else f"option '{key}' of {what}")
+            check_value(
+                types[key],
+                value,
+                f"{where}.{key} ({what})" if where else f"option '{key}' of {what}",
+            )

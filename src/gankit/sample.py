@@ -1,4 +1,5 @@
 """Drawing samples from a finished or running run directory."""
+
 from __future__ import annotations
 
 import math
@@ -22,15 +23,21 @@ def load_checkpoint(run: RunDir, which: str = "latest") -> tuple[dict, Config]:
     try:
         cfg = from_dict(Config, state["config"], "")
     except GankitError as exc:
-        raise GankitError(f"{run.checkpoint_file(which)} is not a gankit checkpoint of this run ({exc})") from None
+        raise GankitError(
+            f"{run.checkpoint_file(which)} is not a gankit checkpoint of this run ({exc})"
+        ) from None
     on_disk = run.read_config()  # None (warned) when config.yaml is damaged: the checkpoint decides
     if on_disk is not None and state["config"]["model"] != on_disk.get("model"):
-        raise GankitError(f"checkpoint {which} does not fit generator '{cfg.model.generator.name}' of this run's "
-                          f"config (its model section differs); pass a checkpoint of {run.path}")
+        raise GankitError(
+            f"checkpoint {which} does not fit generator '{cfg.model.generator.name}' of this run's "
+            f"config (its model section differs); pass a checkpoint of {run.path}"
+        )
     return state, cfg
 
 
-def load_generator(run: RunDir, which: str = "latest", device="cpu") -> tuple[torch.nn.Module, Config]:
+def load_generator(
+    run: RunDir, which: str = "latest", device="cpu"
+) -> tuple[torch.nn.Module, Config]:
     """The EMA generator if the run kept one, else the raw generator, in eval mode."""
     state, cfg = load_checkpoint(run, which)
     return build_generator(state, cfg).to(device), cfg
@@ -42,7 +49,9 @@ def build_generator(state: dict, cfg: Config) -> torch.nn.Module:
     try:
         G.load_state_dict(state["G_ema"] if state["G_ema"] is not None else state["G"])
     except RuntimeError:
-        raise GankitError(f"checkpoint does not fit generator '{spec.name}' of its config") from None
+        raise GankitError(
+            f"checkpoint does not fit generator '{spec.name}' of its config"
+        ) from None
     return G.eval()
 
 
@@ -64,17 +73,23 @@ def sample_to_file(run_dir: str, n: int, out: str, which: str = "latest", seed: 
         raise GankitError(f"--n must be >= 1, got {n}")
     out_path = Path(out).expanduser()
     if out_path.suffix not in (".png", ".npy"):
-        raise GankitError(f"--out must end in .png (a picture) or .npy (raw samples), got {out_path.name}")
+        raise GankitError(
+            f"--out must end in .png (a picture) or .npy (raw samples), got {out_path.name}"
+        )
     if out_path.is_dir():
-        raise GankitError(f"--out {out_path} is a directory; name a file, e.g. {out_path / ('samples' + out_path.suffix)}")
+        raise GankitError(
+            f"--out {out_path} is a directory; name a file, e.g. {out_path / ('samples' + out_path.suffix)}"
+        )
     blocking = next((p for p in out_path.parents if p.exists() and not p.is_dir()), None)
     if blocking is not None:
         raise GankitError(f"--out {out_path} cannot be written: {blocking} is a file, not a folder")
     state, cfg = load_checkpoint(RunDir.existing(run_dir), which)
     size = n * math.prod(state["data_shape"]) * 4
     if size > MAX_SAMPLE_BYTES or (out_path.suffix == ".png" and n > 10_000):
-        raise GankitError(f"--n {n} is too many for one file ({size / 2**30:.1f} GiB of samples; a PNG grid "
-                          f"holds at most 10,000); draw several files with different --seed")
+        raise GankitError(
+            f"--n {n} is too many for one file ({size / 2**30:.1f} GiB of samples; a PNG grid "
+            f"holds at most 10,000); draw several files with different --seed"
+        )
     samples = draw(build_generator(state, cfg), n, cfg.model.z_dim, seed)
     try:
         out_path.parent.mkdir(parents=True, exist_ok=True)
@@ -84,6 +99,10 @@ def sample_to_file(run_dir: str, n: int, out: str, which: str = "latest", seed: 
         with atomic(out_path) as tmp, open(tmp, "wb") as f:
             np.save(f, samples.numpy().astype(np.float32))
     else:
-        real = None if samples.dim() == 4 else DATASETS.build(cfg.data.name, **cfg.data.args).real_sample(2000)
+        real = (
+            None
+            if samples.dim() == 4
+            else DATASETS.build(cfg.data.name, **cfg.data.args).real_sample(2000)
+        )
         save_samples(samples, out_path, real, title=f"{n} samples")
     return out_path

@@ -57,13 +57,15 @@ def test_stream_resume_gives_the_same_batches():
 
 def test_hflip_mirrors_about_half_the_samples_and_resumes():
     # sample i is an image whose pixels are i, i + 0.001 * column: a flip is visible, the sample known
-    data = torch.arange(200.).view(200, 1, 1, 1) + 0.001 * torch.arange(4.).view(1, 1, 1, 4)
+    data = torch.arange(200.0).view(200, 1, 1, 1) + 0.001 * torch.arange(4.0).view(1, 1, 1, 4)
     s = TensorBatches(data, 50, "cpu", seed=1, to_float=lambda x: x, hflip=True)
     batches = [next(s) for _ in range(4)]
     flipped = torch.cat([b[:, 0, 0, 0] > b[:, 0, 0, -1] for b in batches])
     assert 70 < flipped.sum() < 130  # Binomial(200, 1/2)
     ids = torch.cat([b.amin(dim=(1, 2, 3)) for b in batches]).round().sort().values
-    assert torch.equal(ids, torch.arange(200.))  # flipped or not, each sample exactly once an epoch
+    assert torch.equal(
+        ids, torch.arange(200.0)
+    )  # flipped or not, each sample exactly once an epoch
     state = s.state_dict()
     expected = [next(s) for _ in range(5)]
     r = TensorBatches(data, 50, "cpu", seed=7, to_float=lambda x: x, hflip=True)
@@ -92,6 +94,7 @@ def test_mnist_reads_raw_idx_gz(tmp_path):
     """A torchvision-layout raw folder with gzipped IDX files is read without extraction."""
     import gzip
     import struct
+
     raw = tmp_path / "MNIST" / "raw"
     raw.mkdir(parents=True)
     images = torch.randint(0, 256, (5, 28, 28), dtype=torch.uint8)
@@ -104,6 +107,7 @@ def test_mnist_reads_raw_idx_gz(tmp_path):
 @pytest.mark.slow
 def test_shared_mnist_copy():
     from pathlib import Path
+
     root = Path(__file__).resolve().parents[3] / "shared" / "data" / "mnist"
     if not root.is_dir():
         pytest.skip("../shared/data/mnist not present")

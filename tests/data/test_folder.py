@@ -18,7 +18,9 @@ def write_mixed_images(root):
     Image.new("L", (20, 20), 128).save(root / "cats" / "grey.png")
     Image.new("RGBA", (32, 64), (0, 0, 255, 0)).save(root / "dogs" / "transparent.png")
     # a palette with entries: Pillow < 13 writes Image.new("P") as a BMP it cannot read back
-    Image.new("RGB", (16, 16), (10, 20, 30)).convert("P").save(root / "dogs" / "deep" / "palette.bmp")
+    Image.new("RGB", (16, 16), (10, 20, 30)).convert("P").save(
+        root / "dogs" / "deep" / "palette.bmp"
+    )
     Image.new("CMYK", (24, 24), (0, 255, 255, 0)).save(root / "dogs" / "cmyk.jpg")
     Image.fromarray(np.full((16, 16), 65535, dtype=np.uint16)).save(root / "dogs" / "white16.png")
     Image.new("RGB", (16, 16), (0, 255, 0)).save(root / "dogs" / "green.webp")
@@ -32,13 +34,26 @@ def test_folder_reads_every_image_and_skips_the_corrupt_one(tmp_path):
         data = DATASETS.build("folder", path=str(tmp_path), resolution=16, channels=3, workers=0)
     assert data.images.shape == (7, 3, 16, 16) and data.images.dtype == torch.uint8
     assert data.summary()["skipped"] == 1
-    by_name = dict(zip([p.split("/")[-1] for p in sorted(str(p) for p in tmp_path.rglob("*.*")
-                        if p.suffix in (".jpg", ".png", ".bmp", ".webp") and p.name != "broken.jpg")], data.images))
+    by_name = dict(
+        zip(
+            [
+                p.split("/")[-1]
+                for p in sorted(
+                    str(p)
+                    for p in tmp_path.rglob("*.*")
+                    if p.suffix in (".jpg", ".png", ".bmp", ".webp") and p.name != "broken.jpg"
+                )
+            ],
+            data.images,
+        )
+    )
     assert by_name["red.jpg"][0].float().mean() > 240 and by_name["red.jpg"][2].float().mean() < 15
     assert (by_name["transparent.png"] == 255).all()  # transparent -> composited on white
-    assert (by_name["white16.png"] == 255).all()      # 16-bit white is rescaled, not clipped to garbage
+    assert (by_name["white16.png"] == 255).all()  # 16-bit white is rescaled, not clipped to garbage
     assert by_name["grey.png"].float().std(0).max() == 0  # grey -> equal RGB channels
-    assert by_name["cmyk.jpg"][0].float().mean() > 200 and by_name["cmyk.jpg"][1].float().mean() < 60  # cyan-free red
+    assert (
+        by_name["cmyk.jpg"][0].float().mean() > 200 and by_name["cmyk.jpg"][1].float().mean() < 60
+    )  # cyan-free red
 
 
 def test_folder_to_grey_and_crop(tmp_path):
@@ -47,7 +62,9 @@ def test_folder_to_grey_and_crop(tmp_path):
     Image.fromarray(img).save(tmp_path / "wide.png")
     data = DATASETS.build("folder", path=str(tmp_path), resolution=16, channels=1, workers=0)
     assert data.images.shape == (1, 1, 16, 16)
-    assert data.images.float().mean() < 10  # short side 20 -> 16, width 40 -> 32, centre 16 columns are black
+    assert (
+        data.images.float().mean() < 10
+    )  # short side 20 -> 16, width 40 -> 32, centre 16 columns are black
 
 
 def test_small_images_are_upsampled_with_a_warning(tmp_path):
@@ -78,11 +95,17 @@ def test_parallel_decoding_matches_serial(tmp_path):
     assert torch.equal(serial.images, parallel.images)
 
 
-@pytest.mark.parametrize("setup,message", [
-    (lambda p: p / "missing", "does not exist"),
-    (lambda p: p, "no images"),
-    (lambda p: (p / "x.zip").write_bytes(b"not a zip") and p / "x.zip" or p / "x.zip", "not a zip"),
-])
+@pytest.mark.parametrize(
+    "setup,message",
+    [
+        (lambda p: p / "missing", "does not exist"),
+        (lambda p: p, "no images"),
+        (
+            lambda p: (p / "x.zip").write_bytes(b"not a zip") and p / "x.zip" or p / "x.zip",
+            "not a zip",
+        ),
+    ],
+)
 def test_bad_paths_are_clear_errors(tmp_path, setup, message):
     with pytest.raises(GankitError, match=message):
         DATASETS.build("folder", path=str(setup(tmp_path)), resolution=16, workers=0)
@@ -108,7 +131,9 @@ def test_decoded_images_are_cached_and_memory_mapped(tmp_path, monkeypatch):
     with pytest.warns(UserWarning, match="skipped 1"):  # the cache remembers what was skipped
         again = DATASETS.build("folder", path=str(root), resolution=16, workers=0)
     assert torch.equal(first.images, again.images) and again.summary()["skipped"] == 1
-    assert isinstance(again.images.numpy().base, np.memmap) or not again.images.numpy().flags.owndata
+    assert (
+        isinstance(again.images.numpy().base, np.memmap) or not again.images.numpy().flags.owndata
+    )
     # another resolution, or a changed file, is a different cache entry
     Image.new("RGB", (40, 30), (0, 0, 0)).save(root / "cats" / "red.jpg")
     with pytest.raises(AssertionError, match="decoded again"):

@@ -1,4 +1,5 @@
 """The course material's theory statements, checked numerically (quick settings)."""
+
 import math
 
 import pytest

@@ -26,22 +26,32 @@ def test_minimax_and_nonsaturating_by_hand():
     logit = lambda p: torch.log(p / (1 - p))  # noqa: E731
     expected_d = -(torch.log(d_real).mean() + torch.log(1 - d_fake).mean())
     for name in ("minimax", "nonsaturating"):
-        assert build(name).d_loss(logit(d_real), logit(d_fake)).item() == pytest.approx(expected_d.item(), rel=1e-6)
-    assert build("minimax").g_loss(logit(d_fake)).item() == pytest.approx(torch.log(1 - d_fake).mean().item(), rel=1e-6)
-    assert build("nonsaturating").g_loss(logit(d_fake)).item() == pytest.approx(-torch.log(d_fake).mean().item(), rel=1e-6)
+        assert build(name).d_loss(logit(d_real), logit(d_fake)).item() == pytest.approx(
+            expected_d.item(), rel=1e-6
+        )
+    assert build("minimax").g_loss(logit(d_fake)).item() == pytest.approx(
+        torch.log(1 - d_fake).mean().item(), rel=1e-6
+    )
+    assert build("nonsaturating").g_loss(logit(d_fake)).item() == pytest.approx(
+        -torch.log(d_fake).mean().item(), rel=1e-6
+    )
 
 
 def test_one_sided_label_smoothing_changes_only_real_target():
     real, fake = torch.tensor([2.0, -1.0]), torch.tensor([0.5, -0.5])
     s = 0.1
     p_real, p_fake = torch.sigmoid(real), torch.sigmoid(fake)
-    expected = -((1 - s) * torch.log(p_real) + s * torch.log(1 - p_real)).mean() - torch.log(1 - p_fake).mean()
+    expected = (
+        -((1 - s) * torch.log(p_real) + s * torch.log(1 - p_real)).mean()
+        - torch.log(1 - p_fake).mean()
+    )
     got = build("nonsaturating", label_smoothing=s).d_loss(real, fake)
     assert got.item() == pytest.approx(expected.item(), rel=1e-6)
 
 
 def test_label_smoothing_out_of_range_is_a_clear_error():
     from gankit.errors import GankitError
+
     with pytest.raises(GankitError, match="label_smoothing"):
         build("minimax", label_smoothing=0.7)
 

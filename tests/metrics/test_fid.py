@@ -21,7 +21,9 @@ def test_fid_closed_form_for_two_gaussians():
     # a shared full covariance leaves only the mean term
     q = rng.normal(size=(6, 6))
     shared = q @ q.T + np.eye(6)
-    assert frechet_distance(mu1, shared, mu2, shared) == pytest.approx(((mu1 - mu2) ** 2).sum(), rel=1e-6)
+    assert frechet_distance(mu1, shared, mu2, shared) == pytest.approx(
+        ((mu1 - mu2) ** 2).sum(), rel=1e-6
+    )
 
 
 def test_fid_is_symmetric():
@@ -37,7 +39,9 @@ def test_float64_statistics_do_not_depend_on_batch_size():
     mu2, c2 = FeatureStats.of(x, batch=1000).mean_cov()
     np.testing.assert_allclose(mu1, mu2, rtol=1e-12)
     np.testing.assert_allclose(c1, c2, rtol=1e-9, atol=1e-12)
-    np.testing.assert_allclose(c1, np.cov(x.astype(np.float64), rowvar=False), rtol=1e-9, atol=1e-12)
+    np.testing.assert_allclose(
+        c1, np.cov(x.astype(np.float64), rowvar=False), rtol=1e-9, atol=1e-12
+    )
 
 
 def test_fewer_samples_than_dimensions_still_gives_a_finite_value():

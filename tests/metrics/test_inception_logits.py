@@ -1,5 +1,6 @@
 """The PyTorch rebuild of the FID Inception graph (with its classifier, for the Inception Score)
 computes what the packaged TorchScript network computes, given the same weights."""
+
 import pytest
 import torch
 from torchvision.models.inception import BasicConv2d
@@ -26,13 +27,19 @@ def copy_graph_weights(scripted, net) -> None:
         block.bn.running_var.copy_(state[f"{name}.var"])
 
 
-@pytest.mark.skipif(packaged_weights() is None, reason="the FID Inception weights are not installed (make inception)")
+@pytest.mark.skipif(
+    packaged_weights() is None,
+    reason="the FID Inception weights are not installed (make inception)",
+)
 def test_rebuilt_graph_gives_the_torchscript_pool3_features():
     from gankit.metrics.inception import InceptionFID
+
     reference = InceptionFID(download=False)
     net = fid_inception()
     copy_graph_weights(reference.net, net)
-    images = torch.randint(0, 256, (3, 3, 32, 32), dtype=torch.uint8, generator=torch.Generator().manual_seed(0))
+    images = torch.randint(
+        0, 256, (3, 3, 32, 32), dtype=torch.uint8, generator=torch.Generator().manual_seed(0)
+    )
     ours = InceptionWithLogits(net=net)
     torch.testing.assert_close(ours(images), reference(images), rtol=1e-4, atol=1e-4)
     assert ours.logits(images).shape == (3, 1008)
@@ -43,6 +50,7 @@ def test_graph_pooling_leaves_padding_out_of_the_mean():
     """The TF graph's average pools ignore padding: the rebuilt block agrees with torchvision's
     InceptionA inside the map and differs only where the 3x3 window overlaps the border."""
     from torchvision.models.inception import InceptionA
+
     ours, theirs = inception_logits._BlockA(8, 4), InceptionA(8, 4)
     theirs.load_state_dict(ours.state_dict())
     ours.eval(), theirs.eval()
@@ -56,7 +64,9 @@ def test_graph_pooling_leaves_padding_out_of_the_mean():
 
 @torch.no_grad()
 def test_logits_are_the_classifier_on_pool3():
-    extractor = InceptionWithLogits(net=fid_inception())  # random weights: the wiring, not the values
+    extractor = InceptionWithLogits(
+        net=fid_inception()
+    )  # random weights: the wiring, not the values
     images = torch.randint(0, 256, (2, 1, 16, 16), dtype=torch.uint8)
     features, logits = extractor(images), extractor.logits(images)
     assert features.shape == (2, 2048) and logits.shape == (2, 1008)

@@ -7,7 +7,9 @@ from gankit.metrics.kid import kernel_mmd2, kid
 
 def test_kid_is_unbiased_for_equal_distributions():
     rng = np.random.default_rng(0)
-    estimates = [kernel_mmd2(rng.normal(size=(50, 8)), rng.normal(size=(50, 8))) for _ in range(400)]
+    estimates = [
+        kernel_mmd2(rng.normal(size=(50, 8)), rng.normal(size=(50, 8))) for _ in range(400)
+    ]
     stderr = np.std(estimates) / np.sqrt(len(estimates))
     assert abs(np.mean(estimates)) < 3 * stderr  # a biased estimator would sit clearly above 0
 

@@ -21,7 +21,9 @@ def fake_mnist(tmp_path):
     """Ten 'digits': digit d is a constant image of intensity 25*d."""
     raw = tmp_path / "MNIST" / "raw"
     raw.mkdir(parents=True)
-    images = (torch.arange(10, dtype=torch.uint8) * 25).view(10, 1, 1).expand(10, 28, 28).contiguous()
+    images = (
+        (torch.arange(10, dtype=torch.uint8) * 25).view(10, 1, 1).expand(10, 28, 28).contiguous()
+    )
     write_idx(raw, "train-images-idx3-ubyte", images, 2051)
     write_idx(raw, "train-labels-idx1-ubyte", torch.arange(10, dtype=torch.uint8), 2049)
     return tmp_path
@@ -37,7 +39,9 @@ def test_stacked_dataset_stacks_three_digits(fake_mnist):
     data = DATASETS.build("stacked_mnist", path=str(fake_mnist), resolution=28, n=500, seed=0)
     assert data.images.shape == (500, 3, 28, 28)
     means = data.images.float().mean((2, 3))
-    assert torch.equal(means % 25, torch.zeros_like(means))  # every channel is one whole source digit
+    assert torch.equal(
+        means % 25, torch.zeros_like(means)
+    )  # every channel is one whole source digit
     modes = digit_triples(data.images, intensity_classifier)
     expected = (means[:, 0] / 25) * 100 + (means[:, 1] / 25) * 10 + means[:, 2] / 25
     assert torch.equal(modes, expected.long())
@@ -47,8 +51,10 @@ def test_stacked_dataset_stacks_three_digits(fake_mnist):
 def test_resized_samples_are_read_at_28px(fake_mnist):
     data = DATASETS.build("stacked_mnist", path=str(fake_mnist), resolution=32, n=50, seed=1)
     up = digit_triples(data.images, intensity_classifier)
-    native = digit_triples(DATASETS.build("stacked_mnist", path=str(fake_mnist), resolution=28, n=50, seed=1).images,
-                           intensity_classifier)
+    native = digit_triples(
+        DATASETS.build("stacked_mnist", path=str(fake_mnist), resolution=28, n=50, seed=1).images,
+        intensity_classifier,
+    )
     assert torch.equal(up, native)
 
 
@@ -66,6 +72,7 @@ def test_classifier_reaches_99_percent_on_mnist():
         pytest.skip("../shared/data/mnist not present")
     from gankit.data.torchvision_sets import MNIST
     from gankit.metrics.mnist_classifier import _labels, accuracy, load_classifier
+
     model = load_classifier(str(root))
     test = MNIST(str(root), resolution=28, channels=1, train=False).images
     assert accuracy(model, test, _labels(str(root), False)) >= 0.99

@@ -5,12 +5,20 @@ from gankit.errors import GankitError
 from gankit.nets import DISCRIMINATORS, GENERATORS
 from gankit.nets.base import Discriminator
 
-G_CASES = [(name, shape) for name in GENERATORS.names() for shape in GENERATORS.get(name).example_shapes()]
-D_CASES = [(name, shape) for name in DISCRIMINATORS.names() for shape in DISCRIMINATORS.get(name).example_shapes()]
+G_CASES = [
+    (name, shape) for name in GENERATORS.names() for shape in GENERATORS.get(name).example_shapes()
+]
+D_CASES = [
+    (name, shape)
+    for name in DISCRIMINATORS.names()
+    for shape in DISCRIMINATORS.get(name).example_shapes()
+]
 SMALL = {"width": 4}
 
 
-@pytest.mark.parametrize("name,shape", G_CASES, ids=[f"{n}-{'x'.join(map(str, s))}" for n, s in G_CASES])
+@pytest.mark.parametrize(
+    "name,shape", G_CASES, ids=[f"{n}-{'x'.join(map(str, s))}" for n, s in G_CASES]
+)
 def test_generator_output_shape_and_range(name, shape):
     G = GENERATORS.build(name, shape, 7, **SMALL)
     out = G(torch.randn(3, 7))
@@ -19,7 +27,9 @@ def test_generator_output_shape_and_range(name, shape):
         assert out.min() >= -1 and out.max() <= 1
 
 
-@pytest.mark.parametrize("name,shape", D_CASES, ids=[f"{n}-{'x'.join(map(str, s))}" for n, s in D_CASES])
+@pytest.mark.parametrize(
+    "name,shape", D_CASES, ids=[f"{n}-{'x'.join(map(str, s))}" for n, s in D_CASES]
+)
 def test_discriminator_gives_one_score_per_sample(name, shape):
     D = DISCRIMINATORS.build(name, shape, **SMALL)
     out = D(torch.randn(3, *shape))
@@ -31,7 +41,9 @@ def test_discriminator_gives_one_score_per_sample(name, shape):
 HEADED = [(n, s) for n, s in D_CASES if issubclass(DISCRIMINATORS.get(n), Discriminator)]
 
 
-@pytest.mark.parametrize("name,shape", HEADED, ids=[f"{n}-{'x'.join(map(str, s))}" for n, s in HEADED])
+@pytest.mark.parametrize(
+    "name,shape", HEADED, ids=[f"{n}-{'x'.join(map(str, s))}" for n, s in HEADED]
+)
 def test_discriminator_is_head_of_embedding(name, shape):
     """Feature matching and minibatch layers rely on D(x) == head(embed(x)), embed: [N, feature_dim]."""
     D = DISCRIMINATORS.build(name, shape, **SMALL).eval()
@@ -45,8 +57,14 @@ def test_discriminator_is_head_of_embedding(name, shape):
 def test_dcgan_discriminator_norms(norm):
     D = DISCRIMINATORS.build("dcgan", (3, 32, 32), width=8, norm=norm)
     kinds = {type(m).__name__ for m in D.modules()}
-    expected = {"batch": "BatchNorm2d", "layer": "GroupNorm", "instance": "InstanceNorm2d"}.get(norm)
-    assert (expected in kinds) if expected else not kinds & {"BatchNorm2d", "GroupNorm", "InstanceNorm2d"}
+    expected = {"batch": "BatchNorm2d", "layer": "GroupNorm", "instance": "InstanceNorm2d"}.get(
+        norm
+    )
+    assert (
+        (expected in kinds)
+        if expected
+        else not kinds & {"BatchNorm2d", "GroupNorm", "InstanceNorm2d"}
+    )
     # without batch norm, one sample's score does not depend on the rest of the batch
     if norm != "batch":
         x = torch.randn(4, 3, 32, 32)
@@ -58,8 +76,16 @@ def test_canonical_dcgan_64_channel_plan():
     convs = [m for m in G.modules() if isinstance(m, torch.nn.ConvTranspose2d)]
     assert [c.out_channels for c in convs] == [512, 256, 128, 64, 3]
     D = DISCRIMINATORS.build("dcgan", (3, 64, 64), width=64)
-    assert [c.out_channels for c in D.modules() if isinstance(c, torch.nn.Conv2d)] == [64, 128, 256, 512]
-    assert (D.head.in_features, D.head.out_features) == (512 * 4 * 4, 1)  # the classic final 4x4 conv
+    assert [c.out_channels for c in D.modules() if isinstance(c, torch.nn.Conv2d)] == [
+        64,
+        128,
+        256,
+        512,
+    ]
+    assert (D.head.in_features, D.head.out_features) == (
+        512 * 4 * 4,
+        1,
+    )  # the classic final 4x4 conv
 
 
 def test_textbook_feature_map_sizes_match_the_book():
@@ -91,6 +117,7 @@ def test_autoencoder_energy_is_reconstruction_error():
 
 def test_gated_nonlinearity_is_tanh_times_sigmoid_of_the_channel_halves():
     from gankit.nets.layers import Gated
+
     x = torch.randn(2, 6, 3, 3)
     torch.testing.assert_close(Gated()(x), torch.tanh(x[:, :3]) * torch.sigmoid(x[:, 3:]))
 
@@ -102,16 +129,29 @@ def test_dcgan_activation_variants_keep_the_channel_plan(act, module):
     gated = act == "gated"
     # a gated layer's conv produces twice the channels its nonlinearity passes on
     assert [c.out_channels for c in G.modules() if isinstance(c, torch.nn.ConvTranspose2d)] == (
-        [64, 32, 16, 3] if gated else [32, 16, 8, 3])
-    assert [c.out_channels for c in D.modules() if isinstance(c, torch.nn.Conv2d)] == ([16, 32, 64] if gated else [8, 16, 32])
+        [64, 32, 16, 3] if gated else [32, 16, 8, 3]
+    )
+    assert [c.out_channels for c in D.modules() if isinstance(c, torch.nn.Conv2d)] == (
+        [16, 32, 64] if gated else [8, 16, 32]
+    )
     if module:  # every hidden nonlinearity is replaced, not only some
-        assert not any(isinstance(m, (torch.nn.ReLU, torch.nn.LeakyReLU)) for m in [*G.modules(), *D.modules()])
-    assert G(torch.randn(2, 16)).shape == (2, 3, 32, 32) and D(torch.randn(2, 3, 32, 32)).shape == (2,)
+        assert not any(
+            isinstance(m, (torch.nn.ReLU, torch.nn.LeakyReLU)) for m in [*G.modules(), *D.modules()]
+        )
+    assert G(torch.randn(2, 16)).shape == (2, 3, 32, 32) and D(torch.randn(2, 3, 32, 32)).shape == (
+        2,
+    )
 
 
 def test_dcgan_generator_with_constant_filters():
     G = GENERATORS.build("dcgan", (3, 64, 64), 100, width=64, norm="none", constant_width=True)
-    assert [c.out_channels for c in G.modules() if isinstance(c, torch.nn.ConvTranspose2d)] == [64, 64, 64, 64, 3]
+    assert [c.out_channels for c in G.modules() if isinstance(c, torch.nn.ConvTranspose2d)] == [
+        64,
+        64,
+        64,
+        64,
+        3,
+    ]
     assert not any(isinstance(m, torch.nn.BatchNorm2d) for m in G.modules())
 
 
@@ -119,9 +159,13 @@ def test_resnet_depth_and_residual_identity():
     shallow = DISCRIMINATORS.build("resnet", (3, 32, 32), width=8, blocks=1)
     deep = DISCRIMINATORS.build("resnet", (3, 32, 32), width=8, blocks=4)
     convs = lambda m: sum(isinstance(c, torch.nn.Conv2d) for c in m.modules())  # noqa: E731
-    assert convs(deep) - convs(shallow) == 3 * 2 * 3  # 3 more blocks of 2 convs at each of 3 resolutions
+    assert (
+        convs(deep) - convs(shallow) == 3 * 2 * 3
+    )  # 3 more blocks of 2 convs at each of 3 resolutions
     G = GENERATORS.build("resnet", (1, 16, 16), 8, width=8, norm="none", blocks=3)
     block = next(m for m in G.modules() if type(m).__name__ == "ResBlock")
     torch.nn.init.zeros_(block.body[-1].weight), torch.nn.init.zeros_(block.body[-1].bias)
     x = torch.randn(2, block.body[2].in_channels, 4, 4)
-    torch.testing.assert_close(block(x), x)  # a zeroed residual branch is the identity (and x is not modified)
+    torch.testing.assert_close(
+        block(x), x
+    )  # a zeroed residual branch is the identity (and x is not modified)

@@ -53,7 +53,9 @@ def test_interpolates_lie_on_segments_with_one_alpha_per_sample():
     real, fake = torch.ones(1000, 3, 2, 2), torch.zeros(1000, 3, 2, 2)
     x = interpolate(real, fake)
     per_sample = x.flatten(1)
-    assert torch.allclose(per_sample, per_sample[:, :1].expand_as(per_sample))  # same alpha across C, H, W
+    assert torch.allclose(
+        per_sample, per_sample[:, :1].expand_as(per_sample)
+    )  # same alpha across C, H, W
     assert 0.0 <= x.min() and x.max() <= 1.0
     assert abs(per_sample[:, 0].mean().item() - 0.5) < 0.05  # alpha ~ U[0, 1]
 

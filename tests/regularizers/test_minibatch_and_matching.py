@@ -23,12 +23,18 @@ def test_minibatch_stddev_by_hand():
     out = MinibatchStdDevLayer(group=2)(f)
     # groups are samples {0, 2} and {1, 3}: per-feature std (0.5, 1) -> 0.75; (0.5, 1) -> 0.75
     torch.testing.assert_close(out[:, 2], torch.full((4,), 0.75), atol=1e-4, rtol=0)
-    assert MinibatchStdDevLayer(group=4)(torch.ones(6, 3))[:, 3].max() < 1e-3  # gcd(4, 6) = 2 groups
+    assert (
+        MinibatchStdDevLayer(group=4)(torch.ones(6, 3))[:, 3].max() < 1e-3
+    )  # gcd(4, 6) = 2 groups
 
 
 @pytest.mark.parametrize("name,extra", [("minibatch_discrimination", 50), ("minibatch_stddev", 1)])
 def test_minibatch_layers_replace_the_head_before_spectral_norm(tiny_config, name, extra):
-    cfg = tiny_config("regularizers.spectral_norm={}", f"regularizers.{name}={{}}", "model.discriminator.norm=none")
+    cfg = tiny_config(
+        "regularizers.spectral_norm={}",
+        f"regularizers.{name}={{}}",
+        "model.discriminator.norm=none",
+    )
     D = build(cfg).D
     linear = D.head[-1]
     assert linear.in_features == D.feature_dim + extra
@@ -44,11 +50,15 @@ def test_feature_matching_is_the_distance_of_mean_features():
     expected = ((D.embed(real).mean(0) - D.embed(fake).mean(0)) ** 2).sum()
     torch.testing.assert_close(stats["fm"], expected.detach())
     torch.testing.assert_close(value, 2 * expected)
-    assert reg.replaces_g_loss and not REGULARIZERS.build("feature_matching", replace=False).replaces_g_loss
+    assert (
+        reg.replaces_g_loss
+        and not REGULARIZERS.build("feature_matching", replace=False).replaces_g_loss
+    )
 
 
 def test_feature_matching_replaces_the_generator_loss(tiny_config):
     from gankit.training.trainer import Trainer
+
     cfg = tiny_config("regularizers.feature_matching.weight=1.0")
     trainer = Trainer(build(cfg), z_dim=8, batch_size=16, n_critic=1, ema=None, seed=0)
     stats = trainer.train_step()[-1]
@@ -57,5 +67,6 @@ def test_feature_matching_replaces_the_generator_loss(tiny_config):
 
 def test_two_loss_replacements_are_refused(tiny_config):
     from gankit.errors import GankitError
+
     with pytest.raises(GankitError, match="replace the generator's loss"):
         tiny_config("regularizers.feature_matching={}", "regularizers.unrolled={}")

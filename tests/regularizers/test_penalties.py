@@ -17,19 +17,20 @@ def test_r1_r2_closed_form_for_a_linear_critic(name, side):
     D = Linear((3, 4, 4), 2.0)
     real, fake = torch.randn(5, 3, 4, 4), torch.randn(5, 3, 4, 4)
     value, stats = REGULARIZERS.build(name, weight=4.0).d_penalty(ctx(D, real, fake))
-    assert value.item() == pytest.approx(4.0 / 2 * 2.0 ** 2, rel=1e-5)  # (gamma / 2) ||w||^2
+    assert value.item() == pytest.approx(4.0 / 2 * 2.0**2, rel=1e-5)  # (gamma / 2) ||w||^2
     value.backward()
     torch.testing.assert_close(D.w.grad, 4.0 * D.w.detach(), rtol=1e-4, atol=1e-5)  # d/dw = gamma w
     assert stats[name].item() == pytest.approx(2.0, rel=1e-5)
 
 
 def test_r1_looks_only_at_real_data():
-    D = lambda x: (x ** 2).sum(1)  # noqa: E731  grad_x D = 2x, so R1 = (1/2) E||2 x_real||^2
+    D = lambda x: (x**2).sum(1)  # noqa: E731  grad_x D = 2x, so R1 = (1/2) E||2 x_real||^2
     real = torch.randn(16, 3)
-    expected = 0.5 * (4 * (real ** 2).sum(1)).mean()
+    expected = 0.5 * (4 * (real**2).sum(1)).mean()
     for fake in (torch.randn(16, 3), 100 * torch.randn(16, 3)):
-        assert REGULARIZERS.build("r1", weight=1.0).penalty(DStep(D, real, fake, None, None)).item() == \
-            pytest.approx(expected.item(), rel=1e-5)
+        assert REGULARIZERS.build("r1", weight=1.0).penalty(
+            DStep(D, real, fake, None, None)
+        ).item() == pytest.approx(expected.item(), rel=1e-5)
 
 
 @pytest.mark.parametrize("name", ["r1", "r2", "dragan"])
@@ -45,8 +46,13 @@ def test_lazy_regularisation_applies_every_k_steps_scaled_by_k(name):
 
 def test_dragan_zero_for_unit_norm_and_closed_form_otherwise():
     real, fake = torch.randn(6, 3, 4, 4), torch.randn(6, 3, 4, 4)
-    assert REGULARIZERS.build("dragan").d_penalty(ctx(Linear((3, 4, 4), 1.0), real, fake))[0].item() < 1e-10
-    value = REGULARIZERS.build("dragan", weight=10.0).d_penalty(ctx(Linear((3, 4, 4), 3.0), real, fake))[0]
+    assert (
+        REGULARIZERS.build("dragan").d_penalty(ctx(Linear((3, 4, 4), 1.0), real, fake))[0].item()
+        < 1e-10
+    )
+    value = REGULARIZERS.build("dragan", weight=10.0).d_penalty(
+        ctx(Linear((3, 4, 4), 3.0), real, fake)
+    )[0]
     assert value.item() == pytest.approx(10.0 * (3.0 - 1.0) ** 2, rel=1e-5)
 
 

@@ -1,5 +1,6 @@
 """Unrolled GAN: k=0 is the plain update bit for bit, and k>0 differentiates through D's
 look-ahead (checked on the Dirac GAN against the closed-form unrolled objective)."""
+
 import torch
 import torch.nn.functional as F
 
@@ -13,8 +14,14 @@ from tests.training.test_dirac import Dirac, Linear
 def trained_params(tiny_config, *sets):
     cfg = tiny_config(*sets)
     built = build(cfg)
-    trainer = Trainer(built, z_dim=cfg.model.z_dim, batch_size=cfg.train.batch_size, n_critic=1, ema=None,
-                      seed=cfg.train.seed)
+    trainer = Trainer(
+        built,
+        z_dim=cfg.model.z_dim,
+        batch_size=cfg.train.batch_size,
+        n_critic=1,
+        ema=None,
+        seed=cfg.train.seed,
+    )
     for _ in range(3):
         trainer.train_step()
     return [p.detach().clone() for p in (*built.G.parameters(), *built.D.parameters())]
@@ -35,8 +42,16 @@ def test_unrolled_gradient_flows_through_the_lookahead():
     G, D = Dirac(0.8), Linear(0.3)
     reg = REGULARIZERS.build("unrolled", steps=1, lr=lr, optimizer="sgd")
     fake = G(torch.zeros(1, 1))
-    ctx = GStep(G, D, fake, None, real=None, loss=LOSSES.build("nonsaturating"),
-                next_real=lambda: x.view(1, 1), sample_z=lambda n: torch.randn(n, 1))
+    ctx = GStep(
+        G,
+        D,
+        fake,
+        None,
+        real=None,
+        loss=LOSSES.build("nonsaturating"),
+        next_real=lambda: x.view(1, 1),
+        sample_z=lambda n: torch.randn(n, 1),
+    )
     value, _ = reg.g_penalty(ctx)
     (got,) = torch.autograd.grad(value, G.theta)
 
@@ -61,4 +76,6 @@ def test_unrolling_leaves_d_and_its_statistics_alone(tiny_config):
     # only the BN statistics of G's own D forward move (as in the plain step), not 2 extra times
     changed = [k for k in before if not torch.equal(before[k], after[k])]
     assert all("running" in k or "num_batches" in k for k in changed)
-    assert all(int(after[k]) == int(before[k]) + 1 for k in after if k.endswith("num_batches_tracked"))
+    assert all(
+        int(after[k]) == int(before[k]) + 1 for k in after if k.endswith("num_batches_tracked")
+    )

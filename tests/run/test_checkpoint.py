@@ -10,9 +10,20 @@ from gankit.run import checkpoint as ckpt
 
 def state(step):
     """The smallest payload load() accepts: every key of CONTENTS, of the right type."""
-    return {"format": ckpt.FORMAT, "step": step, "w": torch.arange(1000.0) * step, "config": {}, "G": {},
-            "D": {}, "data_shape": [2], "rng": {}, "fixed_z": torch.zeros(1), "stats": {}, "guard": {},
-            "train_seconds": 0.0}
+    return {
+        "format": ckpt.FORMAT,
+        "step": step,
+        "w": torch.arange(1000.0) * step,
+        "config": {},
+        "G": {},
+        "D": {},
+        "data_shape": [2],
+        "rng": {},
+        "fixed_z": torch.zeros(1),
+        "stats": {},
+        "guard": {},
+        "train_seconds": 0.0,
+    }
 
 
 @pytest.mark.parametrize("key,value", [("G", None), ("step", "3"), ("config", [1]), ("fixed_z", 0)])
@@ -20,7 +31,9 @@ def test_checkpoint_with_wrong_contents_is_one_line(tmp_path, key, value):
     """Footer and checksum valid, contents not what gankit writes: refused by name, not KeyError."""
     bad = {**state(3), key: value}
     ckpt.save_atomic(ckpt.serialise(bad), tmp_path / "latest.pt")
-    with pytest.raises(GankitError, match=f"not a gankit checkpoint of this run \\(no valid {key}\\)"):
+    with pytest.raises(
+        GankitError, match=f"not a gankit checkpoint of this run \\(no valid {key}\\)"
+    ):
         ckpt.load(tmp_path / "latest.pt")
 
 
@@ -79,7 +92,9 @@ class Evil:
 def test_checkpoint_that_would_run_code_is_refused(tmp_path):
     target = tmp_path / "pwned"
     path = tmp_path / "latest.pt"
-    ckpt.save_atomic(ckpt.serialise({"format": ckpt.FORMAT, "step": 1, "payload": Evil(str(target))}), path)
+    ckpt.save_atomic(
+        ckpt.serialise({"format": ckpt.FORMAT, "step": 1, "payload": Evil(str(target))}), path
+    )
     with pytest.raises(GankitError, match="could run code"):
         ckpt.load(path)
     assert not target.exists()

@@ -3,10 +3,22 @@ from gankit.run.rundir import RunDir
 
 
 def test_report_renders_for_a_run_with_no_steps_yet(tmp_path):
-    run = RunDir.create(tmp_path / "r", {"description": "d", "data": {"name": "digits"}, "loss": {"name": "hinge"},
-                      "model": {"z_dim": 8, "generator": {"name": "dcgan"}, "discriminator": {"name": "dcgan"}},
-                      "optim": {"g": {"name": "adam"}, "d": {"name": "adam"}}, "regularizers": {},
-                                         "train": {"steps": 5, "batch_size": 4, "n_critic": 1, "seed": 0}})
+    run = RunDir.create(
+        tmp_path / "r",
+        {
+            "description": "d",
+            "data": {"name": "digits"},
+            "loss": {"name": "hinge"},
+            "model": {
+                "z_dim": 8,
+                "generator": {"name": "dcgan"},
+                "discriminator": {"name": "dcgan"},
+            },
+            "optim": {"g": {"name": "adam"}, "d": {"name": "adam"}},
+            "regularizers": {},
+            "train": {"steps": 5, "batch_size": 4, "n_critic": 1, "seed": 0},
+        },
+    )
     render(run)
     text = run.report.read_text()
     assert "No steps logged yet." in text and "Parameters: G ?" in text
@@ -17,11 +29,15 @@ def test_gif_skips_a_truncated_frame(tmp_path):
     from PIL import Image
 
     from gankit.run.artifacts import make_gif, save_grid
+
     frames = [tmp_path / f"step-{i:07d}.png" for i in range(3)]
     for i, f in enumerate(frames):
-        save_grid(torch.full((4, 1, 8, 8), i - 1.0), f)  # distinct frames (PIL merges identical ones)
+        save_grid(
+            torch.full((4, 1, 8, 8), i - 1.0), f
+        )  # distinct frames (PIL merges identical ones)
     frames[1].write_bytes(frames[1].read_bytes()[:40])  # cut short, as a kill mid-write would
     import pytest
+
     with pytest.warns(UserWarning, match="unreadable frame"):
         make_gif(frames, tmp_path / "p.gif", [0, 1, 2])
     with Image.open(tmp_path / "p.gif") as gif:

@@ -1,5 +1,6 @@
 """A full disk or a read-only folder at every place a run writes (issue 18): one line naming the
 file, exit code 2, the last checkpoint intact, and a resume that finishes the run."""
+
 import builtins
 import errno
 import io
@@ -22,9 +23,17 @@ def fail_writes(monkeypatch, site: str, occurrence: int = 1, code: int = errno.E
     raised = []
 
     def opener(file, mode="r", *args, **kwargs):
-        name = os.path.basename(os.fsdecode(file)) if isinstance(file, (str, bytes, os.PathLike)) else ""
-        final = name.lstrip(".").replace(".tmp", "")  # .config.tmp.yaml / .latest.pt.tmp -> the real name
-        if any(c in mode for c in "wax+") and (final == site or (site.endswith("*") and final.startswith(site[:-1]))):
+        name = (
+            os.path.basename(os.fsdecode(file))
+            if isinstance(file, (str, bytes, os.PathLike))
+            else ""
+        )
+        final = name.lstrip(".").replace(
+            ".tmp", ""
+        )  # .config.tmp.yaml / .latest.pt.tmp -> the real name
+        if any(c in mode for c in "wax+") and (
+            final == site or (site.endswith("*") and final.startswith(site[:-1]))
+        ):
             state["seen"] += 1
             if state["seen"] == occurrence:
                 raised.append(final)
@@ -39,7 +48,7 @@ def fail_writes(monkeypatch, site: str, occurrence: int = 1, code: int = errno.E
 # site, occurrence, whether a checkpoint exists by then (else the new run is removed)
 SITES = [
     ("config.yaml", 1, False),
-    ("step-0000000.png", 1, False),   # the first frame comes before the step-0 checkpoint
+    ("step-0000000.png", 1, False),  # the first frame comes before the step-0 checkpoint
     ("latest.pt", 1, False),
     ("metrics.jsonl", 1, True),
     ("step-0000002.png", 1, True),
@@ -56,7 +65,9 @@ SITES = [
 
 @pytest.mark.parametrize("site,occurrence,kept", SITES, ids=[f"{s}#{o}" for s, o, _ in SITES])
 @pytest.mark.parametrize("code", [errno.ENOSPC, errno.EROFS], ids=["full", "read-only"])
-def test_a_failed_write_is_one_line_and_the_run_resumes(site, occurrence, kept, code, tmp_path, monkeypatch, capsys):
+def test_a_failed_write_is_one_line_and_the_run_resumes(
+    site, occurrence, kept, code, tmp_path, monkeypatch, capsys
+):
     run = tmp_path / "run"
     raised = fail_writes(monkeypatch, site, occurrence, code)
     status = main(["train", "--out", str(run), "--steps", "4", *TINY_ARGS])
@@ -70,11 +81,17 @@ def test_a_failed_write_is_one_line_and_the_run_resumes(site, occurrence, kept, 
     if not kept:  # nothing of a run without a checkpoint is left behind
         assert "nothing of" in errors[0] and "was kept" in errors[0] and not run.exists()
         return
-    assert "the last checkpoint" in errors[0] and "is intact" in errors[0] and f"--resume {run}" in errors[0]
+    assert (
+        "the last checkpoint" in errors[0]
+        and "is intact" in errors[0]
+        and f"--resume {run}" in errors[0]
+    )
     ckpt.load(run / "checkpoints" / "latest.pt")  # verifies
     monkeypatch.setenv("GANKIT_CACHE", str(tmp_path / "cache"))
     assert main(["train", "--resume", str(run)]) == 0, capsys.readouterr().err
-    assert ckpt.load(run / "checkpoints" / "latest.pt")["step"] == 4 and (run / "report.md").is_file()
+    assert (
+        ckpt.load(run / "checkpoints" / "latest.pt")["step"] == 4 and (run / "report.md").is_file()
+    )
 
 
 def test_tensorboard_that_cannot_write_only_warns(tmp_path, monkeypatch, capsys):
@@ -94,7 +111,11 @@ def test_read_only_out_is_one_line(tmp_path, monkeypatch, capsys):
     monkeypatch.setattr(os, "mkdir", mkdir)
     assert main(["train", "--out", str(tmp_path / "ro" / "run"), "--steps", "2", *TINY_ARGS]) == 2
     err = capsys.readouterr().err
-    assert "cannot create run directory" in err and "Read-only file system" in err and "Traceback" not in err
+    assert (
+        "cannot create run directory" in err
+        and "Read-only file system" in err
+        and "Traceback" not in err
+    )
 
 
 @pytest.fixture
@@ -121,7 +142,10 @@ def test_read_only_run_for_resume_report_and_eval(finished, monkeypatch, capsys)
     assert main(["report", str(finished)]) == 2
     assert "could not write" in capsys.readouterr().err
     fail_writes(monkeypatch, "eval.json", code=errno.EROFS)
-    assert main(["eval", str(finished), "--metrics", "kid", "--n", "8", "--extractor", "random_conv"]) == 2
+    assert (
+        main(["eval", str(finished), "--metrics", "kid", "--n", "8", "--extractor", "random_conv"])
+        == 2
+    )
     out, err = capsys.readouterr()
     assert "kid" in out and "could not write" in err and "the results are printed above" in err
     monkeypatch.undo()
@@ -135,12 +159,36 @@ def test_unwritable_cache_falls_back_with_a_warning(tmp_path, monkeypatch, capsy
     for i in range(4):
         Image.new("RGB", (20, 20), (60 * i, 0, 0)).save(tmp_path / "imgs" / f"{i}.png")
     (tmp_path / "a_file").write_text("x")
-    monkeypatch.setenv("GANKIT_CACHE", str(tmp_path / "a_file" / "cache"))  # under a file: never writable
+    monkeypatch.setenv(
+        "GANKIT_CACHE", str(tmp_path / "a_file" / "cache")
+    )  # under a file: never writable
     with pytest.warns(UserWarning, match="cache not written"):
-        assert main(["train", "--data", str(tmp_path / "imgs"), "--out", str(tmp_path / "run"), "--steps", "1",
-                     "--set", "data.name=folder", "--set", "data.resolution=16", "--set", "train.batch_size=4",
-                     "--set", "train.device=cpu", "--set", "model.generator.width=8",
-                     "--set", "model.discriminator.width=8"]) == 0
+        assert (
+            main(
+                [
+                    "train",
+                    "--data",
+                    str(tmp_path / "imgs"),
+                    "--out",
+                    str(tmp_path / "run"),
+                    "--steps",
+                    "1",
+                    "--set",
+                    "data.name=folder",
+                    "--set",
+                    "data.resolution=16",
+                    "--set",
+                    "train.batch_size=4",
+                    "--set",
+                    "train.device=cpu",
+                    "--set",
+                    "model.generator.width=8",
+                    "--set",
+                    "model.discriminator.width=8",
+                ]
+            )
+            == 0
+        )
 
 
 def test_ctrl_c_while_the_report_is_drawn_is_clean_and_report_rebuilds(tmp_path):
@@ -149,10 +197,18 @@ def test_ctrl_c_while_the_report_is_drawn_is_clean_and_report_rebuilds(tmp_path)
 
     run = tmp_path / "run"
     env = {**os.environ, "GANKIT_FAULT": "report:sigint"}
-    proc = subprocess.run([sys.executable, "-m", "gankit", "train", "--out", str(run), "--steps", "2", *TINY_ARGS],
-                          env=env, capture_output=True, text=True, timeout=300)
+    proc = subprocess.run(
+        [sys.executable, "-m", "gankit", "train", "--out", str(run), "--steps", "2", *TINY_ARGS],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert proc.returncode == 130, proc.stderr
     assert "Traceback" not in proc.stderr and f"gankit report {run}" in proc.stderr
-    assert not (run / "report.md").exists() and ckpt.load(run / "checkpoints" / "latest.pt")["step"] == 2
+    assert (
+        not (run / "report.md").exists()
+        and ckpt.load(run / "checkpoints" / "latest.pt")["step"] == 2
+    )
     assert not list(run.glob(".*tmp*"))  # no half-written file left behind
     assert main(["report", str(run)]) == 0 and (run / "report.md").is_file()

@@ -2,6 +2,7 @@
 equilibrium is theta = psi = 0. Plain gradient descent circles it; R1, the WGAN-GP-style
 penalties around real data, consensus optimisation and locally stable GD make it converge.
 Run through the real Trainer."""
+
 import math
 
 import pytest
@@ -37,9 +38,16 @@ def run(regularizers, steps=3000, lr=0.05):
     torch.manual_seed(0)
     G, D = Dirac(1.0), Linear(0.0)
     regs = [REGULARIZERS.build(name, **args) for name, args in regularizers.items()]
-    built = Built(device=torch.device("cpu"), data=DATASETS.build("gaussian1d", means=[0.0], std=1e-6), G=G, D=D,
-                  loss=LOSSES.build("minimax"), regularizers=regs,
-                  opt_g=torch.optim.SGD(G.parameters(), lr), opt_d=torch.optim.SGD(D.parameters(), lr))
+    built = Built(
+        device=torch.device("cpu"),
+        data=DATASETS.build("gaussian1d", means=[0.0], std=1e-6),
+        G=G,
+        D=D,
+        loss=LOSSES.build("minimax"),
+        regularizers=regs,
+        opt_g=torch.optim.SGD(G.parameters(), lr),
+        opt_d=torch.optim.SGD(D.parameters(), lr),
+    )
     trainer = Trainer(built, z_dim=1, batch_size=8, n_critic=1, ema=None, seed=0)
     radii = []
     for _ in range(steps):
@@ -53,8 +61,15 @@ def test_plain_gradient_descent_does_not_converge():
     assert min(radii[-500:]) > 0.5  # still circling far from the equilibrium
 
 
-@pytest.mark.parametrize("name,args", [("r1", {"weight": 1.0}), ("gradient_penalty", {"weight": 1.0, "target": 0.0}),
-                                       ("consensus", {"weight": 1.0}), ("locally_stable", {"weight": 1.0})])
+@pytest.mark.parametrize(
+    "name,args",
+    [
+        ("r1", {"weight": 1.0}),
+        ("gradient_penalty", {"weight": 1.0, "target": 0.0}),
+        ("consensus", {"weight": 1.0}),
+        ("locally_stable", {"weight": 1.0}),
+    ],
+)
 def test_stabilisers_converge_where_plain_gd_circles(name, args):
     radii = run({name: args}, steps=1000)
     assert radii[-1] < 0.05 and radii[-1] < radii[0] / 20

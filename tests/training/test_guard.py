@@ -1,4 +1,5 @@
 """The NaN/Inf guard: roll back to the last good checkpoint with lower learning rates."""
+
 import json
 
 import pytest
@@ -30,8 +31,14 @@ class NaNAt:
 def session(cfg, tmp_path, bad_calls):
     built = build(cfg)
     built.loss = NaNAt(built.loss, bad_calls)
-    trainer = Trainer(built, z_dim=cfg.model.z_dim, batch_size=cfg.train.batch_size,
-                      n_critic=cfg.train.n_critic, ema=cfg.model.ema, seed=cfg.train.seed)
+    trainer = Trainer(
+        built,
+        z_dim=cfg.model.z_dim,
+        batch_size=cfg.train.batch_size,
+        n_critic=cfg.train.n_critic,
+        ema=cfg.model.ema,
+        seed=cfg.train.seed,
+    )
     run = RunDir.create(tmp_path / "run", cfg.to_dict())
     return Session(trainer, run, cfg, built.data), built
 
@@ -44,7 +51,9 @@ def test_one_nan_rolls_back_and_lowers_the_learning_rate(tiny_config, tmp_path):
     assert s.trainer.step == 8 and s.guard["nan_failures"] == 1
     assert built.opt_g.param_groups[0]["lr"] == pytest.approx(2e-4 * 0.5)
     assert all(torch.isfinite(p).all() for p in built.G.parameters())
-    rows = [json.loads(line) for line in (tmp_path / "run" / "metrics.jsonl").read_text().splitlines()]
+    rows = [
+        json.loads(line) for line in (tmp_path / "run" / "metrics.jsonl").read_text().splitlines()
+    ]
     assert [r["step"] for r in rows] == [2, 4, 6, 8]
     assert all(r["loss_d"] == r["loss_d"] for r in rows)  # no NaN row was kept
     assert json.loads((tmp_path / "run" / "summary.json").read_text())["nan_rollbacks"] == 1
@@ -53,7 +62,10 @@ def test_one_nan_rolls_back_and_lowers_the_learning_rate(tiny_config, tmp_path):
 def test_persistent_nan_stops_with_an_explanation(tiny_config, tmp_path):
     cfg = tiny_config("train.nan_retries=2", steps=8)
     s, _ = session(cfg, tmp_path, bad_calls=range(3, 10_000))
-    with pytest.warns(UserWarning, match="rolled back"), pytest.raises(GankitError, match="training diverged.*3 times"):
+    with (
+        pytest.warns(UserWarning, match="rolled back"),
+        pytest.raises(GankitError, match="training diverged.*3 times"),
+    ):
         s.train(8)
 
 
@@ -66,5 +78,6 @@ def test_nan_weights_are_never_checkpointed(tiny_config, tmp_path):
     with pytest.warns(UserWarning, match="rolled back to step 2"):
         s.train(4)
     from gankit.run.checkpoint import load
+
     state = load(tmp_path / "run" / "checkpoints" / "latest.pt")
     assert all(torch.isfinite(v).all() for v in state["G"].values() if v.is_floating_point())

@@ -1,13 +1,18 @@
 """Every speed-up computes what the plain path computes: same seed, same losses over the first
 steps (to float tolerance; bf16 autocast to bf16 tolerance). On a CUDA GPU when there is one."""
+
 import pytest
 import torch
 
 from gankit.build import build
 from gankit.training.trainer import Trainer
 
-WGAN_GP = ["loss.name=wasserstein", "regularizers.gradient_penalty.weight=10", "model.discriminator.norm=layer",
-           "train.n_critic=2"]
+WGAN_GP = [
+    "loss.name=wasserstein",
+    "regularizers.gradient_penalty.weight=10",
+    "model.discriminator.norm=layer",
+    "train.n_critic=2",
+]
 
 
 DEVICE = "cuda" if torch.cuda.is_available() else "cpu"
@@ -16,13 +21,24 @@ DEVICE = "cuda" if torch.cuda.is_available() else "cpu"
 def losses(cfg, steps=3, **options):
     cfg.train.device = DEVICE
     built = build(cfg)
-    trainer = Trainer(built, z_dim=cfg.model.z_dim, batch_size=cfg.train.batch_size, n_critic=cfg.train.n_critic,
-                      ema=None, seed=cfg.train.seed, **options)
+    trainer = Trainer(
+        built,
+        z_dim=cfg.model.z_dim,
+        batch_size=cfg.train.batch_size,
+        n_critic=cfg.train.n_critic,
+        ema=None,
+        seed=cfg.train.seed,
+        **options,
+    )
     rows = [trainer.train_step() for _ in range(steps)]
-    return trainer, torch.stack([torch.stack([row[0]["loss_d"], row[-1]["loss_g"]]) for row in rows])
+    return trainer, torch.stack(
+        [torch.stack([row[0]["loss_d"], row[-1]["loss_g"]]) for row in rows]
+    )
 
 
-@pytest.mark.parametrize("sets", [WGAN_GP, ["model.discriminator.norm=none"]], ids=["wgan-gp", "ns-gan"])
+@pytest.mark.parametrize(
+    "sets", [WGAN_GP, ["model.discriminator.norm=none"]], ids=["wgan-gp", "ns-gan"]
+)
 def test_fused_discriminator_forward_equals_two_forwards(tiny_config, sets):
     fused, a = losses(tiny_config(*sets), fuse_d=True)
     plain, b = losses(tiny_config(*sets), fuse_d=False)
@@ -30,8 +46,14 @@ def test_fused_discriminator_forward_equals_two_forwards(tiny_config, sets):
     torch.testing.assert_close(a, b, rtol=1e-4, atol=1e-5)
 
 
-@pytest.mark.parametrize("sets", [["model.discriminator.norm=batch"], ["regularizers.spectral_norm={}"],
-                                  ["regularizers.minibatch_stddev={}", "model.discriminator.norm=none"]])
+@pytest.mark.parametrize(
+    "sets",
+    [
+        ["model.discriminator.norm=batch"],
+        ["regularizers.spectral_norm={}"],
+        ["regularizers.minibatch_stddev={}", "model.discriminator.norm=none"],
+    ],
+)
 def test_no_fusing_when_samples_interact(tiny_config, sets):
     trainer, _ = losses(tiny_config(*sets), steps=1)
     assert not trainer.fuse_d  # batch statistics / per-call power iteration / minibatch layers

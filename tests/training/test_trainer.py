@@ -12,14 +12,24 @@ from gankit.training.trainer import Trainer
 def make_trainer(cfg):
     built = build(cfg)
     t = cfg.train
-    return Trainer(built, z_dim=cfg.model.z_dim, batch_size=t.batch_size, n_critic=t.n_critic,
-                   ema=cfg.model.ema, seed=t.seed), built
+    return Trainer(
+        built,
+        z_dim=cfg.model.z_dim,
+        batch_size=t.batch_size,
+        n_critic=t.n_critic,
+        ema=cfg.model.ema,
+        seed=t.seed,
+    ), built
 
 
 @pytest.mark.filterwarnings("ignore:.*Lipschitz")  # plain losses, on purpose without penalties
 @pytest.mark.parametrize("loss", LOSSES.names())
 def test_two_steps_for_every_loss(tiny_config, loss):
-    energy = ["model.discriminator.name=autoencoder", "model.discriminator.width=8"] if LOSSES.get(loss).expects_energy else []
+    energy = (
+        ["model.discriminator.name=autoencoder", "model.discriminator.width=8"]
+        if LOSSES.get(loss).expects_energy
+        else []
+    )
     cfg = tiny_config(f"loss.name={loss}", *energy)
     trainer, built = make_trainer(cfg)
     g0 = [p.detach().clone() for p in built.G.parameters()]
@@ -33,8 +43,12 @@ def test_two_steps_for_every_loss(tiny_config, loss):
 
 
 def test_n_critic_discriminator_steps_per_generator_step(tiny_config):
-    cfg = tiny_config("train.n_critic=3", "loss.name=wasserstein", "model.discriminator.norm=layer",
-                      "regularizers.gradient_penalty.weight=10")
+    cfg = tiny_config(
+        "train.n_critic=3",
+        "loss.name=wasserstein",
+        "model.discriminator.norm=layer",
+        "regularizers.gradient_penalty.weight=10",
+    )
     trainer, built = make_trainer(cfg)
     stats = [trainer.train_step() for _ in range(2)]
     state = lambda opt: next(iter(opt.state.values()))["step"].item()  # noqa: E731  Adam's own counter
@@ -44,8 +58,13 @@ def test_n_critic_discriminator_steps_per_generator_step(tiny_config):
 
 
 def test_weight_clip_applies_after_every_critic_step(tiny_config):
-    cfg = tiny_config("loss.name=wasserstein", "regularizers.weight_clip.clip=0.01", "optim.d.name=rmsprop",
-                      "optim.d.lr=0.5", "train.n_critic=2")
+    cfg = tiny_config(
+        "loss.name=wasserstein",
+        "regularizers.weight_clip.clip=0.01",
+        "optim.d.name=rmsprop",
+        "optim.d.lr=0.5",
+        "train.n_critic=2",
+    )
     trainer, built = make_trainer(cfg)
     trainer.train_step()
     assert max(p.abs().max().item() for p in built.D.parameters()) <= 0.01 + 1e-12
@@ -118,9 +137,13 @@ def test_resume_from_state_is_bitwise_identical(tiny_config):
 
 
 @pytest.mark.filterwarnings("ignore:.*Lipschitz")
-@pytest.mark.parametrize("name", __import__("gankit.regularizers", fromlist=["REGULARIZERS"]).REGULARIZERS.names())
+@pytest.mark.parametrize(
+    "name", __import__("gankit.regularizers", fromlist=["REGULARIZERS"]).REGULARIZERS.names()
+)
 def test_two_steps_with_every_regularizer(tiny_config, name):
-    cfg = tiny_config(f"regularizers.{name}={{}}", "model.discriminator.norm=none", "train.n_critic=2")
+    cfg = tiny_config(
+        f"regularizers.{name}={{}}", "model.discriminator.norm=none", "train.n_critic=2"
+    )
     trainer, built = make_trainer(cfg)
     stats = [trainer.train_step() for _ in range(2)]
     assert all(torch.isfinite(v).all() for step in stats for s in step for v in s.values())
@@ -128,8 +151,11 @@ def test_two_steps_with_every_regularizer(tiny_config, name):
 
 
 def test_resume_is_exact_with_stateful_regularizers(tiny_config):
-    cfg = tiny_config("regularizers.historical_averaging.weight=0.01", "regularizers.r1.every=2",
-                      "regularizers.instance_noise.std=0.1")
+    cfg = tiny_config(
+        "regularizers.historical_averaging.weight=0.01",
+        "regularizers.r1.every=2",
+        "regularizers.instance_noise.std=0.1",
+    )
     a, built_a = make_trainer(cfg)
     for _ in range(3):
         a.train_step()
@@ -146,6 +172,7 @@ def test_resume_is_exact_with_stateful_regularizers(tiny_config):
 
 def test_linear_learning_rate_decay_reaches_zero_at_the_last_step(tiny_config):
     from gankit.training.setup import make_trainer as from_config
+
     cfg = tiny_config("optim.lr_decay=linear", "optim.g.lr=1e-3", "optim.d.lr=4e-3", steps=4)
     trainer = from_config(cfg)
     seen = []

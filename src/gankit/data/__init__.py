@@ -1,4 +1,5 @@
 """Datasets, registered by name in ``DATASETS``."""
+
 from gankit.data import digits, folder, stacked_mnist, torchvision_sets, toy  # noqa: F401
 from gankit.data.base import DATASETS, DataSource, ImageData, ToyData
 

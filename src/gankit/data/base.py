@@ -4,6 +4,7 @@ A source is either an ``ImageData`` (a uint8 tensor [N, C, S, S] decoded once, s
 batches in [-1, 1]) or a ``ToyData`` (a known distribution sampled afresh for every batch,
 served as float points [N, D]). Both hand the trainer an endless, resumable ``batches`` stream.
 """
+
 from __future__ import annotations
 
 import torch
@@ -26,7 +27,10 @@ class DataSource:
 
     def summary(self) -> dict:
         """Facts for the report and the console (sizes, counts, skipped files)."""
-        return {"dataset": getattr(self, "registered_name", type(self).__name__), "shape": list(self.shape)}
+        return {
+            "dataset": getattr(self, "registered_name", type(self).__name__),
+            "shape": list(self.shape),
+        }
 
     @property
     def is_image(self) -> bool:
@@ -53,7 +57,9 @@ class ImageData(DataSource):
         self.shape = (channels, resolution, resolution)
 
     def batches(self, batch_size, device, seed):
-        return TensorBatches(self.images, batch_size, device, seed, to_float=uint8_to_float, hflip=self.hflip)
+        return TensorBatches(
+            self.images, batch_size, device, seed, to_float=uint8_to_float, hflip=self.hflip
+        )
 
     def real_sample(self, n, seed=0):
         g = torch.Generator().manual_seed(seed)

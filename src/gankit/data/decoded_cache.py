@@ -4,6 +4,7 @@ The key covers everything the pixels depend on: the files (names, sizes, modific
 a zip's size and time), the target resolution and channels, and the preprocessing version.
 Arrays are memory-mapped on load: a batch reads only its own rows from the page cache.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -28,7 +29,9 @@ def cache_root() -> Path:
 
 def cache_key(root: Path, names: list[str], resolution: int, channels: int) -> str:
     # os.fsencode: file names need not be valid UTF-8 (Python keeps such bytes as surrogates)
-    h = hashlib.sha256(os.fsencode(root.resolve()) + f"|{resolution}|{channels}|{PREPROCESSING}".encode())
+    h = hashlib.sha256(
+        os.fsencode(root.resolve()) + f"|{resolution}|{channels}|{PREPROCESSING}".encode()
+    )
     if root.is_dir():
         for name in names:
             st = os.stat(name)
@@ -49,7 +52,9 @@ def load(key: str) -> tuple[torch.Tensor, dict] | None:
     except (OSError, ValueError):  # a damaged cache is rebuilt, never fatal
         return None
     with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # read-only memory map: torch warns, gankit never writes to it
+        warnings.simplefilter(
+            "ignore"
+        )  # read-only memory map: torch warns, gankit never writes to it
         return torch.from_numpy(images), info
 
 
@@ -64,5 +69,7 @@ def save(key: str, images: torch.Tensor, info: dict) -> None:
         with atomic(root / f"{key}.json") as tmp:
             Path(tmp).write_text(json.dumps(info))
     except (OSError, WriteError) as exc:
-        warnings.warn(f"decoded-image cache not written ({exc}); continuing without it "
-                      f"(set GANKIT_CACHE to a writable folder to keep one)")
+        warnings.warn(
+            f"decoded-image cache not written ({exc}); continuing without it "
+            f"(set GANKIT_CACHE to a writable folder to keep one)"
+        )

@@ -1,4 +1,5 @@
 """The embedded default: scikit-learn's bundled 8x8 digits, so the main job needs no download."""
+
 from __future__ import annotations
 
 import torch

@@ -1,4 +1,5 @@
 """A folder or .zip of images, searched recursively, decoded once into memory."""
+
 from __future__ import annotations
 
 import io
@@ -24,11 +25,17 @@ EXTENSIONS = (".jpg", ".jpeg", ".png", ".webp", ".bmp")
 def list_images(path: Path) -> list[str]:
     """Image file names under ``path`` (a folder or a zip), sorted for reproducibility."""
     if path.is_dir():
-        return sorted(str(p) for p in path.rglob("*") if p.suffix.lower() in EXTENSIONS and p.is_file())
+        return sorted(
+            str(p) for p in path.rglob("*") if p.suffix.lower() in EXTENSIONS and p.is_file()
+        )
     if not zipfile.is_zipfile(path):
-        raise GankitError(f"data path {path} is a file but not a zip archive; point --data at a folder or a .zip of images")
+        raise GankitError(
+            f"data path {path} is a file but not a zip archive; point --data at a folder or a .zip of images"
+        )
     with zipfile.ZipFile(path) as zf:
-        return sorted(n for n in zf.namelist() if Path(n).suffix.lower() in EXTENSIONS and not n.endswith("/"))
+        return sorted(
+            n for n in zf.namelist() if Path(n).suffix.lower() in EXTENSIONS and not n.endswith("/")
+        )
 
 
 class _Decode(Dataset):
@@ -77,15 +84,26 @@ class ImageFolder(ImageData):
     memory-mapped by later runs on the same files and settings. ``hflip`` mirrors training
     samples left-right at random (on the training device)."""
 
-    def __init__(self, path: str, resolution: Resolution = 64, channels: Channels = 3, workers: ints(-1, 256) = -1, cache: bool = True,
-                 hflip: bool = False):
+    def __init__(
+        self,
+        path: str,
+        resolution: Resolution = 64,
+        channels: Channels = 3,
+        workers: ints(-1, 256) = -1,
+        cache: bool = True,
+        hflip: bool = False,
+    ):
         super().__init__(resolution, channels, hflip)
         self.path = Path(path).expanduser()
         if not self.path.exists():
-            raise GankitError(f"data path {self.path} does not exist; pass --data PATH to a folder or .zip of images")
+            raise GankitError(
+                f"data path {self.path} does not exist; pass --data PATH to a folder or .zip of images"
+            )
         names = list_images(self.path)
         if not names:
-            raise GankitError(f"no images ({', '.join(e[1:] for e in EXTENSIONS)}) found under {self.path}; check the path")
+            raise GankitError(
+                f"no images ({', '.join(e[1:] for e in EXTENSIONS)}) found under {self.path}; check the path"
+            )
         key = decoded_cache.cache_key(self.path, names, resolution, channels) if cache else None
         hit = decoded_cache.load(key) if cache else None
         if hit is not None:
@@ -94,26 +112,45 @@ class ImageFolder(ImageData):
         else:
             self.images, self.skipped, self.upsampled = self._decode_all(names, workers)
             if cache:
-                decoded_cache.save(key, self.images, {"skipped": self.skipped, "upsampled": self.upsampled})
+                decoded_cache.save(
+                    key, self.images, {"skipped": self.skipped, "upsampled": self.upsampled}
+                )
         if self.skipped:
-            warnings.warn(f"skipped {len(self.skipped)} unreadable image(s) under {self.path}, e.g. {self.skipped[0]}")
+            warnings.warn(
+                f"skipped {len(self.skipped)} unreadable image(s) under {self.path}, e.g. {self.skipped[0]}"
+            )
         if self.upsampled:
-            warnings.warn(f"{self.upsampled} image(s) under {self.path} are smaller than {resolution}px and were upsampled")
+            warnings.warn(
+                f"{self.upsampled} image(s) under {self.path} are smaller than {resolution}px and were upsampled"
+            )
 
     def _decode_all(self, names, workers):
         workers = min(8, os.cpu_count() or 1) if workers < 0 else workers
-        loader = DataLoader(_Decode(self.path, names, self.resolution, self.channels), batch_size=64,
-                            num_workers=workers if len(names) > 256 else 0, collate_fn=_collate)
+        loader = DataLoader(
+            _Decode(self.path, names, self.resolution, self.channels),
+            batch_size=64,
+            num_workers=workers if len(names) > 256 else 0,
+            collate_fn=_collate,
+        )
         kept, skipped, upsampled = [], [], 0
-        with tqdm(total=len(names), desc=f"decoding {self.path.name}", unit="img", leave=False) as bar:
+        with tqdm(
+            total=len(names), desc=f"decoding {self.path.name}", unit="img", leave=False
+        ) as bar:
             for start, (images, bad, small) in zip(range(0, len(names), 64), loader):
                 kept += [images] if images is not None else []
                 skipped += [names[start + j] for j in bad]
                 upsampled += small
                 bar.update(min(64, len(names) - start))
         if not kept:
-            raise GankitError(f"none of the {len(names)} image files under {self.path} could be decoded; are they images?")
+            raise GankitError(
+                f"none of the {len(names)} image files under {self.path} could be decoded; are they images?"
+            )
         return torch.cat(kept), skipped, upsampled
 
     def summary(self):
-        return {**super().summary(), "path": str(self.path), "skipped": len(self.skipped), "upsampled": self.upsampled}
+        return {
+            **super().summary(),
+            "path": str(self.path),
+            "skipped": len(self.skipped),
+            "upsampled": self.upsampled,
+        }

@@ -1,4 +1,5 @@
 """Stacked MNIST (Metz et al. 2017; Srivastava et al. 2017): 1,000 modes for mode-collapse studies."""
+
 from __future__ import annotations
 
 import torch
@@ -16,7 +17,13 @@ class StackedMNIST(ImageData):
 
     channels = 3  # fixed: one digit per colour channel
 
-    def __init__(self, path: str = DEFAULT_ROOT, resolution: Resolution = 32, n: ints(1, 10**6) = 50000, seed: int = 0):
+    def __init__(
+        self,
+        path: str = DEFAULT_ROOT,
+        resolution: Resolution = 32,
+        n: ints(1, 10**6) = 50000,
+        seed: int = 0,
+    ):
         super().__init__(resolution, 3)
         digits = MNIST(path, resolution=28, channels=1).images[:, 0]  # [60000, 28, 28]
         self.path = path

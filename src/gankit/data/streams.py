@@ -1,4 +1,5 @@
 """Endless, resumable streams of training batches."""
+
 from __future__ import annotations
 
 import torch
@@ -16,7 +17,9 @@ class TensorBatches:
     ``state_dict`` captures permutation, flips and position, so a resumed run sees the same batches.
     """
 
-    def __init__(self, data: torch.Tensor, batch_size: int, device, seed: int, to_float, hflip: bool = False):
+    def __init__(
+        self, data: torch.Tensor, batch_size: int, device, seed: int, to_float, hflip: bool = False
+    ):
         if batch_size > len(data):
             raise GankitError(
                 f"train.batch_size ({batch_size}) is larger than the dataset ({len(data)} samples); "
@@ -54,7 +57,12 @@ class TensorBatches:
 
     def state_dict(self) -> dict:
         flips = self.flips.cpu() if self.flips is not None else None
-        return {"generator": self.generator.get_state(), "perm": self.perm.cpu(), "flips": flips, "pos": self.pos}
+        return {
+            "generator": self.generator.get_state(),
+            "perm": self.perm.cpu(),
+            "flips": flips,
+            "pos": self.pos,
+        }
 
     def load_state_dict(self, state: dict) -> None:
         self.generator.set_state(state["generator"])

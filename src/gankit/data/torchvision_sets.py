@@ -1,4 +1,5 @@
 """Standard datasets through torchvision: read a local copy, else download, else explain."""
+
 from __future__ import annotations
 
 import gzip
@@ -24,8 +25,14 @@ class TorchvisionImages(ImageData):
     dataset_cls: type
     folder: str
 
-    def __init__(self, path: str = DEFAULT_ROOT, resolution: Resolution = 32, channels: Channels = 1, train: bool = True,
-                 hflip: bool = False):
+    def __init__(
+        self,
+        path: str = DEFAULT_ROOT,
+        resolution: Resolution = 32,
+        channels: Channels = 1,
+        train: bool = True,
+        hflip: bool = False,
+    ):
         super().__init__(resolution, channels, hflip)
         self.root = Path(path).expanduser()
         images = torch.as_tensor(np.asarray(self._read(train)))
@@ -91,6 +98,12 @@ class CIFAR10(TorchvisionImages):
 
     dataset_cls, folder = torchvision.datasets.CIFAR10, "cifar-10-batches-py"
 
-    def __init__(self, path: str = DEFAULT_ROOT, resolution: Resolution = 32, channels: Channels = 3, train: bool = True,
-                 hflip: bool = False):
+    def __init__(
+        self,
+        path: str = DEFAULT_ROOT,
+        resolution: Resolution = 32,
+        channels: Channels = 3,
+        train: bool = True,
+        hflip: bool = False,
+    ):
         super().__init__(path, resolution, channels, train, hflip)

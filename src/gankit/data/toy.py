@@ -1,4 +1,5 @@
 """Toy mixtures of Gaussians (the VEEGAN/PacGAN mode-collapse protocol) and 1-D Gaussians."""
+
 from __future__ import annotations
 
 import math

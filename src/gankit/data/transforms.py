@@ -1,5 +1,6 @@
 """Turning decoded pictures into the training format: uint8 [C, S, S], short side resized to S
 then centre-cropped (the DCGAN-tutorial pipeline of the seeds)."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -40,9 +41,21 @@ def fit_pil(img: Image.Image, resolution: int, channels: int) -> torch.Tensor:
 def fit_tensor(images: torch.Tensor, resolution: int, channels: int) -> torch.Tensor:
     """uint8 [N, C, H, W] (C in 1, 3) -> uint8 [N, channels, resolution, resolution]."""
     if images.shape[1] != channels:
-        images = images.expand(-1, 3, -1, -1) if channels == 3 else \
-            (images.float() * LUMA).sum(1, keepdim=True).round().to(torch.uint8)
+        images = (
+            images.expand(-1, 3, -1, -1)
+            if channels == 3
+            else (images.float() * LUMA).sum(1, keepdim=True).round().to(torch.uint8)
+        )
     if min(images.shape[-2:]) != resolution:
-        images = TF.resize(images.float(), resolution, interpolation=TF.InterpolationMode.BILINEAR,
-                           antialias=True).round().clamp(0, 255).to(torch.uint8)
+        images = (
+            TF.resize(
+                images.float(),
+                resolution,
+                interpolation=TF.InterpolationMode.BILINEAR,
+                antialias=True,
+            )
+            .round()
+            .clamp(0, 255)
+            .to(torch.uint8)
+        )
     return TF.center_crop(images, [resolution, resolution]).contiguous()

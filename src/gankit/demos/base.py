@@ -1,6 +1,7 @@
 """Theory demos: small experiments that check a statement of the course material numerically,
 write one figure and return their numbers. ``gankit demo NAME`` runs one; the tests run each
 with ``quick=True`` and assert the numbers."""
+
 from __future__ import annotations
 
 from pathlib import Path

@@ -6,7 +6,9 @@ from gankit.losses import LOSSES
 from gankit.regularizers import REGULARIZERS, DStep
 
 
-def estimate_w1(mu1: torch.Tensor, mu2: torch.Tensor, steps: int, seed: int = 0, weight: float = 50.0) -> float:
+def estimate_w1(
+    mu1: torch.Tensor, mu2: torch.Tensor, steps: int, seed: int = 0, weight: float = 50.0
+) -> float:
     """Train a WGAN-GP critic between N(mu1, I) and N(mu2, I); return E D(x) - E D(y) on fresh samples.
 
     The two-sided penalty lets the slope overshoot to about 1 + W/(2 weight), hence weight 50
@@ -22,12 +24,18 @@ def estimate_w1(mu1: torch.Tensor, mu2: torch.Tensor, steps: int, seed: int = 0,
         real, fake = mu1 + torch.randn(256, dim), mu2 + torch.randn(256, dim)
         real_out, fake_out = critic(real), critic(fake)
         ramp = weight * min(1.0, step / (0.1 * steps))
-        value = loss.d_loss(real_out, fake_out) + ramp * gp.d_penalty(DStep(critic, real, fake, real_out, fake_out))[0]
+        value = (
+            loss.d_loss(real_out, fake_out)
+            + ramp * gp.d_penalty(DStep(critic, real, fake, real_out, fake_out))[0]
+        )
         opt.zero_grad(set_to_none=True)
         value.backward()
         opt.step()
     with torch.no_grad():
-        return (critic(mu1 + torch.randn(50000, dim)).mean() - critic(mu2 + torch.randn(50000, dim)).mean()).item()
+        return (
+            critic(mu1 + torch.randn(50000, dim)).mean()
+            - critic(mu2 + torch.randn(50000, dim)).mean()
+        ).item()
 
 
 @DEMOS.register("critic_distance")
@@ -38,7 +46,12 @@ class CriticDistance(Demo):
 
     def run(self, out, quick=False):
         steps = 400 if quick else 2000
-        cases = [torch.tensor([0.0]), torch.tensor([1.0]), torch.tensor([2.0]), torch.tensor([1.5, 2.0])]
+        cases = [
+            torch.tensor([0.0]),
+            torch.tensor([1.0]),
+            torch.tensor([2.0]),
+            torch.tensor([1.5, 2.0]),
+        ]
         exact, est = [], []
         for shift in cases:
             exact.append(shift.norm().item())
@@ -48,5 +61,8 @@ class CriticDistance(Demo):
         ax.set_xlabel("closed-form W1 = |mu1 - mu2|"), ax.set_ylabel("critic estimate")
         save_figure(fig, out / "critic_distance.png")
         rel = [abs(e - w) / w for e, w in zip(est, exact) if w > 0]
-        return {"max_relative_error": max(rel), "estimate_at_zero": est[0],
-                **{f"w1_{w:.2f}": e for w, e in zip(exact, est)}}
+        return {
+            "max_relative_error": max(rel),
+            "estimate_at_zero": est[0],
+            **{f"w1_{w:.2f}": e for w, e in zip(exact, est)},
+        }

@@ -34,7 +34,10 @@ class JSvsEM(Demo):
         rng = np.random.default_rng(0)
         y = rng.random(n)
         thetas = np.linspace(-1, 1, 21 if quick else 41)
-        edges = (np.linspace(-1.025, 1.025, 42), np.linspace(0, 1, 11))  # x bins 0.05 wide, centred on the grid
+        edges = (
+            np.linspace(-1.025, 1.025, 42),
+            np.linspace(0, 1, 11),
+        )  # x bins 0.05 wide, centred on the grid
         base = np.stack([np.zeros(n), y], 1)
         js, em = [], []
         for theta in thetas:
@@ -51,6 +54,10 @@ class JSvsEM(Demo):
             ax.set_xlabel("theta")
         save_figure(fig, out / "js_vs_em.png")
         off = np.abs(thetas) > 1e-9
-        return {"js_at_0": float(js[~off].max()), "js_min_off_0": float(js[off].min()),
-                "js_max_off_0": float(js[off].max()), "log_2": math.log(2),
-                "em_max_abs_error_vs_abs_theta": float(np.abs(em - np.abs(thetas)).max())}
+        return {
+            "js_at_0": float(js[~off].max()),
+            "js_min_off_0": float(js[off].min()),
+            "js_max_off_0": float(js[off].max()),
+            "log_2": math.log(2),
+            "em_max_abs_error_vs_abs_theta": float(np.abs(em - np.abs(thetas)).max()),
+        }

@@ -40,14 +40,23 @@ class OptimalDiscriminator(Demo):
         support = torch.maximum(pr, pg) > 0.05 * pr.max()
         D_eq, gen = train_d(0.0, 0.0, 1.0, steps // 2, seed=1)
         with torch.no_grad():
-            r, f = torch.sigmoid(D_eq(gaussian(0, 1, 20000, gen))), torch.sigmoid(D_eq(gaussian(0, 1, 20000, gen)))
+            r, f = (
+                torch.sigmoid(D_eq(gaussian(0, 1, 20000, gen))),
+                torch.sigmoid(D_eq(gaussian(0, 1, 20000, gen))),
+            )
             d_eq = torch.sigmoid(D_eq(x[support.flatten()]))
         value = (torch.log(r).mean() + torch.log(1 - f).mean()).item()
         fig, ax = plt.subplots(figsize=(6, 3.5))
         ax.plot(x, pr, label="p_data"), ax.plot(x, pg, label="p_g")
-        ax.plot(x, optimal, "k--", label="p_data / (p_data + p_g)"), ax.plot(x, d, label="trained D(x)")
+        (
+            ax.plot(x, optimal, "k--", label="p_data / (p_data + p_g)"),
+            ax.plot(x, d, label="trained D(x)"),
+        )
         ax.legend(fontsize=8), ax.set_title("The optimal discriminator")
         save_figure(fig, out / "optimal_d.png")
-        return {"max_abs_error": (d - optimal)[support].abs().max().item(),
-                "equal_max_abs_dev_from_half": (d_eq - 0.5).abs().max().item(),
-                "equal_value": value, "minus_2_log_2": -2 * math.log(2)}
+        return {
+            "max_abs_error": (d - optimal)[support].abs().max().item(),
+            "equal_max_abs_dev_from_half": (d_eq - 0.5).abs().max().item(),
+            "equal_value": value,
+            "minus_2_log_2": -2 * math.log(2),
+        }

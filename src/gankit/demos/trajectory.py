@@ -18,13 +18,20 @@ class Trajectory1D(Demo):
     def run(self, out, quick=False):
         torch.manual_seed(0)
         data = DATASETS.build("gaussian1d", means=[2.0], std=0.5)
-        G, D = GENERATORS.build("mlp", (1,), 1, width=32, depth=2), DISCRIMINATORS.build("mlp", (1,), width=32, depth=2)
+        G, D = (
+            GENERATORS.build("mlp", (1,), 1, width=32, depth=2),
+            DISCRIMINATORS.build("mlp", (1,), width=32, depth=2),
+        )
         opt = lambda m: torch.optim.Adam(m.parameters(), 1e-3, betas=(0.5, 0.999))  # noqa: E731
-        built = Built(torch.device("cpu"), data, G, D, LOSSES.build("nonsaturating"), [], opt(G), opt(D))
+        built = Built(
+            torch.device("cpu"), data, G, D, LOSSES.build("nonsaturating"), [], opt(G), opt(D)
+        )
         trainer = Trainer(built, z_dim=1, batch_size=256, n_critic=1, ema=None, seed=0)
         checkpoints = [0, 150, 500, 1500] if quick else [0, 200, 600, 1500, 3000]
         x, z = torch.linspace(-1, 5, 200).view(-1, 1), torch.randn(20000, 1)
-        fig, axes = plt.subplots(1, len(checkpoints), figsize=(3 * len(checkpoints), 2.8), sharey=True)
+        fig, axes = plt.subplots(
+            1, len(checkpoints), figsize=(3 * len(checkpoints), 2.8), sharey=True
+        )
         numbers = {}
         for ax, step in zip(axes, checkpoints):
             while trainer.step < step:
@@ -32,10 +39,15 @@ class Trajectory1D(Demo):
             with torch.no_grad():
                 fake, d = G(z), torch.sigmoid(D(x))
             ax.plot(x, density(x, 2.0, 0.5), "k", label="p_data")
-            ax.hist(fake.numpy().ravel(), bins=80, range=(-1, 5), density=True, alpha=0.5, label="p_g")
+            ax.hist(
+                fake.numpy().ravel(), bins=80, range=(-1, 5), density=True, alpha=0.5, label="p_g"
+            )
             ax.plot(x, d, "g--", label="D(x)")
             ax.set_title(f"step {step}", fontsize=9)
-            numbers[f"step{step}_g_mean"], numbers[f"step{step}_g_std"] = fake.mean().item(), fake.std().item()
+            numbers[f"step{step}_g_mean"], numbers[f"step{step}_g_std"] = (
+                fake.mean().item(),
+                fake.std().item(),
+            )
         axes[0].legend(fontsize=7)
         save_figure(fig, out / "trajectory_1d.png")
         near = (x - 2.0).abs().flatten() < 1.0  # within 2 std of the data mean

@@ -1,4 +1,5 @@
 """Adversarial losses, registered by name in ``LOSSES``."""
+
 from gankit.losses import ebgan, hinge, least_squares, minimax, nonsaturating, wasserstein  # noqa: F401
 from gankit.losses.base import LOSSES, GANLoss
 

@@ -3,6 +3,7 @@
 Every loss maps discriminator outputs (raw logits/critic values, shape [N]) to two scalars that
 are *minimised*: ``d_loss`` by the discriminator, ``g_loss`` by the generator.
 """
+
 from __future__ import annotations
 
 import torch
@@ -43,6 +44,7 @@ def bce_d_loss(real: torch.Tensor, fake: torch.Tensor, label_smoothing: float) -
 def check_smoothing(label_smoothing: float) -> float:
     if not 0.0 <= label_smoothing < 0.5:
         from gankit.errors import GankitError
+
         raise GankitError(
             f"label_smoothing must be in [0, 0.5), got {label_smoothing}; 0.1 is the usual choice"
         )

@@ -1,14 +1,15 @@
 """Evaluation metrics, registered by name in ``METRICS``; feature extractors in ``FEATURES``."""
+
 from gankit.metrics import (  # noqa: F401
-                            density_coverage,
-                            fid,
-                            inception,
-                            inception_logits,
-                            inception_score,
-                            kid,
-                            modes,
-                            precision_recall,
-                            stacked_modes,
+    density_coverage,
+    fid,
+    inception,
+    inception_logits,
+    inception_score,
+    kid,
+    modes,
+    precision_recall,
+    stacked_modes,
 )
 from gankit.metrics.base import METRICS, EvalContext, Metric
 from gankit.metrics.features import FEATURES, FeatureExtractor

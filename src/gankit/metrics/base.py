@@ -1,6 +1,7 @@
 """The metric interface. A metric reads what it needs from an ``EvalContext`` (real and generated
 samples, their features, logits) and returns named floats; the context computes each input
 once, however many metrics share it."""
+
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -36,8 +37,16 @@ class EvalContext:
     extractor is built on first use; ``real_cache`` maps a key to stored real features.
     """
 
-    def __init__(self, data: DataSource, real: Callable[[int], torch.Tensor], fake: Callable[[int], torch.Tensor],
-                 n: int, extractor: Callable[[], FeatureExtractor] | None = None, real_cache=None, batch: int = 100):
+    def __init__(
+        self,
+        data: DataSource,
+        real: Callable[[int], torch.Tensor],
+        fake: Callable[[int], torch.Tensor],
+        n: int,
+        extractor: Callable[[], FeatureExtractor] | None = None,
+        real_cache=None,
+        batch: int = 100,
+    ):
         self.data, self._draw, self.n, self.batch = data, {"real": real, "fake": fake}, n, batch
         self._make_extractor, self._extractor, self.real_cache = extractor, None, real_cache
         self._samples: dict[str, torch.Tensor] = {}
@@ -48,7 +57,9 @@ class EvalContext:
     def extractor(self) -> FeatureExtractor:
         if self._extractor is None:
             if self._make_extractor is None:
-                raise GankitError("this metric needs image features, but no feature extractor was given")
+                raise GankitError(
+                    "this metric needs image features, but no feature extractor was given"
+                )
             self._extractor = self._make_extractor()
         return self._extractor
 
@@ -78,9 +89,11 @@ class EvalContext:
 
     def logits(self, which: str) -> np.ndarray:
         if not self.extractor.has_logits:
-            raise GankitError(f"the inception score needs class logits, which feature extractor "
-                              f"'{self.extractor.key}' does not provide (the packaged FID network stops at pool3); "
-                              f"use --extractor inception_logits")
+            raise GankitError(
+                f"the inception score needs class logits, which feature extractor "
+                f"'{self.extractor.key}' does not provide (the packaged FID network stops at pool3); "
+                f"use --extractor inception_logits"
+            )
         if which not in self._logits:
             self._logits[which] = self._batched(which, self.extractor.logits)
         return self._logits[which]
@@ -88,7 +101,13 @@ class EvalContext:
     @torch.no_grad()
     def _batched(self, which: str, fn) -> np.ndarray:
         images = self.images(which)
-        device = next(self.extractor.parameters(), torch.empty(0)).device  # the extractor may sit on a GPU
-        out = [fn(chunk.to(device)).cpu().numpy() for chunk in tqdm(images.split(self.batch), desc=f"features ({which})",
-                                                                    unit="batch", leave=False)]
+        device = next(
+            self.extractor.parameters(), torch.empty(0)
+        ).device  # the extractor may sit on a GPU
+        out = [
+            fn(chunk.to(device)).cpu().numpy()
+            for chunk in tqdm(
+                images.split(self.batch), desc=f"features ({which})", unit="batch", leave=False
+            )
+        ]
         return np.concatenate(out).astype(np.float32)

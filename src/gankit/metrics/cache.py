@@ -1,4 +1,5 @@
 """Real-data features cached on disk, keyed by dataset + preprocessing + extractor + n."""
+
 from __future__ import annotations
 
 import hashlib
@@ -24,9 +25,15 @@ class RealFeatureCache:
 
     def path(self, extractor_key: str, n: int) -> Path:
         # "uint8-seed0": real samples are the first n of a seed-0 permutation, quantised to uint8
-        key = json.dumps({"data": self.dataset, "n": n, "extractor": extractor_key, "samples": "uint8-seed0"},
-                         sort_keys=True, default=str)
-        return self.root / f"{self.dataset.get('name', 'data')}-{hashlib.sha1(key.encode()).hexdigest()[:16]}.npy"
+        key = json.dumps(
+            {"data": self.dataset, "n": n, "extractor": extractor_key, "samples": "uint8-seed0"},
+            sort_keys=True,
+            default=str,
+        )
+        return (
+            self.root
+            / f"{self.dataset.get('name', 'data')}-{hashlib.sha1(key.encode()).hexdigest()[:16]}.npy"
+        )
 
     def load(self, extractor_key: str, n: int) -> np.ndarray | None:
         path = self.path(extractor_key, n)

@@ -9,7 +9,9 @@ from gankit.metrics.knn import ball_counts, knn_radii, nearest_distance
 def density_coverage(real: np.ndarray, fake: np.ndarray, k: int = 5) -> dict[str, float]:
     n = min(len(real), len(fake))
     if n <= k:  # each point needs k others for its k-NN radius
-        raise GankitError(f"density/coverage with k={k} needs more than {k} samples per side, got {n}; pass --n {k + 1} or more")
+        raise GankitError(
+            f"density/coverage with k={k} needs more than {k} samples per side, got {n}; pass --n {k + 1} or more"
+        )
     radii = knn_radii(real, k)
     density = ball_counts(fake, real, radii).sum() / (k * len(fake))
     coverage = (nearest_distance(real, fake) <= radii).mean()

@@ -1,4 +1,5 @@
 """Evaluating a generator: from a run directory (``gankit eval``) or during training."""
+
 from __future__ import annotations
 
 import math
@@ -26,24 +27,51 @@ def parse_metrics(text: str | list[str]) -> list[str]:
     return names
 
 
-def evaluate(data: DataSource, generate, names: list[str], n: int, extractor: str | FeatureExtractor = "inception",
-             cache_root: str | Path | None = DEFAULT_ROOT, dataset_key: dict | None = None) -> dict[str, float]:
+def evaluate(
+    data: DataSource,
+    generate,
+    names: list[str],
+    n: int,
+    extractor: str | FeatureExtractor = "inception",
+    cache_root: str | Path | None = DEFAULT_ROOT,
+    dataset_key: dict | None = None,
+) -> dict[str, float]:
     """Run the named metrics on n real and n generated samples; one flat dict of results.
 
     ``extractor`` is a FEATURES name or an already built extractor (reused across evaluations)."""
-    cache = RealFeatureCache(dataset_key or {}, cache_root) if cache_root is not None and data.is_image else None
+    cache = (
+        RealFeatureCache(dataset_key or {}, cache_root)
+        if cache_root is not None and data.is_image
+        else None
+    )
     device = "cuda" if torch.cuda.is_available() else "cpu"
-    make = (lambda: FEATURES.build(extractor).to(device)) if isinstance(extractor, str) else (lambda: extractor)
-    ctx = EvalContext(data, real=lambda k: data.real_sample(k, seed=0), fake=generate, n=n,
-                      extractor=make, real_cache=cache)
+    make = (
+        (lambda: FEATURES.build(extractor).to(device))
+        if isinstance(extractor, str)
+        else (lambda: extractor)
+    )
+    ctx = EvalContext(
+        data,
+        real=lambda k: data.real_sample(k, seed=0),
+        fake=generate,
+        n=n,
+        extractor=make,
+        real_cache=cache,
+    )
     results: dict[str, float] = {}
     for name in names:
         results.update(METRICS.build(name)(ctx))
     return results
 
 
-def evaluate_run(run_dir: str, names: list[str] | None, n: int | None, which: str = "last",
-                 extractor: str = "inception", seed: int = 0) -> dict:
+def evaluate_run(
+    run_dir: str,
+    names: list[str] | None,
+    n: int | None,
+    which: str = "last",
+    extractor: str = "inception",
+    seed: int = 0,
+) -> dict:
     from gankit.sample import build_generator, draw, load_checkpoint
 
     run = RunDir.existing(run_dir)
@@ -53,14 +81,28 @@ def evaluate_run(run_dir: str, names: list[str] | None, n: int | None, which: st
     n = n or (10000 if data.is_image else 2500)
     names = names or (["fid", "kid", "pr"] if data.is_image else ["modes"])
     with torch.no_grad():
-        results = evaluate(data, lambda k: draw(G, k, cfg.model.z_dim, seed), names, n, extractor,
-                           dataset_key=cfg.data.to_dict())
-    return {"checkpoint": str(run.checkpoint_file(which)), "step": int(state["step"]), "n": n,
-            "extractor": extractor if data.is_image else None, **strict_json(results)}
+        results = evaluate(
+            data,
+            lambda k: draw(G, k, cfg.model.z_dim, seed),
+            names,
+            n,
+            extractor,
+            dataset_key=cfg.data.to_dict(),
+        )
+    return {
+        "checkpoint": str(run.checkpoint_file(which)),
+        "step": int(state["step"]),
+        "n": n,
+        "extractor": extractor if data.is_image else None,
+        **strict_json(results),
+    }
 
 
 def strict_json(results: dict[str, float]) -> dict:
     """``metrics`` with null for NaN/infinity (strict JSON has neither) and ``non_finite`` naming
     what each null stands for ("inf", "-inf" or "nan")."""
     bad = {k: str(v) for k, v in results.items() if not math.isfinite(v)}
-    return {"metrics": {k: (None if k in bad else v) for k, v in results.items()}, "non_finite": bad}
+    return {
+        "metrics": {k: (None if k in bad else v) for k, v in results.items()},
+        "non_finite": bad,
+    }

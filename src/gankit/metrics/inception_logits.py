@@ -13,6 +13,7 @@ file's weights copied in, this module gives its pool3 features to float precisio
 Weights: ``~/.cache/gankit/weights/pt_inception-2015-12-05-6726825d.pth``, downloaded there once
 when online (SHA-256 prefix checked), or put there by hand.
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -33,15 +34,25 @@ WEIGHTS = Path("~/.cache/gankit/weights/pt_inception-2015-12-05-6726825d.pth").e
 class _BlockA(tv.InceptionA):
     def _forward(self, x):
         pool = self.branch_pool(F.avg_pool2d(x, 3, stride=1, padding=1, count_include_pad=False))
-        return [self.branch1x1(x), self.branch5x5_2(self.branch5x5_1(x)),
-                self.branch3x3dbl_3(self.branch3x3dbl_2(self.branch3x3dbl_1(x))), pool]
+        return [
+            self.branch1x1(x),
+            self.branch5x5_2(self.branch5x5_1(x)),
+            self.branch3x3dbl_3(self.branch3x3dbl_2(self.branch3x3dbl_1(x))),
+            pool,
+        ]
 
 
 class _BlockC(tv.InceptionC):
     def _forward(self, x):
         b7 = self.branch7x7_3(self.branch7x7_2(self.branch7x7_1(x)))
         d = x
-        for layer in (self.branch7x7dbl_1, self.branch7x7dbl_2, self.branch7x7dbl_3, self.branch7x7dbl_4, self.branch7x7dbl_5):
+        for layer in (
+            self.branch7x7dbl_1,
+            self.branch7x7dbl_2,
+            self.branch7x7dbl_3,
+            self.branch7x7dbl_4,
+            self.branch7x7dbl_5,
+        ):
             d = layer(d)
         pool = self.branch_pool(F.avg_pool2d(x, 3, stride=1, padding=1, count_include_pad=False))
         return [self.branch1x1(x), b7, d, pool]
@@ -57,14 +68,19 @@ class _BlockE(tv.InceptionE):
         b3 = torch.cat([self.branch3x3_2a(b3), self.branch3x3_2b(b3)], 1)
         d = self.branch3x3dbl_2(self.branch3x3dbl_1(x))
         d = torch.cat([self.branch3x3dbl_3a(d), self.branch3x3dbl_3b(d)], 1)
-        pooled = (F.max_pool2d(x, 3, stride=1, padding=1) if self.max_pool
-                  else F.avg_pool2d(x, 3, stride=1, padding=1, count_include_pad=False))
+        pooled = (
+            F.max_pool2d(x, 3, stride=1, padding=1)
+            if self.max_pool
+            else F.avg_pool2d(x, 3, stride=1, padding=1, count_include_pad=False)
+        )
         return [self.branch1x1(x), b3, d, self.branch_pool(pooled)]
 
 
 def fid_inception() -> tv.Inception3:
     """The 2015-12-05 graph as torchvision modules (random weights): pool3 2048-d, fc 1008-way."""
-    net = tv.Inception3(num_classes=1008, aux_logits=False, transform_input=False, init_weights=False)
+    net = tv.Inception3(
+        num_classes=1008, aux_logits=False, transform_input=False, init_weights=False
+    )
     net.Mixed_5b, net.Mixed_5c, net.Mixed_5d = _BlockA(192, 32), _BlockA(256, 64), _BlockA(288, 64)
     net.Mixed_6b, net.Mixed_6c = _BlockC(768, 128), _BlockC(768, 160)
     net.Mixed_6d, net.Mixed_6e = _BlockC(768, 160), _BlockC(768, 192)
@@ -74,9 +90,27 @@ def fid_inception() -> tv.Inception3:
 
 def pool3(net: tv.Inception3, x: torch.Tensor) -> torch.Tensor:
     """[N, 3, 299, 299] in [-1, 1] -> pool3 features [N, 2048]."""
-    for name in ("Conv2d_1a_3x3", "Conv2d_2a_3x3", "Conv2d_2b_3x3", "maxpool1", "Conv2d_3b_1x1", "Conv2d_4a_3x3",
-                 "maxpool2", "Mixed_5b", "Mixed_5c", "Mixed_5d", "Mixed_6a", "Mixed_6b", "Mixed_6c", "Mixed_6d",
-                 "Mixed_6e", "Mixed_7a", "Mixed_7b", "Mixed_7c", "avgpool"):
+    for name in (
+        "Conv2d_1a_3x3",
+        "Conv2d_2a_3x3",
+        "Conv2d_2b_3x3",
+        "maxpool1",
+        "Conv2d_3b_1x1",
+        "Conv2d_4a_3x3",
+        "maxpool2",
+        "Mixed_5b",
+        "Mixed_5c",
+        "Mixed_5d",
+        "Mixed_6a",
+        "Mixed_6b",
+        "Mixed_6c",
+        "Mixed_6d",
+        "Mixed_6e",
+        "Mixed_7a",
+        "Mixed_7b",
+        "Mixed_7c",
+        "avgpool",
+    ):
         x = getattr(net, name)(x)
     return x.flatten(1)
 
@@ -89,8 +123,10 @@ def locate(download: bool = True) -> Path:
         except Exception:  # offline, or a bad download (removed by torch.hub)
             pass
     if not WEIGHTS.is_file():
-        raise GankitError(f"the Inception weights with the classifier are not available: put pytorch-fid's "
-                          f"pt_inception-2015-12-05-6726825d.pth at {WEIGHTS} (from {URL})")
+        raise GankitError(
+            f"the Inception weights with the classifier are not available: put pytorch-fid's "
+            f"pt_inception-2015-12-05-6726825d.pth at {WEIGHTS} (from {URL})"
+        )
     return WEIGHTS
 
 

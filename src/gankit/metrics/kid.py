@@ -30,7 +30,9 @@ class KID(Metric):
         self.subsets, self.subset_size, self.seed = subsets, subset_size, seed
 
     def __call__(self, ctx):
-        return kid(ctx.features("real"), ctx.features("fake"), self.subsets, self.subset_size, self.seed)
+        return kid(
+            ctx.features("real"), ctx.features("fake"), self.subsets, self.subset_size, self.seed
+        )
 
 
 def kid(real, fake, subsets=100, subset_size=1000, seed=0) -> dict[str, float]:
@@ -40,8 +42,13 @@ def kid(real, fake, subsets=100, subset_size=1000, seed=0) -> dict[str, float]:
         raise GankitError(f"KID needs at least 2 samples per side, got {n}; pass --n 2 or more")
     m = subset_size if subset_size < n else max(2, n // 2)
     rng = np.random.default_rng(seed)
-    values = [kernel_mmd2(fake[rng.choice(len(fake), m, replace=False)], real[rng.choice(len(real), m, replace=False)])
-              for _ in range(subsets)]
+    values = [
+        kernel_mmd2(
+            fake[rng.choice(len(fake), m, replace=False)],
+            real[rng.choice(len(real), m, replace=False)],
+        )
+        for _ in range(subsets)
+    ]
     if m == n:  # 2 or 3 samples: every subset is the whole set, a spread would mean nothing
         return {"kid": float(np.mean(values))}
     return {"kid": float(np.mean(values)), "kid_std": float(np.std(values))}

@@ -1,5 +1,6 @@
 """A small MNIST classifier that gankit trains itself (no downloaded weights), cached on disk.
 Used to read the three digits of Stacked MNIST samples."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -23,9 +24,18 @@ class MNISTNet(nn.Module):
     def __init__(self):
         super().__init__()
         self.net = nn.Sequential(
-            nn.Conv2d(1, 32, 3, padding=1), nn.BatchNorm2d(32), nn.ReLU(), nn.MaxPool2d(2),
-            nn.Conv2d(32, 64, 3, padding=1), nn.BatchNorm2d(64), nn.ReLU(), nn.MaxPool2d(2),
-            nn.Flatten(), nn.Dropout(0.3), nn.Linear(64 * 7 * 7, 10))
+            nn.Conv2d(1, 32, 3, padding=1),
+            nn.BatchNorm2d(32),
+            nn.ReLU(),
+            nn.MaxPool2d(2),
+            nn.Conv2d(32, 64, 3, padding=1),
+            nn.BatchNorm2d(64),
+            nn.ReLU(),
+            nn.MaxPool2d(2),
+            nn.Flatten(),
+            nn.Dropout(0.3),
+            nn.Linear(64 * 7 * 7, 10),
+        )
 
     def forward(self, x):
         return self.net(x)
@@ -35,7 +45,9 @@ def _labels(root: str, train: bool) -> torch.Tensor:
     stem = "train-labels-idx1-ubyte" if train else "t10k-labels-idx1-ubyte"
     labels = read_idx(Path(root).expanduser() / "MNIST" / "raw", stem, read_label_file)
     if labels is None:
-        raise GankitError(f"MNIST labels ({stem}) are not under {root}/MNIST/raw; the classifier needs them")
+        raise GankitError(
+            f"MNIST labels ({stem}) are not under {root}/MNIST/raw; the classifier needs them"
+        )
     return labels
 
 
@@ -57,7 +69,7 @@ def train_classifier(root: str, epochs: int = 3, seed: int = 0) -> tuple[MNISTNe
         model.train()
         perm = torch.randperm(len(x), generator=g)
         for i in range(0, len(x) - 127, 128):
-            idx = perm[i:i + 128]
+            idx = perm[i : i + 128]
             loss = F.cross_entropy(model(x[idx].float() / 127.5 - 1), y[idx])
             opt.zero_grad(set_to_none=True)
             loss.backward()
@@ -76,8 +88,12 @@ def load_classifier(root: str, cache: str = CACHE, min_accuracy: float = 0.99) -
         return model.eval()
     model, acc = train_classifier(root)
     if acc < min_accuracy:
-        raise GankitError(f"the MNIST classifier reached only {acc:.4f} test accuracy (< {min_accuracy}); "
-                          f"Stacked MNIST mode counts would be unreliable")
+        raise GankitError(
+            f"the MNIST classifier reached only {acc:.4f} test accuracy (< {min_accuracy}); "
+            f"Stacked MNIST mode counts would be unreliable"
+        )
     path.parent.mkdir(parents=True, exist_ok=True)
-    save_atomic(serialise({"format": FORMAT, "step": 0, "model": model.state_dict(), "accuracy": acc}), path)
+    save_atomic(
+        serialise({"format": FORMAT, "step": 0, "model": model.state_dict(), "accuracy": acc}), path
+    )
     return model

@@ -22,7 +22,11 @@ def mode_stats(samples: torch.Tensor, modes: torch.Tensor, std: float) -> dict[s
     counts = torch.bincount(nearest[hq], minlength=len(modes)).double().numpy()
     if counts.sum() == 0:
         return {"modes": 0.0, "hq": 0.0, "reverse_kl": float("inf")}
-    return {"modes": float((counts > 0).sum()), "hq": float(hq.double().mean()), "reverse_kl": kl_to_uniform(counts)}
+    return {
+        "modes": float((counts > 0).sum()),
+        "hq": float(hq.double().mean()),
+        "reverse_kl": kl_to_uniform(counts),
+    }
 
 
 @METRICS.register("modes")
@@ -34,5 +38,7 @@ class Modes(Metric):
 
     def __call__(self, ctx):
         if not isinstance(ctx.data, ToyData):
-            raise GankitError("metric 'modes' is for the toy mixtures (ring, grid); use fid/kid/pr for images")
+            raise GankitError(
+                "metric 'modes' is for the toy mixtures (ring, grid); use fid/kid/pr for images"
+            )
         return mode_stats(ctx.samples("fake"), ctx.data.modes, ctx.data.std)

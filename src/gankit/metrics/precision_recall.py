@@ -11,7 +11,9 @@ def precision_recall(real: np.ndarray, fake: np.ndarray, k: int = 3) -> dict[str
     Recall: share of reals inside the fake manifold."""
     n = min(len(real), len(fake))
     if n <= k:  # each point needs k others for its k-NN radius
-        raise GankitError(f"precision/recall with k={k} needs more than {k} samples per side, got {n}; pass --n {k + 1} or more")
+        raise GankitError(
+            f"precision/recall with k={k} needs more than {k} samples per side, got {n}; pass --n {k + 1} or more"
+        )
     precision = (ball_counts(fake, real, knn_radii(real, k)) > 0).mean()
     recall = (ball_counts(real, fake, knn_radii(fake, k)) > 0).mean()
     return {"precision": float(precision), "recall": float(recall)}

@@ -15,7 +15,9 @@ def digit_triples(images: torch.Tensor, classifier, batch: int = 1000) -> torch.
         for chunk in images.split(batch):
             x = chunk.float().div(127.5).sub(1).flatten(0, 1).unsqueeze(1)  # [3N, 1, H, W]
             if x.shape[-1] != 28:
-                x = F.interpolate(x, size=(28, 28), mode="bilinear", antialias=True, align_corners=False)
+                x = F.interpolate(
+                    x, size=(28, 28), mode="bilinear", antialias=True, align_corners=False
+                )
             d = classifier(x).argmax(1).view(-1, 3)
             modes.append(d[:, 0] * 100 + d[:, 1] * 10 + d[:, 2])
     return torch.cat(modes)
@@ -38,5 +40,6 @@ class StackedModes(Metric):
         if not isinstance(ctx.data, StackedMNIST):
             raise GankitError("metric 'stacked_modes' needs a run on the stacked_mnist dataset")
         from gankit.metrics.mnist_classifier import load_classifier
+
         classifier = load_classifier(ctx.data.path)
         return mode_histogram_stats(digit_triples(float_to_uint8(ctx.samples("fake")), classifier))

@@ -1,4 +1,5 @@
 """Streaming float64 feature statistics: the mean and covariance do not depend on batch size."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -20,7 +21,9 @@ class FeatureStats:
 
     @property
     def features(self) -> np.ndarray:
-        return np.concatenate(self.chunks) if self.chunks else np.zeros((0, len(self.sum)), np.float32)
+        return (
+            np.concatenate(self.chunks) if self.chunks else np.zeros((0, len(self.sum)), np.float32)
+        )
 
     def mean_cov(self) -> tuple[np.ndarray, np.ndarray]:
         """Mean and unbiased covariance (divides by n - 1)."""
@@ -32,5 +35,5 @@ class FeatureStats:
     def of(cls, features: np.ndarray, batch: int = 1000) -> FeatureStats:
         stats = cls(features.shape[1])
         for i in range(0, len(features), batch):
-            stats.add(features[i:i + batch])
+            stats.add(features[i : i + batch])
         return stats

@@ -1,4 +1,5 @@
 """Generators and discriminators, registered by name in ``GENERATORS`` / ``DISCRIMINATORS``."""
+
 from gankit.nets import autoencoder, dcgan, mlp, resnet, textbook  # noqa: F401
 from gankit.nets.base import DISCRIMINATORS, GENERATORS, Net
 

@@ -1,4 +1,5 @@
 """An autoencoder discriminator for EBGAN: D(x) = mean squared reconstruction error."""
+
 from __future__ import annotations
 
 import math
@@ -27,7 +28,9 @@ def conv_autoencoder(channels: int, size: int, width: int) -> tuple[nn.Module, n
 
 
 def mlp_autoencoder(dim: int, width: int, code: int) -> tuple[nn.Module, nn.Module]:
-    enc = nn.Sequential(nn.Flatten(), nn.Linear(dim, width), nn.LeakyReLU(0.2, True), nn.Linear(width, code))
+    enc = nn.Sequential(
+        nn.Flatten(), nn.Linear(dim, width), nn.LeakyReLU(0.2, True), nn.Linear(width, code)
+    )
     dec = nn.Sequential(nn.Linear(code, width), nn.LeakyReLU(0.2, True), nn.Linear(width, dim))
     return enc, dec
 

@@ -3,6 +3,7 @@
 Generators map z [N, z_dim] to a batch of data [N, *shape]; discriminators map [N, *shape] to
 raw scores [N] (no sigmoid: the loss decides how to read them).
 """
+
 from __future__ import annotations
 
 import torch

@@ -1,5 +1,6 @@
 """DCGAN (Radford et al. 2015, "Unsupervised Representation Learning with Deep Convolutional
 Generative Adversarial Networks"), generalised to any power-of-two size 16..128."""
+
 from __future__ import annotations
 
 import torch
@@ -26,8 +27,15 @@ class DCGANGenerator(ImageNet):
 
     resolutions = RESOLUTIONS
 
-    def __init__(self, shape, z_dim: int, width: Width = 64, norm: str = "batch", act: str = "relu",
-                 constant_width: bool = False):
+    def __init__(
+        self,
+        shape,
+        z_dim: int,
+        width: Width = 64,
+        norm: str = "batch",
+        act: str = "relu",
+        constant_width: bool = False,
+    ):
         super().__init__()
         self.check_shape(shape)
         channels, size = shape[0], shape[1]
@@ -37,7 +45,11 @@ class DCGANGenerator(ImageNet):
         layers, c_in, stride = [], z_dim, (1, 0)
         for c_out in widths:
             wide = act_channels(act, c_out)
-            layers += [nn.ConvTranspose2d(c_in, wide, 4, *stride, bias=bias), norm2d(norm, wide), activation(act)]
+            layers += [
+                nn.ConvTranspose2d(c_in, wide, 4, *stride, bias=bias),
+                norm2d(norm, wide),
+                activation(act),
+            ]
             c_in, stride = c_out, (2, 1)
         layers += [nn.ConvTranspose2d(widths[-1], channels, 4, 2, 1), nn.Tanh()]
         self.z_dim = z_dim
@@ -71,7 +83,11 @@ class DCGANDiscriminator(ImageNet, Discriminator):
         layers = [nn.Conv2d(channels, act_channels(act, widths[0]), 4, 2, 1), activation(act)]
         for c_in, c_out in zip(widths, widths[1:]):
             wide = act_channels(act, c_out)
-            layers += [nn.Conv2d(c_in, wide, 4, 2, 1, bias=bias), norm2d(norm, wide), activation(act)]
+            layers += [
+                nn.Conv2d(c_in, wide, 4, 2, 1, bias=bias),
+                norm2d(norm, wide),
+                activation(act),
+            ]
         self.net = nn.Sequential(*layers, nn.Flatten())
         self.feature_dim = widths[-1] * 16
         self.head = nn.Linear(self.feature_dim, 1)

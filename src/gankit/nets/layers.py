@@ -1,4 +1,5 @@
 """Small building blocks shared by the convolutional networks."""
+
 from __future__ import annotations
 
 import torch
@@ -69,7 +70,10 @@ def dcgan_init(module: nn.Module) -> None:
             nn.init.normal_(m.weight, 0.0, 0.02)
             if m.bias is not None:
                 nn.init.zeros_(m.bias)
-        elif isinstance(m, (nn.BatchNorm2d, nn.GroupNorm, nn.InstanceNorm2d)) and m.weight is not None:
+        elif (
+            isinstance(m, (nn.BatchNorm2d, nn.GroupNorm, nn.InstanceNorm2d))
+            and m.weight is not None
+        ):
             nn.init.normal_(m.weight, 1.0, 0.02)
             nn.init.zeros_(m.bias)
 
@@ -79,5 +83,9 @@ def independent_samples(module: nn.Module) -> bool:
     forward over a concatenated batch equals separate forwards: no batch norm (batch
     statistics), no minibatch layers, no parametrisation updated per call (spectral norm's
     power iteration)."""
-    return not any(isinstance(m, _BatchNorm) or getattr(m, "mixes_batch", False) or parametrize.is_parametrized(m)
-                   for m in module.modules())
+    return not any(
+        isinstance(m, _BatchNorm)
+        or getattr(m, "mixes_batch", False)
+        or parametrize.is_parametrized(m)
+        for m in module.modules()
+    )

@@ -1,4 +1,5 @@
 """Fully connected players, for 1-D/2-D toy data (and, flattened, for small images)."""
+
 from __future__ import annotations
 
 import math
@@ -52,7 +53,9 @@ class MLPDiscriminator(_MLPNet, Discriminator):
         super().__init__()
         _check_depth(depth, width)
         dims = [math.prod(shape)] + [width] * depth
-        layers = [m for a, b in zip(dims, dims[1:]) for m in (nn.Linear(a, b), nn.LeakyReLU(0.2, True))]
+        layers = [
+            m for a, b in zip(dims, dims[1:]) for m in (nn.Linear(a, b), nn.LeakyReLU(0.2, True))
+        ]
         self.net = nn.Sequential(*layers)
         self.feature_dim = width
         self.head = nn.Linear(width, 1)

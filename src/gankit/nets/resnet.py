@@ -1,6 +1,7 @@
 """Residual players (pre-activation blocks, He et al. 2016), as in the deep ResNets of the WGAN-GP
 paper's architecture-robustness table (Gulrajani et al. 2017) and of SNGAN. Any power-of-two
 size 16..128; ``blocks`` residual blocks per resolution set the depth (2 convs each)."""
+
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -22,8 +23,14 @@ class ResBlock(nn.Module):
     def __init__(self, channels: int, norm: str, act: Callable[[], nn.Module]):
         super().__init__()
         # not in place: with norm=none the activation's input is x itself, which the skip still needs
-        self.body = nn.Sequential(norm2d(norm, channels), act(), nn.Conv2d(channels, channels, 3, 1, 1),
-                                  norm2d(norm, channels), act(), nn.Conv2d(channels, channels, 3, 1, 1))
+        self.body = nn.Sequential(
+            norm2d(norm, channels),
+            act(),
+            nn.Conv2d(channels, channels, 3, 1, 1),
+            norm2d(norm, channels),
+            act(),
+            nn.Conv2d(channels, channels, 3, 1, 1),
+        )
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return x + self.body(x)
@@ -34,7 +41,9 @@ def _stages(net: ImageNet, shape, norm: str, blocks: int) -> tuple[int, int]:
     net.check_shape(shape)
     check_norm(norm)
     if blocks < 1:
-        raise GankitError(f"resnet needs blocks >= 1 (residual blocks per resolution), got {blocks}")
+        raise GankitError(
+            f"resnet needs blocks >= 1 (residual blocks per resolution), got {blocks}"
+        )
     return shape[0], log2_int(shape[1]) - 2
 
 
@@ -49,7 +58,9 @@ class ResNetGenerator(ImageNet):
 
     resolutions = RESOLUTIONS
 
-    def __init__(self, shape, z_dim: int, width: Width = 64, norm: str = "batch", blocks: Depth = 2):
+    def __init__(
+        self, shape, z_dim: int, width: Width = 64, norm: str = "batch", blocks: Depth = 2
+    ):
         super().__init__()
         channels, n = _stages(self, shape, norm, blocks)
         widths = [width * 2 ** max(n - 1 - i, 0) for i in range(n + 1)]
@@ -59,7 +70,12 @@ class ResNetGenerator(ImageNet):
         for c_in, c_out in zip(widths, widths[1:]):
             layers += [ResBlock(c_in, norm, nn.ReLU) for _ in range(blocks)]
             layers += [nn.Upsample(scale_factor=2, mode="nearest"), nn.Conv2d(c_in, c_out, 3, 1, 1)]
-        layers += [norm2d(norm, widths[-1]), nn.ReLU(), nn.Conv2d(widths[-1], channels, 3, 1, 1), nn.Tanh()]
+        layers += [
+            norm2d(norm, widths[-1]),
+            nn.ReLU(),
+            nn.Conv2d(widths[-1], channels, 3, 1, 1),
+            nn.Tanh(),
+        ]
         self.net = nn.Sequential(*layers)
 
     def forward(self, z: torch.Tensor) -> torch.Tensor:

@@ -1,4 +1,5 @@
 """The DCGAN variant of the seeds' textbook chapter (003, sections 13.3.2-13.3.3), for 64x64."""
+
 from __future__ import annotations
 
 import torch
@@ -22,9 +23,18 @@ class TextbookGenerator(ImageNet):
         check_norm(norm)
         f, channels = width, shape[0]
         widths = [8 * f, 4 * f, 2 * f, f]
-        layers = [nn.ReLU(), nn.ConvTranspose2d(z_dim, widths[0], 4, 1, 0, bias=False), norm2d(norm, widths[0]), nn.ReLU(True)]
+        layers = [
+            nn.ReLU(),
+            nn.ConvTranspose2d(z_dim, widths[0], 4, 1, 0, bias=False),
+            norm2d(norm, widths[0]),
+            nn.ReLU(True),
+        ]
         for c_in, c_out in zip(widths, widths[1:]):
-            layers += [nn.ConvTranspose2d(c_in, c_out, 4, 2, 1, bias=False), norm2d(norm, c_out), nn.ReLU(True)]
+            layers += [
+                nn.ConvTranspose2d(c_in, c_out, 4, 2, 1, bias=False),
+                norm2d(norm, c_out),
+                nn.ReLU(True),
+            ]
         layers += [nn.ConvTranspose2d(f, channels, 4, 2, 1, bias=False), nn.Tanh()]
         self.z_dim = z_dim
         self.net = nn.Sequential(*layers)
@@ -47,10 +57,20 @@ class TextbookDiscriminator(ImageNet, Discriminator):
         self.check_shape(shape)
         bias = check_norm(norm) == "none"
         f, channels = width, shape[0]
-        specs = [(channels, f, 4, 2), (f, 2 * f, 4, 2), (2 * f, 4 * f, 4, 2), (4 * f, 8 * f, 3, 1), (8 * f, 16 * f, 3, 1)]
+        specs = [
+            (channels, f, 4, 2),
+            (f, 2 * f, 4, 2),
+            (2 * f, 4 * f, 4, 2),
+            (4 * f, 8 * f, 3, 1),
+            (8 * f, 16 * f, 3, 1),
+        ]
         layers = []
         for c_in, c_out, k, s in specs:
-            layers += [nn.Conv2d(c_in, c_out, k, s, 0, bias=bias), norm2d(norm, c_out), nn.LeakyReLU(0.2, True)]
+            layers += [
+                nn.Conv2d(c_in, c_out, k, s, 0, bias=bias),
+                norm2d(norm, c_out),
+                nn.LeakyReLU(0.2, True),
+            ]
         self.features = nn.Sequential(*layers)
         self.feature_dim = 16 * f
         self.head = nn.Linear(16 * f, 1)

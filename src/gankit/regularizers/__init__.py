@@ -1,18 +1,19 @@
 """Regularisers and constraints, registered by name in ``REGULARIZERS``."""
+
 from gankit.regularizers import (  # noqa: F401
-                                 consensus,
-                                 dragan,
-                                 feature_matching,
-                                 gradient_penalty,
-                                 historical_averaging,
-                                 instance_noise,
-                                 locally_stable,
-                                 minibatch,
-                                 r1,
-                                 r2,
-                                 spectral_norm,
-                                 unrolled,
-                                 weight_clip,
+    consensus,
+    dragan,
+    feature_matching,
+    gradient_penalty,
+    historical_averaging,
+    instance_noise,
+    locally_stable,
+    minibatch,
+    r1,
+    r2,
+    spectral_norm,
+    unrolled,
+    weight_clip,
 )
 from gankit.regularizers.base import REGULARIZERS, DStep, GStep, Regularizer
 

@@ -11,6 +11,7 @@ and for every generator step (D's input passes d_input there too)
     reg.after_g_step(G)
 A regulariser implements whichever hooks it needs; state it keeps goes in state_dict.
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -30,14 +31,14 @@ class DStep:
     """What a discriminator step has computed so far."""
 
     D: nn.Module
-    real: torch.Tensor       # [N, ...] real batch
-    fake: torch.Tensor       # [N, ...] generated batch (detached from G)
-    real_out: torch.Tensor   # [N] D(real)
-    fake_out: torch.Tensor   # [N] D(fake)
-    index: int = 0           # how many D steps came before this one (for lazy regularisation)
+    real: torch.Tensor  # [N, ...] real batch
+    fake: torch.Tensor  # [N, ...] generated batch (detached from G)
+    real_out: torch.Tensor  # [N] D(real)
+    fake_out: torch.Tensor  # [N] D(fake)
+    index: int = 0  # how many D steps came before this one (for lazy regularisation)
     G: nn.Module | None = None
-    z: torch.Tensor | None = None   # [N, z_dim] the noise behind ``fake``
-    loss: object = None             # the GANLoss both players use
+    z: torch.Tensor | None = None  # [N, z_dim] the noise behind ``fake``
+    loss: object = None  # the GANLoss both players use
 
 
 @dataclass
@@ -46,14 +47,16 @@ class GStep:
 
     G: nn.Module
     D: nn.Module
-    fake: torch.Tensor       # [N, ...] G(z), with graph
-    fake_out: torch.Tensor   # [N] D(fake)
-    index: int = 0           # generator steps before this one
-    real: torch.Tensor | None = None    # [N, ...] the last real batch D saw
-    loss: object = None                  # the GANLoss both players use
+    fake: torch.Tensor  # [N, ...] G(z), with graph
+    fake_out: torch.Tensor  # [N] D(fake)
+    index: int = 0  # generator steps before this one
+    real: torch.Tensor | None = None  # [N, ...] the last real batch D saw
+    loss: object = None  # the GANLoss both players use
     next_real: Callable[[], torch.Tensor] | None = None  # draws a fresh real batch
-    sample_z: Callable[[int], torch.Tensor] | None = None  # n -> fresh noise [n, z_dim] on the device
-    opt_d: object = None                 # D's optimiser (its state, for look-ahead steps)
+    sample_z: Callable[[int], torch.Tensor] | None = (
+        None  # n -> fresh noise [n, z_dim] on the device
+    )
+    opt_d: object = None  # D's optimiser (its state, for look-ahead steps)
 
 
 class Regularizer:
@@ -124,7 +127,9 @@ class LazyPenalty(Regularizer):
 
     def __init__(self, weight: Positive, every: Every = 1):
         if weight <= 0 or every < 1:
-            raise GankitError(f"{self.name} needs weight > 0 and every >= 1, got weight={weight}, every={every}")
+            raise GankitError(
+                f"{self.name} needs weight > 0 and every >= 1, got weight={weight}, every={every}"
+            )
         self.weight, self.every = float(weight), int(every)
 
     @property

@@ -19,7 +19,9 @@ class DRAGAN(LazyPenalty):
 
     name = "dragan"
 
-    def __init__(self, weight: Positive = 10.0, k: Finite = 1.0, c: Positive = 0.5, every: Every = 1):
+    def __init__(
+        self, weight: Positive = 10.0, k: Finite = 1.0, c: Positive = 0.5, every: Every = 1
+    ):
         super().__init__(weight, every)
         self.k, self.c = float(k), float(c)
 

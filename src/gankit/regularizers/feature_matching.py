@@ -21,8 +21,10 @@ class FeatureMatching(Regularizer):
 
     def prepare(self, G, D) -> None:
         if not isinstance(D, Discriminator):
-            raise GankitError(f"feature_matching needs a discriminator with features (dcgan, textbook, mlp), "
-                              f"not {type(D).__name__}")
+            raise GankitError(
+                f"feature_matching needs a discriminator with features (dcgan, textbook, mlp), "
+                f"not {type(D).__name__}"
+            )
 
     def g_penalty(self, ctx: GStep):
         real_mean = ctx.D.embed(ctx.real).detach().mean(0)

@@ -7,7 +7,9 @@ from gankit.regularizers.base import REGULARIZERS, DStep, Regularizer
 
 def interpolate(real: torch.Tensor, fake: torch.Tensor) -> torch.Tensor:
     """x_hat = alpha * real + (1 - alpha) * fake, one alpha ~ U[0, 1] per sample ([N, 1, ..., 1])."""
-    alpha = torch.rand((real.shape[0],) + (1,) * (real.dim() - 1), device=real.device, dtype=real.dtype)
+    alpha = torch.rand(
+        (real.shape[0],) + (1,) * (real.dim() - 1), device=real.device, dtype=real.dtype
+    )
     return torch.lerp(fake, real, alpha)
 
 
@@ -37,7 +39,9 @@ class GradientPenalty(Regularizer):
 
     def __init__(self, weight: Positive = 10.0, target: NonNegative = 1.0):
         if weight <= 0:
-            raise GankitError(f"gradient_penalty.weight must be > 0, got {weight}; the paper uses 10")
+            raise GankitError(
+                f"gradient_penalty.weight must be > 0, got {weight}; the paper uses 10"
+            )
         self.weight, self.target = float(weight), float(target)
 
     def d_penalty(self, ctx: DStep):

@@ -56,8 +56,11 @@ class HistoricalAveraging(Regularizer):
         self.g_mean.update(G.parameters())
 
     def state_dict(self) -> dict:
-        return {f"{who}_{k}": v for who, m in (("d", self.d_mean), ("g", self.g_mean))
-                for k, v in (("mean", m.mean), ("count", m.count))}
+        return {
+            f"{who}_{k}": v
+            for who, m in (("d", self.d_mean), ("g", self.g_mean))
+            for k, v in (("mean", m.mean), ("count", m.count))
+        }
 
     def load_state_dict(self, state: dict) -> None:
         for who, m in (("d", self.d_mean), ("g", self.g_mean)):

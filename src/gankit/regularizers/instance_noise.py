@@ -14,7 +14,9 @@ class InstanceNoise(Regularizer):
 
     def __init__(self, std: Positive = 0.1, anneal_steps: ints(1) = 10000):
         if std <= 0 or anneal_steps < 1:
-            raise GankitError(f"instance_noise needs std > 0 and anneal_steps >= 1, got {std}, {anneal_steps}")
+            raise GankitError(
+                f"instance_noise needs std > 0 and anneal_steps >= 1, got {std}, {anneal_steps}"
+            )
         self.std, self.anneal_steps = float(std), int(anneal_steps)
 
     def std_at(self, step: int) -> float:

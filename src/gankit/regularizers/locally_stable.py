@@ -16,7 +16,9 @@ class LocallyStable(Regularizer):
 
     def __init__(self, weight: Positive = 0.5):
         if weight <= 0:
-            raise GankitError(f"locally_stable.weight must be > 0, got {weight}; the paper uses 0.5")
+            raise GankitError(
+                f"locally_stable.weight must be > 0, got {weight}; the paper uses 0.5"
+            )
         self.weight = float(weight)
 
     def g_penalty(self, ctx: GStep):

@@ -1,6 +1,7 @@
 """Layers that let D look at a whole batch, so a collapsed generator (all samples alike) is
 easy to tell from real data. Each replaces D's linear head with [features, batch statistics]
 -> linear. Two registered regularisers: minibatch_discrimination and minibatch_stddev."""
+
 import math
 
 import torch
@@ -21,7 +22,9 @@ class MinibatchDiscriminationLayer(nn.Module):
     def __init__(self, in_features: int, kernels: int, kernel_dim: int):
         super().__init__()
         self.kernels, self.kernel_dim = kernels, kernel_dim
-        self.T = nn.Parameter(torch.randn(in_features, kernels * kernel_dim) / math.sqrt(in_features))
+        self.T = nn.Parameter(
+            torch.randn(in_features, kernels * kernel_dim) / math.sqrt(in_features)
+        )
 
     def forward(self, f: torch.Tensor) -> torch.Tensor:
         M = (f @ self.T).view(-1, self.kernels, self.kernel_dim).transpose(0, 1)  # [B, N, C]
@@ -50,8 +53,10 @@ class MinibatchStdDevLayer(nn.Module):
 
 def replace_head(D, name: str, layer: nn.Module, extra: int) -> None:
     if not isinstance(D, Discriminator):
-        raise GankitError(f"{name} needs a discriminator with features (dcgan, textbook, mlp), "
-                          f"not {type(D).__name__}")
+        raise GankitError(
+            f"{name} needs a discriminator with features (dcgan, textbook, mlp), "
+            f"not {type(D).__name__}"
+        )
     D.head = nn.Sequential(layer, nn.Linear(D.feature_dim + extra, 1))
 
 
@@ -67,12 +72,15 @@ class MinibatchDiscrimination(Regularizer):
 
     def __init__(self, kernels: ints(1, 4096) = 50, kernel_dim: ints(1, 1024) = 5):
         if kernels < 1 or kernel_dim < 1:
-            raise GankitError(f"minibatch_discrimination needs kernels, kernel_dim >= 1, got {kernels}, {kernel_dim}")
+            raise GankitError(
+                f"minibatch_discrimination needs kernels, kernel_dim >= 1, got {kernels}, {kernel_dim}"
+            )
         self.kernels, self.kernel_dim = int(kernels), int(kernel_dim)
 
     def prepare(self, G, D) -> None:
-        layer = MinibatchDiscriminationLayer(D.feature_dim if isinstance(D, Discriminator) else 1,
-                                             self.kernels, self.kernel_dim)
+        layer = MinibatchDiscriminationLayer(
+            D.feature_dim if isinstance(D, Discriminator) else 1, self.kernels, self.kernel_dim
+        )
         replace_head(D, "minibatch_discrimination", layer, self.kernels)
 
 

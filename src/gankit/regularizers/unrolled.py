@@ -23,18 +23,28 @@ class Unrolled(Regularizer):
     replaces_g_loss = True
     differentiates_twice = ("G", "D")
 
-    def __init__(self, steps: ints(0, 100) = 5, lr: Positive | None = None, optimizer: Literal["sgd", "adam"] = "adam",
-                 betas: tuple[Unit, Unit] | None = None, eps: Positive = 1e-8):
+    def __init__(
+        self,
+        steps: ints(0, 100) = 5,
+        lr: Positive | None = None,
+        optimizer: Literal["sgd", "adam"] = "adam",
+        betas: tuple[Unit, Unit] | None = None,
+        eps: Positive = 1e-8,
+    ):
         if steps < 0 or (lr is not None and lr <= 0) or optimizer not in ("sgd", "adam"):
-            raise GankitError(f"unrolled needs steps >= 0, lr > 0 and optimizer sgd or adam, got "
-                              f"steps={steps}, lr={lr}, optimizer={optimizer!r}")
+            raise GankitError(
+                f"unrolled needs steps >= 0, lr > 0 and optimizer sgd or adam, got "
+                f"steps={steps}, lr={lr}, optimizer={optimizer!r}"
+            )
         self.steps, self.lr, self.optimizer = int(steps), lr, optimizer
         self.betas, self.eps = betas, float(eps)
 
     def g_penalty(self, ctx: GStep):
         D = ctx.D
         params = {n: p.detach().requires_grad_() for n, p in D.named_parameters()}
-        buffers = {n: b.clone() for n, b in D.named_buffers()}  # unrolling must not move BN statistics
+        buffers = {
+            n: b.clone() for n, b in D.named_buffers()
+        }  # unrolling must not move BN statistics
         state = self._start_state(dict(D.named_parameters()), ctx.opt_d)
         lr, betas = self._hyper(ctx.opt_d)
         for _ in range(self.steps):
@@ -42,17 +52,25 @@ class Unrolled(Regularizer):
             fake = ctx.G(ctx.sample_z(len(real)))
             weights = {**params, **buffers}
             # two forwards, as in D's real step (batch statistics are per batch)
-            d_loss = ctx.loss.d_loss(functional_call(D, weights, (real,)), functional_call(D, weights, (fake,)))
-            grads = torch.autograd.grad(d_loss, list(params.values()), create_graph=True, allow_unused=True)
-            params = {n: p - self._update(g, state, n, lr, betas) if g is not None else p
-                      for (n, p), g in zip(params.items(), grads)}
+            d_loss = ctx.loss.d_loss(
+                functional_call(D, weights, (real,)), functional_call(D, weights, (fake,))
+            )
+            grads = torch.autograd.grad(
+                d_loss, list(params.values()), create_graph=True, allow_unused=True
+            )
+            params = {
+                n: p - self._update(g, state, n, lr, betas) if g is not None else p
+                for (n, p), g in zip(params.items(), grads)
+            }
         value = ctx.loss.g_loss(functional_call(D, {**params, **buffers}, (ctx.fake,)))
         return value, {"g_unrolled": value.detach()}
 
     def _hyper(self, opt_d) -> tuple[float, tuple[float, float]]:
         group = opt_d.param_groups[0] if opt_d is not None else {}
         lr = self.lr if self.lr is not None else group.get("lr", 1e-4)
-        betas = tuple(self.betas) if self.betas is not None else tuple(group.get("betas", (0.5, 0.999)))
+        betas = (
+            tuple(self.betas) if self.betas is not None else tuple(group.get("betas", (0.5, 0.999)))
+        )
         return float(lr), betas
 
     @staticmethod

@@ -1,4 +1,5 @@
 """Pictures a run leaves behind: sample grids, scatter plots, the progress GIF, loss curves."""
+
 from __future__ import annotations
 
 import math
@@ -17,8 +18,13 @@ from torchvision.utils import make_grid  # noqa: E402
 from gankit.run.rundir import atomic  # noqa: E402
 
 
-def save_samples(samples: torch.Tensor, path: Path, real: torch.Tensor | None = None,
-                 title: str = "", caption: str = "") -> None:
+def save_samples(
+    samples: torch.Tensor,
+    path: Path,
+    real: torch.Tensor | None = None,
+    title: str = "",
+    caption: str = "",
+) -> None:
     """Images [N, C, H, W] in [-1, 1] -> a square grid PNG; points [N, D] -> a plot over ``real``."""
     if samples.dim() == 4:
         save_grid(samples, path, caption)
@@ -28,7 +34,9 @@ def save_samples(samples: torch.Tensor, path: Path, real: torch.Tensor | None = 
 
 def save_grid(images: torch.Tensor, path: Path, caption: str = "") -> None:
     nrow = max(1, int(math.ceil(math.sqrt(len(images)))))
-    grid = make_grid(images.detach().float().cpu(), nrow=nrow, padding=2, normalize=True, value_range=(-1, 1))
+    grid = make_grid(
+        images.detach().float().cpu(), nrow=nrow, padding=2, normalize=True, value_range=(-1, 1)
+    )
     array = grid.mul(255).round().clamp(0, 255).byte().permute(1, 2, 0).numpy()
     info = PngImagePlugin.PngInfo()
     if caption:
@@ -37,20 +45,32 @@ def save_grid(images: torch.Tensor, path: Path, caption: str = "") -> None:
         Image.fromarray(array).save(tmp, pnginfo=info)
 
 
-def save_points(points: torch.Tensor, real: torch.Tensor | None, path: Path, title: str = "") -> None:
+def save_points(
+    points: torch.Tensor, real: torch.Tensor | None, path: Path, title: str = ""
+) -> None:
     """2-D: generated points over a scatter of real ones; 1-D: histograms of both."""
     points = points.detach().float().cpu().numpy()
     fig, ax = plt.subplots(figsize=(5, 5), dpi=100)
     if points.shape[1] >= 2:
         if real is not None:
-            ax.scatter(*real[:, :2].numpy().T, s=4, c="#bbbbbb", alpha=0.5, label="real", linewidths=0)
+            ax.scatter(
+                *real[:, :2].numpy().T, s=4, c="#bbbbbb", alpha=0.5, label="real", linewidths=0
+            )
         ax.scatter(*points[:, :2].T, s=4, c="#d62728", alpha=0.6, label="generated", linewidths=0)
         ax.set_aspect("equal")
     else:
         bins = np.linspace(*_limits(real, points, 0), 80)
         if real is not None:
             ax.hist(real[:, 0].numpy(), bins=bins, density=True, color="#bbbbbb", label="real")
-        ax.hist(points[:, 0], bins=bins, density=True, histtype="step", color="#d62728", lw=2, label="generated")
+        ax.hist(
+            points[:, 0],
+            bins=bins,
+            density=True,
+            histtype="step",
+            color="#d62728",
+            lw=2,
+            label="generated",
+        )
     if real is not None and points.shape[1] >= 2:
         ax.set_xlim(*_limits(real, points, 0))
         ax.set_ylim(*_limits(real, points, 1))
@@ -83,7 +103,9 @@ def make_gif(frames: list[Path], out: Path, steps: list[int], seconds: float = 0
         return
     durations = [int(seconds * 1000)] * (len(images) - 1) + [2000]
     with atomic(out) as tmp:
-        images[0].save(tmp, format="GIF", save_all=True, append_images=images[1:], duration=durations, loop=0)
+        images[0].save(
+            tmp, format="GIF", save_all=True, append_images=images[1:], duration=durations, loop=0
+        )
 
 
 def _captioned(image: Image.Image, text: str) -> Image.Image:
@@ -99,7 +121,9 @@ def plot_losses(rows: list[dict], out: Path) -> None:
         return
     steps = [r["step"] for r in rows]
     extra = [k for k in ("wdist", "gp") if k in rows[-1]]
-    fig, axes = plt.subplots(1, 2 if extra else 1, figsize=(11 if extra else 6, 4), dpi=100, squeeze=False)
+    fig, axes = plt.subplots(
+        1, 2 if extra else 1, figsize=(11 if extra else 6, 4), dpi=100, squeeze=False
+    )
     ax = axes[0, 0]
     ax.plot(steps, [r["loss_d"] for r in rows], label="D loss", color="#1f77b4")
     ax.plot(steps, [r["loss_g"] for r in rows], label="G loss", color="#ff7f0e")

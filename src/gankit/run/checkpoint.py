@@ -6,6 +6,7 @@ so a crash at any moment leaves the previous checkpoint intact; a truncated or c
 fails its checksum and an older checkpoint is used instead. Payloads are read with
 ``weights_only=True``: a checkpoint that would run code when unpickled is refused.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -59,29 +60,45 @@ def save_atomic(data: bytes, path: Path, step: int | None = None) -> None:
 def load(path: Path, map_location="cpu") -> dict:
     """Read and verify one checkpoint; any problem is a one-line GankitError."""
     if not path.is_file():
-        raise GankitError(f"no checkpoint at {path}; was the run started with this directory as --out?")
+        raise GankitError(
+            f"no checkpoint at {path}; was the run started with this directory as --out?"
+        )
     blob = path.read_bytes()
-    payload, digest, magic = blob[:-FOOTER], blob[-FOOTER:-len(MAGIC)], blob[-len(MAGIC):]
+    payload, digest, magic = blob[:-FOOTER], blob[-FOOTER : -len(MAGIC)], blob[-len(MAGIC) :]
     if magic != MAGIC or hashlib.sha256(payload).digest() != digest:
         raise GankitError(f"checkpoint {path} is truncated or corrupt (checksum mismatch)")
     try:
         state = torch.load(io.BytesIO(payload), map_location=map_location, weights_only=True)
     except Exception as exc:
         if "weights_only" in str(exc) or "Unsupported global" in str(exc):
-            raise GankitError(f"checkpoint {path} contains pickled objects that could run code; refusing "
-                              f"to load it (gankit checkpoints hold only tensors and plain data)") from None
+            raise GankitError(
+                f"checkpoint {path} contains pickled objects that could run code; refusing "
+                f"to load it (gankit checkpoints hold only tensors and plain data)"
+            ) from None
         raise GankitError(f"checkpoint {path} cannot be read ({type(exc).__name__})") from None
     if not isinstance(state, dict) or state.get("format") != FORMAT:
         raise GankitError(f"{path} is not a gankit checkpoint")
     wrong = [k for k, kind in CONTENTS.items() if not isinstance(state.get(k), kind)]
     if wrong:
-        raise GankitError(f"{path} is not a gankit checkpoint of this run (no valid {', '.join(wrong)})")
+        raise GankitError(
+            f"{path} is not a gankit checkpoint of this run (no valid {', '.join(wrong)})"
+        )
     return state
 
 
 #: what every checkpoint holds, and of what type (the rest is checked when it is restored)
-CONTENTS = {"step": int, "config": dict, "G": dict, "D": dict, "data_shape": list, "rng": dict,
-            "fixed_z": torch.Tensor, "stats": dict, "guard": dict, "train_seconds": (int, float)}
+CONTENTS = {
+    "step": int,
+    "config": dict,
+    "G": dict,
+    "D": dict,
+    "data_shape": list,
+    "rng": dict,
+    "fixed_z": torch.Tensor,
+    "stats": dict,
+    "guard": dict,
+    "train_seconds": (int, float),
+}
 
 
 def numbered(directory: Path) -> list[Path]:
@@ -105,8 +122,10 @@ def load_newest_good(directory: Path, map_location="cpu") -> tuple[dict, Path]:
         return state, path
     if not problems:
         raise NoCheckpoint(f"no checkpoint in {directory}")
-    raise GankitError(f"no usable checkpoint in {directory}: {problems[-1]}; move the damaged files out of "
-                      f"{directory} and gankit train --resume {directory.parent} starts the run again from step 0")
+    raise GankitError(
+        f"no usable checkpoint in {directory}: {problems[-1]}; move the damaged files out of "
+        f"{directory} and gankit train --resume {directory.parent} starts the run again from step 0"
+    )
 
 
 class NoCheckpoint(GankitError):
@@ -126,7 +145,11 @@ def rng_state() -> dict:
         "torch": torch.get_rng_state(),
         "cuda": torch.cuda.get_rng_state_all() if torch.cuda.is_available() else [],
         "python": random.getstate(),
-        "numpy": [np_state[0], torch.from_numpy(np_state[1].astype(np.int64)), *map(float, np_state[2:])],
+        "numpy": [
+            np_state[0],
+            torch.from_numpy(np_state[1].astype(np.int64)),
+            *map(float, np_state[2:]),
+        ],
     }
 
 

@@ -1,6 +1,7 @@
 """Fault injection for crash tests. ``GANKIT_FAULT=step:N`` SIGKILLs the process right after
 generator step N; ``GANKIT_FAULT=checkpoint:N`` SIGKILLs it halfway through writing the
 checkpoint of step N. Unset (always, outside tests), these are no-ops."""
+
 from __future__ import annotations
 
 import os

@@ -3,6 +3,7 @@
 The kernel drops a flock when its process dies, however it dies, so a SIGKILLed trainer never
 leaves a stale lock behind; the file itself stays (deleting lock files races with other lockers).
 """
+
 from __future__ import annotations
 
 import os
@@ -29,15 +30,19 @@ class RunLock:
         try:
             fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
         except OSError as exc:
-            raise GankitError(f"cannot write in run directory {self.path.parent} ({why(exc)}); "
-                              f"training needs a writable run directory") from None
+            raise GankitError(
+                f"cannot write in run directory {self.path.parent} ({why(exc)}); "
+                f"training needs a writable run directory"
+            ) from None
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             holder = os.pread(fd, 32, 0).decode(errors="replace").strip() or "?"
             os.close(fd)
-            raise GankitError(f"run directory {self.path.parent} is in use by another gankit process "
-                              f"(PID {holder}); wait for it to finish or stop it first") from None
+            raise GankitError(
+                f"run directory {self.path.parent} is in use by another gankit process "
+                f"(PID {holder}); wait for it to finish or stop it first"
+            ) from None
         os.ftruncate(fd, 0)
         os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
         self._fd = fd

@@ -1,4 +1,5 @@
 """Re-render a run's GIF, loss plot and report.md from what is on disk (no model needed)."""
+
 from __future__ import annotations
 
 from gankit.errors import GankitError
@@ -41,7 +42,10 @@ def _component(c: dict) -> str:
 
 def _config_table(cfg: dict) -> list[str]:
     t, m = cfg["train"], cfg["model"]
-    regs = ", ".join(_component({"name": n, **a}) for n, a in cfg.get("regularizers", {}).items()) or "none"
+    regs = (
+        ", ".join(_component({"name": n, **a}) for n, a in cfg.get("regularizers", {}).items())
+        or "none"
+    )
     rows = [
         ("data", _component(cfg["data"])),
         ("generator", _component(m["generator"]) + f", z_dim={m['z_dim']}"),
@@ -49,7 +53,10 @@ def _config_table(cfg: dict) -> list[str]:
         ("loss", _component(cfg["loss"])),
         ("regularizers", regs),
         ("optimizers", f"G {_component(cfg['optim']['g'])}; D {_component(cfg['optim']['d'])}"),
-        ("schedule", f"{t['steps']} G steps, batch {t['batch_size']}, n_critic {t['n_critic']}, seed {t['seed']}"),
+        (
+            "schedule",
+            f"{t['steps']} G steps, batch {t['batch_size']}, n_critic {t['n_critic']}, seed {t['seed']}",
+        ),
         ("EMA of G", str(m.get("ema") or "off")),
     ]
     return ["| setting | value |", "|---|---|"] + [f"| {k} | {v} |" for k, v in rows]
@@ -59,15 +66,19 @@ def _timing(summary: dict, rows: list[dict]) -> list[str]:
     if not rows:
         return ["No steps logged yet."]
     last = rows[-1]
-    lines = [f"- generator steps done: {last['step']}",
-             f"- training time: {_fmt(last.get('time', 0.0))} s ({summary.get('device', '?')})",
-             f"- average speed: {_fmt(last.get('steps_per_s', 0.0))} G steps/s, "
-             f"{_fmt(last.get('samples_per_s', 0.0))} real samples/s"]
-    tail = rows[-max(1, len(rows) // 10):]
+    lines = [
+        f"- generator steps done: {last['step']}",
+        f"- training time: {_fmt(last.get('time', 0.0))} s ({summary.get('device', '?')})",
+        f"- average speed: {_fmt(last.get('steps_per_s', 0.0))} G steps/s, "
+        f"{_fmt(last.get('samples_per_s', 0.0))} real samples/s",
+    ]
+    tail = rows[-max(1, len(rows) // 10) :]
     for key in ("loss_d", "loss_g", "wdist", "gp"):
         values = [r[key] for r in tail if isinstance(r.get(key), (int, float))]
         if key in last and values:
-            lines.append(f"- {key} (mean of the last {len(values)} logged rows): {_fmt(sum(values) / len(values))}")
+            lines.append(
+                f"- {key} (mean of the last {len(values)} logged rows): {_fmt(sum(values) / len(values))}"
+            )
     return lines
 
 
@@ -75,35 +86,78 @@ def _evaluation(evals: list[dict], best: dict) -> list[str]:
     if not evals:
         return []
     keys = list(evals[-1]["eval"])
-    lines = ["## Evaluation", "", "![metrics](metrics.png)", "", "| step | " + " | ".join(keys) + " |",
-             "|---|" + "---|" * len(keys)]
-    lines += [f"| {r['step']} | " + " | ".join(_fmt(r["eval"].get(k)) for k in keys) + " |" for r in evals]
+    lines = [
+        "## Evaluation",
+        "",
+        "![metrics](metrics.png)",
+        "",
+        "| step | " + " | ".join(keys) + " |",
+        "|---|" + "---|" * len(keys),
+    ]
+    lines += [
+        f"| {r['step']} | " + " | ".join(_fmt(r["eval"].get(k)) for k in keys) + " |" for r in evals
+    ]
     if {"metric", "value", "step"} <= best.keys():
-        lines += ["", f"Best: {best['metric']} = {_fmt(best['value'])} at step {best['step']} "
-                      f"(`checkpoints/best.pt`, drawn in best.png)."]
+        lines += [
+            "",
+            f"Best: {best['metric']} = {_fmt(best['value'])} at step {best['step']} "
+            f"(`checkpoints/best.pt`, drawn in best.png).",
+        ]
     return lines + [""]
 
 
 def report_markdown(run: RunDir, rows: list[dict], evals: list[dict] = ()) -> str:
     cfg, summary, best = _config(run), run.read_json(run.summary), run.read_json(run.best_info)
     frames = run.frames()
-    out = [f"# gankit run: {run.path.name}", "", str((cfg or {}).get("description", "")), "", "## Configuration", ""]
+    out = [
+        f"# gankit run: {run.path.name}",
+        "",
+        str((cfg or {}).get("description", "")),
+        "",
+        "## Configuration",
+        "",
+    ]
     data_info = summary.get("data") if isinstance(summary.get("data"), dict) else {}
     data = ", ".join(f"{k} {v}" for k, v in data_info.items())
-    out += _config_table(cfg) if cfg else ["No readable config (config.yaml and checkpoints are damaged)."]
-    out += ["", "Full config: [config.yaml](config.yaml). "
-            f"Data: {data or '?'}. Parameters: G {_count(summary, 'params_g')}, "
-            f"D {_count(summary, 'params_d')}.", "", "## Timings", ""]
-    out += _timing(summary, rows) + ["", "## Loss curves", "", "![losses](losses.png)", "",
-                                     "D loss is the full objective D minimises (penalties included).", "",
-                                     "## Training progress (fixed noise)", "", "![progress](progress.gif)", ""]
+    out += (
+        _config_table(cfg)
+        if cfg
+        else ["No readable config (config.yaml and checkpoints are damaged)."]
+    )
+    out += [
+        "",
+        "Full config: [config.yaml](config.yaml). "
+        f"Data: {data or '?'}. Parameters: G {_count(summary, 'params_g')}, "
+        f"D {_count(summary, 'params_d')}.",
+        "",
+        "## Timings",
+        "",
+    ]
+    out += _timing(summary, rows) + [
+        "",
+        "## Loss curves",
+        "",
+        "![losses](losses.png)",
+        "",
+        "D loss is the full objective D minimises (penalties included).",
+        "",
+        "## Training progress (fixed noise)",
+        "",
+        "![progress](progress.gif)",
+        "",
+    ]
     if frames:
         last = frames[-1].relative_to(run.path)
         out += [f"Last frame: [{last}]({last}) ({len(frames)} frames in [samples/](samples/)).", ""]
     out += _evaluation(list(evals), best)
     out += ["## Best samples", "", "![best](best.png)", ""]
     out += [f"Source: {best.get('source', 'not written yet (the run has not finished)')}.", ""]
-    out += ["## Files", "", "- checkpoints: `checkpoints/latest.pt` (resume with "
-            f"`gankit train --resume {run.path}`)", "- metrics: [metrics.jsonl](metrics.jsonl)",
-            f"- TensorBoard: `tensorboard --logdir {run.tb}`", ""]
+    out += [
+        "## Files",
+        "",
+        f"- checkpoints: `checkpoints/latest.pt` (resume with `gankit train --resume {run.path}`)",
+        "- metrics: [metrics.jsonl](metrics.jsonl)",
+        f"- TensorBoard: `tensorboard --logdir {run.tb}`",
+        "",
+    ]
     return "\n".join(out)

@@ -16,6 +16,7 @@ Everything here is written atomically; a write that fails (full disk, read-only 
 one-line WriteError. Reading is forgiving: damaged rows, files and frames are skipped with a
 warning, so a damaged run can still be resumed, sampled, evaluated and reported.
 """
+
 from __future__ import annotations
 
 import json
@@ -34,8 +35,10 @@ from gankit.run.lock import RunLock
 FRAME = re.compile(r"step-(\d{7,})\.png")
 #: what a run directory may hold (besides hidden temporary files), folder -> allowed names
 LAYOUT = {
-    ".": re.compile(r"config\.yaml|metrics\.jsonl|samples|checkpoints|tb|progress\.gif|losses\.png|"
-                    r"metrics\.png|best\.png|best\.json|summary\.json|report\.md|eval\.json|\.lock"),
+    ".": re.compile(
+        r"config\.yaml|metrics\.jsonl|samples|checkpoints|tb|progress\.gif|losses\.png|"
+        r"metrics\.png|best\.png|best\.json|summary\.json|report\.md|eval\.json|\.lock"
+    ),
     "samples": FRAME,
     "checkpoints": re.compile(r"latest\.pt|best\.pt|step-\d+\.pt"),
     "tb": re.compile(r"events\.out\.tfevents\..+"),
@@ -68,20 +71,27 @@ class RunDir:
         if self.is_empty():
             return
         if not overwrite:
-            raise GankitError(f"run directory {self.path} already exists; pass --resume {self.path} to continue "
-                              f"it, --overwrite to replace it, or --out to pick another")
+            raise GankitError(
+                f"run directory {self.path} already exists; pass --resume {self.path} to continue "
+                f"it, --overwrite to replace it, or --out to pick another"
+            )
         reason = self._not_replaceable(protect)
         if reason:
-            raise GankitError(f"--overwrite refuses to replace {self.path}: {reason}; nothing was touched, "
-                              f"pick another --out")
+            raise GankitError(
+                f"--overwrite refuses to replace {self.path}: {reason}; nothing was touched, "
+                f"pick another --out"
+            )
 
     def _not_replaceable(self, protect) -> str | None:
         """Why --overwrite must not remove this directory, or None when it is a gankit run."""
         if self.path.is_symlink():
             return "it is a symbolic link"
         real = self.path.resolve()
-        guarded = [(Path.cwd(), "the current directory"), (Path.home(), "the home directory"),
-                   *((Path(p).expanduser(), f"the data folder {p}") for p in protect)]
+        guarded = [
+            (Path.cwd(), "the current directory"),
+            (Path.home(), "the home directory"),
+            *((Path(p).expanduser(), f"the data folder {p}") for p in protect),
+        ]
         for place, what in guarded:
             place = place.resolve()
             if real == place or real in place.parents:
@@ -109,7 +119,9 @@ class RunDir:
         return all(p.is_dir() or p.name == ".lock" for p in self.path.rglob("*"))
 
     @classmethod
-    def create(cls, path: str | Path, config: dict, overwrite: bool = False, protect: tuple = ()) -> RunDir:
+    def create(
+        cls, path: str | Path, config: dict, overwrite: bool = False, protect: tuple = ()
+    ) -> RunDir:
         """Make, lock and describe (config.yaml) a new run directory. A replaced run is moved
         aside, and deleted only once the new run has a checkpoint (``discard_replaced``)."""
         run = cls(path)
@@ -126,10 +138,14 @@ class RunDir:
             back = " and the run it replaced is back in place" if run.replaced is not None else ""
             run.abandon()
             if isinstance(exc, WriteError):
-                raise GankitError(f"{exc}; nothing of the new run was kept{back}: free space or fix "
-                                  f"permissions, then start it again") from None
+                raise GankitError(
+                    f"{exc}; nothing of the new run was kept{back}: free space or fix "
+                    f"permissions, then start it again"
+                ) from None
             reason = why(exc) if isinstance(exc, OSError) else str(exc)
-            raise GankitError(f"cannot create run directory {run.path} ({reason}){back}; pick a writable --out") from None
+            raise GankitError(
+                f"cannot create run directory {run.path} ({reason}){back}; pick a writable --out"
+            ) from None
         return run
 
     def _move_aside(self) -> Path:
@@ -142,11 +158,15 @@ class RunDir:
         try:
             os.rename(self.path, aside)
         except OSError as exc:
-            raise GankitError(f"--overwrite could not move the old run {self.path} aside ({why(exc)}); "
-                              f"nothing was touched") from None
+            raise GankitError(
+                f"--overwrite could not move the old run {self.path} aside ({why(exc)}); "
+                f"nothing was touched"
+            ) from None
         finally:
             old.release()
-        warnings.warn(f"--overwrite: the old run is kept as {aside} until the new one has its first checkpoint")
+        warnings.warn(
+            f"--overwrite: the old run is kept as {aside} until the new one has its first checkpoint"
+        )
         return aside
 
     def discard_replaced(self) -> None:
@@ -164,7 +184,9 @@ class RunDir:
             shutil.rmtree(self.path, ignore_errors=True)
         else:  # the user's own (empty) folder stays; only what this run put there goes
             for entry in list(self.path.iterdir()) if self.path.is_dir() else []:
-                shutil.rmtree(entry, ignore_errors=True) if entry.is_dir() else entry.unlink(missing_ok=True)
+                shutil.rmtree(entry, ignore_errors=True) if entry.is_dir() else entry.unlink(
+                    missing_ok=True
+                )
         if self.replaced is not None and not self.path.exists():
             os.rename(self.replaced, self.path)
             self.replaced = None
@@ -173,8 +195,10 @@ class RunDir:
     def existing(cls, path: str | Path) -> RunDir:
         run = cls(path)
         if not (run.config.is_file() or run.checkpoints.is_dir()):
-            raise GankitError(f"{run.path} is not a gankit run directory (no config.yaml or checkpoints/); "
-                              f"pass the --out of a run")
+            raise GankitError(
+                f"{run.path} is not a gankit run directory (no config.yaml or checkpoints/); "
+                f"pass the --out of a run"
+            )
         return run
 
     def ensure_dirs(self) -> None:
@@ -199,7 +223,9 @@ class RunDir:
         except (OSError, UnicodeDecodeError, yaml.YAMLError, RecursionError) as exc:
             data, problem = None, f"it cannot be read ({type(exc).__name__})"
         if problem:
-            warnings.warn(f"{self.config} is unusable ({problem}); using the config stored in the checkpoint")
+            warnings.warn(
+                f"{self.config} is unusable ({problem}); using the config stored in the checkpoint"
+            )
             return None
         return data
 
@@ -252,11 +278,18 @@ class RunDir:
         return rows
 
     def train_rows(self) -> list[dict]:
-        return [r for r in self.read_metrics() if _number(r.get("loss_d")) and _number(r.get("loss_g"))]
+        return [
+            r for r in self.read_metrics() if _number(r.get("loss_d")) and _number(r.get("loss_g"))
+        ]
 
     def eval_rows(self) -> list[dict]:
-        return [r for r in self.read_metrics() if isinstance(r.get("eval"), dict) and r["eval"]
-                and all(v is None or _number(v) for v in r["eval"].values())]
+        return [
+            r
+            for r in self.read_metrics()
+            if isinstance(r.get("eval"), dict)
+            and r["eval"]
+            and all(v is None or _number(v) for v in r["eval"].values())
+        ]
 
     def truncate_after(self, step: int) -> None:
         """Forget what was logged or drawn after ``step`` (the checkpoint a resume starts from)."""
@@ -274,7 +307,9 @@ class RunDir:
         if which == "best":
             path = self.checkpoints / "best.pt"
             if not path.is_file():
-                raise GankitError(f"{self.path} has no best checkpoint yet (it needs eval.every > 0 during training)")
+                raise GankitError(
+                    f"{self.path} has no best checkpoint yet (it needs eval.every > 0 during training)"
+                )
             return path
         return Path(which).expanduser()
 

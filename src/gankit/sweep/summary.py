@@ -1,5 +1,6 @@
 """A sweep's summary: a Markdown table (mean +- std over seeds), box plots per metric and the
 final samples of every configuration side by side."""
+
 from __future__ import annotations
 
 import json
@@ -21,7 +22,12 @@ def metric_names(rows: list[dict]) -> list[str]:
     names = []
     for row in rows:
         for key, value in row.items():
-            if key not in NOT_METRICS and "." not in key and isinstance(value, (int, float)) and key not in names:
+            if (
+                key not in NOT_METRICS
+                and "." not in key
+                and isinstance(value, (int, float))
+                and key not in names
+            ):
                 names.append(key)
     return names
 
@@ -44,7 +50,10 @@ def mean_std(values: list[float]) -> str:
 def table(rows: list[dict]) -> str:
     configs = list(dict.fromkeys(r["config"] for r in rows))
     metrics = metric_names(rows)
-    lines = ["| config | seeds | " + " | ".join(metrics) + " |", "|---|---|" + "---|" * len(metrics)]
+    lines = [
+        "| config | seeds | " + " | ".join(metrics) + " |",
+        "|---|---|" + "---|" * len(metrics),
+    ]
     for config in configs:
         group = [r for r in rows if r["config"] == config]
         cells = [mean_std([r.get(m) for r in group]) for m in metrics]
@@ -59,10 +68,15 @@ def pivot(rows: list[dict], metric: str) -> str | None:
     if len(axes) != 2:
         return None
     a, b = axes
-    cols, lines_of = list(dict.fromkeys(r[a] for r in rows)), list(dict.fromkeys(r[b] for r in rows))
+    cols, lines_of = (
+        list(dict.fromkeys(r[a] for r in rows)),
+        list(dict.fromkeys(r[b] for r in rows)),
+    )
     lines = [f"| {metric} | " + " | ".join(cols) + " |", "|---|" + "---|" * len(cols)]
     for value in lines_of:
-        cells = [mean_std([r.get(metric) for r in rows if r[a] == col and r[b] == value]) for col in cols]
+        cells = [
+            mean_std([r.get(metric) for r in rows if r[a] == col and r[b] == value]) for col in cols
+        ]
         lines.append(f"| {value} | " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
@@ -70,10 +84,21 @@ def pivot(rows: list[dict], metric: str) -> str | None:
 def box_plots(rows: list[dict], path: Path) -> None:
     configs = list(dict.fromkeys(r["config"] for r in rows))
     metrics = quality_metrics(rows) + ["train_seconds"]
-    fig, axes = plt.subplots(1, len(metrics), figsize=(max(4, 0.9 * len(configs)) * len(metrics) / 1.5, 3.8), squeeze=False)
+    fig, axes = plt.subplots(
+        1,
+        len(metrics),
+        figsize=(max(4, 0.9 * len(configs)) * len(metrics) / 1.5, 3.8),
+        squeeze=False,
+    )
     for ax, metric in zip(axes[0], metrics):
-        data = [[r[metric] for r in rows if r["config"] == c and r.get(metric) is not None
-                 and np.isfinite(r[metric])] for c in configs]
+        data = [
+            [
+                r[metric]
+                for r in rows
+                if r["config"] == c and r.get(metric) is not None and np.isfinite(r[metric])
+            ]
+            for c in configs
+        ]
         ax.boxplot(data, showmeans=True)
         ax.set_xticks(range(1, len(configs) + 1), configs, rotation=60, ha="right", fontsize=7)
         ax.set_title(metric, fontsize=9)
@@ -88,7 +113,11 @@ def sample_montage(out: Path, rows: list[dict], path: Path) -> None:
     first = {}
     for r in rows:
         first.setdefault(r["config"], r["run"])
-    shown = [(c, out / run / "best.png") for c, run in first.items() if (out / run / "best.png").is_file()]
+    shown = [
+        (c, out / run / "best.png")
+        for c, run in first.items()
+        if (out / run / "best.png").is_file()
+    ]
     if not shown:
         return
     # one column per value of the last axis, so a losses x architectures sweep reads as that table
@@ -112,8 +141,10 @@ def write_summary(out: Path, rows: list[dict], title: str, command: str) -> Path
     (out / "rows.json").write_text(json.dumps(rows, indent=1))
     metrics = quality_metrics(rows)
     grid = pivot(rows, metrics[0]) if metrics else None
-    text = (f"# {title}\n\n`{command}`\n\nMean ± std over seeds ({len(rows)} runs).\n\n{table(rows)}\n\n"
-            + (f"By {' and '.join(rows[0]['axes'])}:\n\n{grid}\n\n" if grid else "")
-            + "![box plots](boxplots.png)\n\n![final samples, first seed](samples.png)\n")
+    text = (
+        f"# {title}\n\n`{command}`\n\nMean ± std over seeds ({len(rows)} runs).\n\n{table(rows)}\n\n"
+        + (f"By {' and '.join(rows[0]['axes'])}:\n\n{grid}\n\n" if grid else "")
+        + "![box plots](boxplots.png)\n\n![final samples, first seed](samples.png)\n"
+    )
     write_text_atomic(out / "summary.md", text)
     return out / "summary.md"

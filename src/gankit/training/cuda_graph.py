@@ -15,6 +15,7 @@ captured must be the same computation at every step, so:
 - the EMA of G stays outside the graph (its decay depends on the step).
 Loading a checkpoint replaces optimiser state tensors, so ``reset`` re-captures.
 """
+
 from __future__ import annotations
 
 import torch
@@ -33,11 +34,15 @@ class CapturedUpdate:
     def __init__(self, trainer):
         unsafe = [type(reg).__name__ for reg in trainer.regularizers if not reg.graph_safe]
         if unsafe:
-            raise GankitError(f"train.cuda_graphs: {', '.join(unsafe)} change with the step number and cannot "
-                              f"be captured once; drop train.cuda_graphs or those regularizers")
+            raise GankitError(
+                f"train.cuda_graphs: {', '.join(unsafe)} change with the step number and cannot "
+                f"be captured once; drop train.cuda_graphs or those regularizers"
+            )
         if trainer.device.type != "cuda":
-            raise GankitError(f"train.cuda_graphs needs a CUDA device, not {trainer.device}; "
-                              f"set train.device=cuda or drop train.cuda_graphs")
+            raise GankitError(
+                f"train.cuda_graphs needs a CUDA device, not {trainer.device}; "
+                f"set train.device=cuda or drop train.cuda_graphs"
+            )
         self.trainer = trainer
         self.reset()
 
@@ -86,8 +91,10 @@ def make_capturable(*optimizers: torch.optim.Optimizer, device: torch.device) ->
     for opt in optimizers:
         for group in opt.param_groups:
             if "capturable" not in group:
-                raise GankitError(f"train.cuda_graphs: {type(opt).__name__} cannot run inside a CUDA graph; "
-                                  f"use adam, adamw or rmsprop, or drop train.cuda_graphs")
+                raise GankitError(
+                    f"train.cuda_graphs: {type(opt).__name__} cannot run inside a CUDA graph; "
+                    f"use adam, adamw or rmsprop, or drop train.cuda_graphs"
+                )
             group["capturable"] = True
             group["lr"] = torch.as_tensor(group["lr"], dtype=torch.float32, device=device)
         for state in opt.state.values():  # state made by eager steps before capture

@@ -1,4 +1,5 @@
 """Exponential moving average of the generator's weights (Karras et al. 2018; Yazici et al. 2019)."""
+
 from __future__ import annotations
 
 import copy

@@ -1,4 +1,5 @@
 """The edge between config and trainer: turns a Config's train section into Trainer arguments."""
+
 from __future__ import annotations
 
 import torch
@@ -13,7 +14,15 @@ AMP_DTYPES = {"none": None, "bf16": torch.bfloat16}
 def make_trainer(cfg: Config, built: Built | None = None) -> Trainer:
     built = built if built is not None else build(cfg)
     t = cfg.train
-    return Trainer(built, z_dim=cfg.model.z_dim, batch_size=t.batch_size, n_critic=t.n_critic,
-                   ema=cfg.model.ema, seed=t.seed, amp=AMP_DTYPES[t.amp], channels_last=t.channels_last,
-                   cuda_graphs=t.cuda_graphs,
-                   decay_until=t.steps if cfg.optim.lr_decay == "linear" else None)
+    return Trainer(
+        built,
+        z_dim=cfg.model.z_dim,
+        batch_size=t.batch_size,
+        n_critic=t.n_critic,
+        ema=cfg.model.ema,
+        seed=t.seed,
+        amp=AMP_DTYPES[t.amp],
+        channels_last=t.channels_last,
+        cuda_graphs=t.cuda_graphs,
+        decay_until=t.steps if cfg.optim.lr_decay == "linear" else None,
+    )

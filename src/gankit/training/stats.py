@@ -1,4 +1,5 @@
 """Averaging training statistics between log points without a host sync every step."""
+
 from __future__ import annotations
 
 import torch
@@ -21,7 +22,9 @@ class RunningStats:
         if not self._sums:
             return {}
         keys = list(self._sums)
-        means = torch.stack([self._sums[k] / self._counts[k] for k in keys]).tolist()  # the one sync
+        means = torch.stack(
+            [self._sums[k] / self._counts[k] for k in keys]
+        ).tolist()  # the one sync
         self._sums.clear()
         self._counts.clear()
         return dict(zip(keys, means))

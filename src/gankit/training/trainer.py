@@ -3,6 +3,7 @@
 The trainer receives built objects (networks, loss, regularisers, optimisers, data) and knows
 nothing of names, files or configs; ``gankit.training.loop`` drives it and writes the run.
 """
+
 from __future__ import annotations
 
 from contextlib import nullcontext
@@ -19,10 +20,21 @@ from gankit.training.ema import EMA
 
 
 class Trainer:
-    def __init__(self, built: Built, *, z_dim: int, batch_size: int, n_critic: int,
-                 ema: float | None, seed: int, amp: torch.dtype | None = None,
-                 channels_last: bool = False, fuse_d: bool = True, decay_until: int | None = None,
-                 cuda_graphs: bool = False):
+    def __init__(
+        self,
+        built: Built,
+        *,
+        z_dim: int,
+        batch_size: int,
+        n_critic: int,
+        ema: float | None,
+        seed: int,
+        amp: torch.dtype | None = None,
+        channels_last: bool = False,
+        fuse_d: bool = True,
+        decay_until: int | None = None,
+        cuda_graphs: bool = False,
+    ):
         self.G, self.D, self.loss = built.G, built.D, built.loss
         self.regularizers, self.opt_g, self.opt_d = built.regularizers, built.opt_g, built.opt_d
         self.device, self.z_dim = built.device, z_dim
@@ -47,9 +59,13 @@ class Trainer:
         # a CUDA graph must not capture autocast's weight-cast cache (it lives outside the graph)
         return torch.autocast(self.device.type, dtype=self.amp, cache_enabled=self.graph is None)
 
-    def d_outputs(self, real: torch.Tensor, fake: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    def d_outputs(
+        self, real: torch.Tensor, fake: torch.Tensor
+    ) -> tuple[torch.Tensor, torch.Tensor]:
         if self.fuse_d:
-            real_out, fake_out = self.D(torch.cat([real, fake])).float().split([len(real), len(fake)])
+            real_out, fake_out = (
+                self.D(torch.cat([real, fake])).float().split([len(real), len(fake)])
+            )
             return real_out, fake_out
         return self.D(real).float(), self.D(fake).float()
 
@@ -77,7 +93,9 @@ class Trainer:
             stats = {"d_real": real_out.mean(), "d_fake": fake_out.mean()}
             if self.loss.estimates_wasserstein:
                 stats["wdist"] = -loss
-            ctx = DStep(self.D, real, fake, real_out, fake_out, self.d_steps, G=self.G, z=z, loss=self.loss)
+            ctx = DStep(
+                self.D, real, fake, real_out, fake_out, self.d_steps, G=self.G, z=z, loss=self.loss
+            )
             for reg in self.regularizers:
                 out = reg.d_penalty(ctx)
                 if out is not None:
@@ -113,8 +131,18 @@ class Trainer:
         fake_out = self.D(self.d_input(fake)).float()
         loss = 0.0 if self.g_loss_replaced else self.loss.g_loss(fake_out)
         stats = {}
-        ctx = GStep(self.G, self.D, fake, fake_out, self.step, real=self.last_real, loss=self.loss,
-                    next_real=lambda: next(self.batches), sample_z=self.sample_z, opt_d=self.opt_d)
+        ctx = GStep(
+            self.G,
+            self.D,
+            fake,
+            fake_out,
+            self.step,
+            real=self.last_real,
+            loss=self.loss,
+            next_real=lambda: next(self.batches),
+            sample_z=self.sample_z,
+            opt_d=self.opt_d,
+        )
         for reg in self.regularizers:
             out = reg.g_penalty(ctx)
             if out is not None:
@@ -172,10 +200,13 @@ class Trainer:
     # ---- checkpoint state
     def state_dict(self) -> dict:
         return {
-            "step": self.step, "d_steps": self.d_steps,
-            "G": self.G.state_dict(), "D": self.D.state_dict(),
+            "step": self.step,
+            "d_steps": self.d_steps,
+            "G": self.G.state_dict(),
+            "D": self.D.state_dict(),
             "G_ema": self.ema.G.state_dict() if self.ema is not None else None,
-            "opt_g": self.opt_g.state_dict(), "opt_d": self.opt_d.state_dict(),
+            "opt_g": self.opt_g.state_dict(),
+            "opt_d": self.opt_d.state_dict(),
             "data_stream": self.batches.state_dict(),
             "regularizers": [reg.state_dict() for reg in self.regularizers],
             "rng": rng_state(),
@@ -190,13 +221,18 @@ class Trainer:
             self.opt_g.load_state_dict(state["opt_g"])
             self.opt_d.load_state_dict(state["opt_d"])
         except (RuntimeError, ValueError, KeyError) as exc:
-            raise GankitError(f"checkpoint does not fit this run's networks/optimizers "
-                              f"({str(exc).splitlines()[0][:100]}); was it written by another architecture?") from None
+            raise GankitError(
+                f"checkpoint does not fit this run's networks/optimizers "
+                f"({str(exc).splitlines()[0][:100]}); was it written by another architecture?"
+            ) from None
         self.batches.load_state_dict(state["data_stream"])
         for reg, reg_state in zip(self.regularizers, state.get("regularizers", [])):
             reg.load_state_dict(reg_state)
         set_rng_state(state["rng"])
-        for opt in (self.opt_g, self.opt_d):  # lr tensors of a graph-captured run become floats again
+        for opt in (
+            self.opt_g,
+            self.opt_d,
+        ):  # lr tensors of a graph-captured run become floats again
             for group in opt.param_groups:
                 group["lr"] = float(group["lr"])
         if self.graph is not None:
