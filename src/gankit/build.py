@@ -19,6 +19,8 @@ from gankit.config import Component, Config, TrainConfig
 from gankit.data import DATASETS, DataSource, ImageData
 from gankit.errors import GankitError
 from gankit.losses import LOSSES, GANLoss
+from gankit.metrics import FEATURES
+from gankit.metrics.evaluate import parse_metrics
 from gankit.nets import DISCRIMINATORS, GENERATORS
 from gankit.registry import Registry
 from gankit.regularizers import REGULARIZERS, Regularizer
@@ -97,9 +99,6 @@ def check_components(cfg: Config) -> None:
     check_net_shapes(cfg, shape)
     check_model_size(cfg, shape)
     if cfg.eval.every:
-        from gankit.metrics import FEATURES
-        from gankit.metrics.evaluate import parse_metrics
-
         parse_metrics(cfg.eval.metrics)
         FEATURES.get(cfg.eval.extractor)
     lipschitz = any(REGULARIZERS.get(n).constrains_lipschitz for n in cfg.regularizers)
@@ -265,6 +264,7 @@ def seed_everything(seed: int) -> None:
 
 
 def build(cfg: Config) -> Built:
+    check_components(cfg)  # names and options, before anything is read or allocated
     seed_everything(cfg.train.seed)
     device = resolve_device(cfg.train.device)
     data = DATASETS.build(cfg.data.name, **cfg.data.args)

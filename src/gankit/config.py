@@ -401,6 +401,3 @@ def validate(cfg: Config) -> None:
         f"eval.every must be >= 0 (0 switches in-training evaluation off), got {ev.every}",
     )
     _require(2 <= ev.n <= 10**6, f"eval.n must be in [2, 1e6], got {ev.n}")
-    from gankit.build import check_components
-
-    check_components(cfg)

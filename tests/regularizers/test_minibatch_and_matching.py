@@ -66,7 +66,8 @@ def test_feature_matching_replaces_the_generator_loss(tiny_config):
 
 
 def test_two_loss_replacements_are_refused(tiny_config):
+    from gankit.build import check_components
     from gankit.errors import GankitError
 
     with pytest.raises(GankitError, match="replace the generator's loss"):
-        tiny_config("regularizers.feature_matching={}", "regularizers.unrolled={}")
+        check_components(tiny_config("regularizers.feature_matching={}", "regularizers.unrolled={}"))

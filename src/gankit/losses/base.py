@@ -9,6 +9,7 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
+from gankit.errors import GankitError
 from gankit.registry import Registry
 
 
@@ -43,8 +44,6 @@ def bce_d_loss(real: torch.Tensor, fake: torch.Tensor, label_smoothing: float) -
 
 def check_smoothing(label_smoothing: float) -> float:
     if not 0.0 <= label_smoothing < 0.5:
-        from gankit.errors import GankitError
-
         raise GankitError(
             f"label_smoothing must be in [0, 0.5), got {label_smoothing}; 0.1 is the usual choice"
         )

@@ -1,7 +1,7 @@
 import torch
 import torch.nn.functional as F
 
-from gankit.checks import Unit
+from gankit.checks import floats
 from gankit.losses.base import LOSSES, GANLoss, bce_d_loss, check_smoothing
 
 
@@ -16,7 +16,7 @@ class MinimaxLoss(GANLoss):
     Inputs: logits of shape [N].
     """
 
-    def __init__(self, label_smoothing: Unit = 0.0):
+    def __init__(self, label_smoothing: floats(0, 0.5, hi_open=True) = 0.0):
         self.label_smoothing = check_smoothing(label_smoothing)
 
     def d_loss(self, real: torch.Tensor, fake: torch.Tensor) -> torch.Tensor:

@@ -12,6 +12,7 @@ from gankit.metrics.base import METRICS, EvalContext
 from gankit.metrics.cache import DEFAULT_ROOT, RealFeatureCache
 from gankit.metrics.features import FEATURES, FeatureExtractor
 from gankit.run.rundir import RunDir
+from gankit.sample import build_generator, draw, load_checkpoint
 
 
 def primary(names: list[str]) -> tuple[str, bool]:
@@ -72,8 +73,6 @@ def evaluate_run(
     extractor: str = "inception",
     seed: int = 0,
 ) -> dict:
-    from gankit.sample import build_generator, draw, load_checkpoint
-
     run = RunDir.existing(run_dir)
     state, cfg = load_checkpoint(run, which)
     G = build_generator(state, cfg)

@@ -5,6 +5,7 @@ from gankit.data.base import float_to_uint8
 from gankit.data.stacked_mnist import StackedMNIST
 from gankit.errors import GankitError
 from gankit.metrics.base import METRICS, Metric
+from gankit.metrics.mnist_classifier import load_classifier
 from gankit.metrics.modes import kl_to_uniform
 
 
@@ -39,7 +40,5 @@ class StackedModes(Metric):
     def __call__(self, ctx):
         if not isinstance(ctx.data, StackedMNIST):
             raise GankitError("metric 'stacked_modes' needs a run on the stacked_mnist dataset")
-        from gankit.metrics.mnist_classifier import load_classifier
-
         classifier = load_classifier(ctx.data.path)
         return mode_histogram_stats(digit_triples(float_to_uint8(ctx.samples("fake")), classifier))

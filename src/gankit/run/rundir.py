@@ -30,6 +30,7 @@ from pathlib import Path
 import yaml
 
 from gankit.errors import GankitError, WriteError, why
+from gankit.run.checkpoint import load_newest_good
 from gankit.run.lock import RunLock
 
 FRAME = re.compile(r"step-(\d{7,})\.png")
@@ -231,8 +232,6 @@ class RunDir:
 
     def config_dict(self) -> dict:
         """The run's config: config.yaml, else the one its latest checkpoint was saved with."""
-        from gankit.run.checkpoint import load_newest_good
-
         return self.read_config() or load_newest_good(self.checkpoints)[0]["config"]
 
     def write_json(self, path: Path, data: dict) -> None:

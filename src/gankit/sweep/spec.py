@@ -25,7 +25,8 @@ from dataclasses import dataclass, field, replace
 from importlib import resources
 from pathlib import Path
 
-from gankit.config import parse_yaml
+from gankit.build import check_components
+from gankit.config import parse_yaml, resolve
 from gankit.errors import GankitError
 from gankit.registry import did_you_mean
 
@@ -207,10 +208,8 @@ def parse_spec(raw: dict, where: str) -> SweepSpec:
 
 def check_runs(spec: SweepSpec, runs: list[Run]) -> None:
     """Resolve every run's config now, so a typo fails before hours of training."""
-    from gankit.config import resolve
-
     for run in runs:
         try:
-            resolve(spec.preset, sets=run.sets)
+            check_components(resolve(spec.preset, sets=run.sets))
         except GankitError as exc:
             raise GankitError(f"sweep run {run.name}: {exc}") from None

@@ -23,6 +23,8 @@ from tqdm import tqdm
 from gankit.config import Config
 from gankit.data import DataSource
 from gankit.errors import GankitError, Interrupted
+from gankit.metrics import FEATURES
+from gankit.metrics.evaluate import evaluate, parse_metrics, primary
 from gankit.run import checkpoint, faults
 from gankit.run.artifacts import save_samples
 from gankit.run.report import render
@@ -200,9 +202,6 @@ class Session:
     # ---- evaluation
     def evaluate(self, step: int) -> None:
         """Metrics on the cadence; a new best is kept as checkpoints/best.pt and drawn as best.png."""
-        from gankit.metrics import FEATURES
-        from gankit.metrics.evaluate import evaluate, parse_metrics, primary
-
         ev, t = self.cfg.eval, self.trainer
         names = parse_metrics(ev.metrics)
         if self._extractor is None and self.data.is_image:
