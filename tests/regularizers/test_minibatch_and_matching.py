@@ -70,4 +70,6 @@ def test_two_loss_replacements_are_refused(tiny_config):
     from gankit.errors import GankitError
 
     with pytest.raises(GankitError, match="replace the generator's loss"):
-        check_components(tiny_config("regularizers.feature_matching={}", "regularizers.unrolled={}"))
+        check_components(
+            tiny_config("regularizers.feature_matching={}", "regularizers.unrolled={}")
+        )

@@ -48,7 +48,7 @@ def test_one_nan_rolls_back_and_lowers_the_learning_rate(tiny_config, tmp_path):
     s, built = session(cfg, tmp_path, bad_calls={6})  # NaN in step 6; logged (and caught) at step 6
     with pytest.warns(UserWarning, match="rolled back to step 4"):
         s.train(8)
-    assert s.trainer.step == 8 and s.guard["nan_failures"] == 1
+    assert s.trainer.step == 8 and s.guard.failures == 1
     assert built.opt_g.param_groups[0]["lr"] == pytest.approx(2e-4 * 0.5)
     assert all(torch.isfinite(p).all() for p in built.G.parameters())
     rows = [

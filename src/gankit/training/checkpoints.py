@@ -1,0 +1,58 @@
+"""A run's checkpoints (latest, numbered, best) and the NaN guard's rollback budget."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from gankit.errors import GankitError
+from gankit.run import checkpoint
+from gankit.run.rundir import RunDir
+
+
+class Checkpoints:
+    """latest.pt, step-XXXXXXX.pt (the newest ``keep`` kept) and best.pt, all atomic."""
+
+    def __init__(self, run: RunDir, keep: int):
+        self.run, self.keep = run, keep
+
+    def save(self, state: dict, step: int, numbered: bool) -> None:
+        """latest.pt first, then the numbered copy: a crash between them leaves latest the newest."""
+        data = checkpoint.serialise(state)
+        checkpoint.save_atomic(data, self.run.checkpoints / "latest.pt", step)
+        self.run.discard_replaced()  # the run --overwrite replaced is only deleted now
+        if numbered:
+            checkpoint.save_atomic(data, self.run.checkpoints / f"step-{step:07d}.pt")
+            checkpoint.prune(self.run.checkpoints, self.keep)
+
+    def save_best(self, state: dict) -> None:
+        checkpoint.save_atomic(checkpoint.serialise(state), self.run.checkpoints / "best.pt")
+
+    def newest_good(self) -> tuple[dict, Path]:
+        return checkpoint.load_newest_good(self.run.checkpoints)
+
+
+class NaNGuard:
+    """How often the run went back to its last good checkpoint, and the learning rates it
+    started from: each rollback multiplies them by ``factor`` once more, ``retries`` at most."""
+
+    def __init__(self, retries: int, factor: float, base_lr: list[float]):
+        self.retries, self.factor = retries, factor
+        self.failures, self.base_lr = 0, list(base_lr)
+
+    def next_scale(self, step: int, where: Path) -> float:
+        """Count one more failure; the learning-rate scale to retry with, or a one-line stop."""
+        self.failures += 1
+        if self.failures > self.retries:
+            raise GankitError(
+                f"training diverged: non-finite loss or weights by step {step}, {self.failures} "
+                f"times, even at {self.factor ** (self.failures - 1):g}x the learning rate; lower "
+                f"optim.*.lr or add a gradient penalty. The last good checkpoint is in {where}"
+            )
+        return self.factor**self.failures
+
+    def state_dict(self) -> dict:
+        return {"nan_failures": self.failures, "base_lr": list(self.base_lr)}
+
+    def load_state_dict(self, state: dict) -> None:
+        self.failures = int(state["nan_failures"])
+        self.base_lr = [float(v) for v in state["base_lr"]]

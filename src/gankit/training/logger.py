@@ -1,0 +1,62 @@
+"""Training logs: one JSON object per logged step in metrics.jsonl, mirrored to TensorBoard."""
+
+from __future__ import annotations
+
+import warnings
+
+import torch
+
+from gankit.run.rundir import RunDir
+
+
+class Logger:
+    """metrics.jsonl is the record; TensorBoard is a convenience copy that warns once and stops
+    if it cannot write (its writer thread raises whatever the OS gave it)."""
+
+    def __init__(self, run: RunDir):
+        self.run = run
+        self._writer = None
+        self._failed = False
+
+    def train_row(self, step: int, stats: dict, seconds: float, samples_per_step: int) -> dict:
+        rate = (lambda per: step * per / seconds) if seconds else (lambda per: 0.0)
+        row = {"step": step, **stats, "time": round(seconds, 3), "steps_per_s": rate(1),
+               "samples_per_s": rate(samples_per_step)}  # fmt: skip
+        self.run.append_metrics(row)
+        for key, value in row.items():
+            if key != "step":
+                self._tensorboard("add_scalar", f"train/{key}", value, step)
+        return row
+
+    def eval_row(self, step: int, results: dict) -> None:
+        self.run.append_metrics({"step": step, "eval": results})
+        for key, value in results.items():
+            self._tensorboard("add_scalar", f"eval/{key}", value, step)
+
+    def images(self, samples: torch.Tensor, step: int) -> None:
+        """A batch of images in [-1, 1] (points are not logged)."""
+        if samples.dim() == 4:
+            images = samples.add(1).div(2).clamp(0, 1).cpu()
+            self._tensorboard("add_images", "samples", images, step)
+
+    def close(self) -> None:
+        if self._writer is not None:
+            self._tensorboard("close")
+            self._writer = None
+
+    def _tensorboard(self, method: str, *args) -> None:
+        if self._failed:
+            return
+        try:
+            if self._writer is None:
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore")  # TensorBoard's own deprecation chatter
+                    from torch.utils.tensorboard import SummaryWriter
+                self._writer = SummaryWriter(str(self.run.tb))
+            getattr(self._writer, method)(*args)
+        except Exception as exc:  # noqa: BLE001
+            self._failed = True
+            warnings.warn(
+                f"TensorBoard logging stopped: could not write {self.run.tb} ({exc}); "
+                f"metrics.jsonl still has every row"
+            )
