@@ -57,10 +57,9 @@ def test_feature_matching_is_the_distance_of_mean_features():
 
 
 def test_feature_matching_replaces_the_generator_loss(tiny_config):
-    from gankit.training.trainer import Trainer
+    from gankit.training.setup import make_trainer
 
-    cfg = tiny_config("regularizers.feature_matching.weight=1.0")
-    trainer = Trainer(build(cfg), z_dim=8, batch_size=16, n_critic=1, ema=None, seed=0)
+    trainer = make_trainer(tiny_config("regularizers.feature_matching.weight=1.0"))
     stats = trainer.train_step()[-1]
     torch.testing.assert_close(stats["loss_g"], stats["fm"])
 

@@ -7,21 +7,14 @@ import torch.nn.functional as F
 from gankit.build import build
 from gankit.losses import LOSSES
 from gankit.regularizers import REGULARIZERS, GStep
-from gankit.training.trainer import Trainer
+from gankit.training.setup import make_trainer
 from tests.training.test_dirac import Dirac, Linear
 
 
 def trained_params(tiny_config, *sets):
     cfg = tiny_config(*sets)
     built = build(cfg)
-    trainer = Trainer(
-        built,
-        z_dim=cfg.model.z_dim,
-        batch_size=cfg.train.batch_size,
-        n_critic=1,
-        ema=None,
-        seed=cfg.train.seed,
-    )
+    trainer = make_trainer(cfg, built)
     for _ in range(3):
         trainer.train_step()
     return [p.detach().clone() for p in (*built.G.parameters(), *built.D.parameters())]
@@ -68,7 +61,7 @@ def test_unrolled_gradient_flows_through_the_lookahead():
 def test_unrolling_leaves_d_and_its_statistics_alone(tiny_config):
     cfg = tiny_config("regularizers.unrolled.steps=2")
     built = build(cfg)
-    trainer = Trainer(built, z_dim=cfg.model.z_dim, batch_size=16, n_critic=1, ema=None, seed=0)
+    trainer = make_trainer(cfg, built)
     trainer.d_step(next(trainer.batches))
     before = {k: v.clone() for k, v in built.D.state_dict().items()}
     trainer.g_step()

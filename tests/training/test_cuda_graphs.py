@@ -7,10 +7,8 @@ import copy
 import pytest
 import torch
 
-from gankit.build import build
 from gankit.errors import GankitError
 from gankit.training.setup import make_trainer
-from gankit.training.trainer import Trainer
 
 cuda = pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
 WGAN_GP = [
@@ -33,9 +31,10 @@ def loss_rows(cfg, steps):
 
 def test_cuda_graphs_on_cpu_is_a_clear_error(tiny_config):
     # the config check refuses train.device=cpu; train.device=auto resolves to the CPU only at build time
-    built = build(tiny_config("train.device=cpu"))
+    cfg = tiny_config("train.device=cpu")
+    cfg.train.cuda_graphs = True
     with pytest.raises(GankitError, match="needs a CUDA device"):
-        Trainer(built, z_dim=8, batch_size=16, n_critic=1, ema=None, seed=0, cuda_graphs=True)
+        make_trainer(cfg)
 
 
 def test_step_dependent_regularizers_are_refused(tiny_config):

@@ -9,7 +9,7 @@ from gankit.build import build
 from gankit.errors import GankitError
 from gankit.run.rundir import RunDir
 from gankit.training.loop import Session
-from gankit.training.trainer import Trainer
+from gankit.training.setup import make_trainer
 
 
 class NaNAt:
@@ -31,14 +31,7 @@ class NaNAt:
 def session(cfg, tmp_path, bad_calls):
     built = build(cfg)
     built.loss = NaNAt(built.loss, bad_calls)
-    trainer = Trainer(
-        built,
-        z_dim=cfg.model.z_dim,
-        batch_size=cfg.train.batch_size,
-        n_critic=cfg.train.n_critic,
-        ema=cfg.model.ema,
-        seed=cfg.train.seed,
-    )
+    trainer = make_trainer(cfg, built)
     run = RunDir.create(tmp_path / "run", cfg.to_dict())
     return Session(trainer, run, cfg, built.data), built
 

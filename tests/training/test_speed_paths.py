@@ -5,7 +5,7 @@ import pytest
 import torch
 
 from gankit.build import build
-from gankit.training.trainer import Trainer
+from gankit.training.setup import make_trainer
 
 WGAN_GP = [
     "loss.name=wasserstein",
@@ -21,15 +21,7 @@ DEVICE = "cuda" if torch.cuda.is_available() else "cpu"
 def losses(cfg, steps=3, **options):
     cfg.train.device = DEVICE
     built = build(cfg)
-    trainer = Trainer(
-        built,
-        z_dim=cfg.model.z_dim,
-        batch_size=cfg.train.batch_size,
-        n_critic=cfg.train.n_critic,
-        ema=None,
-        seed=cfg.train.seed,
-        **options,
-    )
+    trainer = make_trainer(cfg, built, **options)
     rows = [trainer.train_step() for _ in range(steps)]
     return trainer, torch.stack(
         [torch.stack([row[0]["loss_d"], row[-1]["loss_g"]]) for row in rows]

@@ -5,21 +5,13 @@ import torch
 
 from gankit.build import build
 from gankit.losses import LOSSES
+from gankit.training import setup
 from gankit.training.ema import EMA
-from gankit.training.trainer import Trainer
 
 
 def make_trainer(cfg):
     built = build(cfg)
-    t = cfg.train
-    return Trainer(
-        built,
-        z_dim=cfg.model.z_dim,
-        batch_size=t.batch_size,
-        n_critic=t.n_critic,
-        ema=cfg.model.ema,
-        seed=t.seed,
-    ), built
+    return setup.make_trainer(cfg, built), built
 
 
 @pytest.mark.filterwarnings("ignore:.*Lipschitz")  # plain losses, on purpose without penalties

@@ -11,11 +11,12 @@ from gankit.training.trainer import Trainer
 AMP_DTYPES = {"none": None, "bf16": torch.bfloat16}
 
 
-def make_trainer(cfg: Config, built: Built | None = None) -> Trainer:
+def make_trainer(cfg: Config, built: Built | None = None, **options) -> Trainer:
+    """The one way a Trainer is made: from a config (and its built objects, if a caller needs
+    them first); ``options`` override Trainer arguments the config does not hold (tests)."""
     built = built if built is not None else build(cfg)
     t = cfg.train
-    return Trainer(
-        built,
+    args = dict(
         z_dim=cfg.model.z_dim,
         batch_size=t.batch_size,
         n_critic=t.n_critic,
@@ -26,3 +27,4 @@ def make_trainer(cfg: Config, built: Built | None = None) -> Trainer:
         cuda_graphs=t.cuda_graphs,
         decay_until=t.steps if cfg.optim.lr_decay == "linear" else None,
     )
+    return Trainer(built, **{**args, **options})
