@@ -120,3 +120,13 @@ def test_prune_keeps_the_newest(tmp_path):
         write(tmp_path / f"step-{step:07d}.pt", step)
     ckpt.prune(tmp_path, keep=2)
     assert [p.name for p in ckpt.numbered(tmp_path)] == ["step-0000004.pt", "step-0000005.pt"]
+
+
+def test_a_checkpoint_of_another_format_version_names_it(tmp_path):
+    ckpt.save_atomic(
+        ckpt.serialise({**state(3), "format": "gankit-checkpoint-0"}), tmp_path / "a.pt"
+    )
+    with pytest.raises(
+        GankitError, match="format gankit-checkpoint-0, this gankit reads gankit-checkpoint-1"
+    ):
+        ckpt.load(tmp_path / "a.pt")

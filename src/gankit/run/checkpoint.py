@@ -76,7 +76,13 @@ def load(path: Path, map_location="cpu") -> dict:
                 f"to load it (gankit checkpoints hold only tensors and plain data)"
             ) from None
         raise GankitError(f"checkpoint {path} cannot be read ({type(exc).__name__})") from None
-    if not isinstance(state, dict) or state.get("format") != FORMAT:
+    found = state.get("format") if isinstance(state, dict) else None
+    if isinstance(found, str) and found.startswith("gankit-checkpoint-") and found != FORMAT:
+        raise GankitError(
+            f"{path} is a checkpoint of format {found}, this gankit reads {FORMAT}; sample or "
+            f"resume it with the gankit version that wrote it, or start a new run"
+        )
+    if found != FORMAT:
         raise GankitError(f"{path} is not a gankit checkpoint")
     wrong = [k for k, kind in CONTENTS.items() if not isinstance(state.get(k), kind)]
     if wrong:
