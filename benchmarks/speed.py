@@ -168,16 +168,18 @@ def bench_config(name: str, args, ceiling: float) -> None:
         trainer = make_trainer(gankit_config(loss, size, n_critic, args.device, extra))
         if impl == "plain":  # the same nets, with tutorial-default Adam, driven by the plain loop
             real = torch.cat([next(trainer.batches) for _ in range(8)])
-            adam = {k: trainer.opt_g.param_groups[0][k] for k in ("lr", "betas")}
+            adam = {k: trainer.optimizers["G"].param_groups[0][k] for k in ("lr", "betas")}
             opt_g, opt_d = (
-                torch.optim.Adam(trainer.G.parameters(), **adam),
-                torch.optim.Adam(trainer.D.parameters(), **adam),
+                torch.optim.Adam(trainer.model.G.parameters(), **adam),
+                torch.optim.Adam(trainer.model.D.parameters(), **adam),
             )
-            step = PlainLoop(trainer.G, trainer.D, opt_g, opt_d, real, loss, n_critic).train_step
+            step = PlainLoop(
+                trainer.model.G, trainer.model.D, opt_g, opt_d, real, loss, n_critic
+            ).train_step
             # the same mathematics: one count serves every implementation
             flops = count_flops(
                 CountablePlainLoop(
-                    trainer.G, trainer.D, opt_g, opt_d, real, loss, n_critic
+                    trainer.model.G, trainer.model.D, opt_g, opt_d, real, loss, n_critic
                 ).train_step
             )
         else:

@@ -65,12 +65,12 @@ def assert_same(reference, run):
     ref_state, ref_rows, ref_frames = reference
     state, rows, frames = outcome(run)
     assert state["step"] == STEPS
-    for key in ("G", "D", "G_ema"):
-        for name, tensor in ref_state[key].items():
-            assert torch.equal(tensor, state[key][name]), f"{key}.{name} differs"
-    assert torch.equal(
-        ref_state["opt_d"]["state"][0]["exp_avg"], state["opt_d"]["state"][0]["exp_avg"]
-    )
+    for key in ("networks", "ema"):
+        for net, weights in ref_state[key].items():
+            for name, tensor in weights.items():
+                assert torch.equal(tensor, state[key][net][name]), f"{key}.{net}.{name} differs"
+    ref_adam, adam = ref_state["optimizers"]["D"]["state"][0], state["optimizers"]["D"]["state"][0]
+    assert torch.equal(ref_adam["exp_avg"], adam["exp_avg"])
     assert rows == ref_rows  # same steps, same values: no duplicates, no gaps
     assert frames == ref_frames  # pixel-identical progress frames
 

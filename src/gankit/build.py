@@ -18,12 +18,13 @@ from gankit.checks import NonNegative, Positive, Unit, check_value
 from gankit.config import Component, Config, TrainConfig
 from gankit.data import DATASETS, DataSource, ImageData
 from gankit.errors import GankitError
-from gankit.losses import LOSSES, GANLoss
+from gankit.losses import LOSSES
 from gankit.metrics import FEATURES
 from gankit.metrics.evaluate import parse_metrics
+from gankit.models import GAN, Model
 from gankit.nets import DISCRIMINATORS, GENERATORS
 from gankit.registry import Registry
-from gankit.regularizers import REGULARIZERS, Regularizer
+from gankit.regularizers import REGULARIZERS
 
 OPTIMIZERS: Registry[torch.optim.Optimizer] = Registry("optimizer")
 for _name, _cls in {
@@ -41,12 +42,8 @@ class Built:
 
     device: torch.device
     data: DataSource
-    G: nn.Module
-    D: nn.Module
-    loss: GANLoss
-    regularizers: list[Regularizer]
-    opt_g: torch.optim.Optimizer
-    opt_d: torch.optim.Optimizer
+    model: Model
+    optimizers: dict[str, torch.optim.Optimizer]  # network name -> the optimiser that steps it
 
 
 def check_components(cfg: Config) -> None:
@@ -223,17 +220,11 @@ def build_nets(
     return G.to(device), D.to(device)
 
 
-def speed_up(
-    train: TrainConfig,
-    G: nn.Module,
-    D: nn.Module,
-    regularizers: list[Regularizer],
-    device: torch.device,
-) -> None:
+def speed_up(train: TrainConfig, model: Model, device: torch.device) -> None:
     """Memory layout and compilation; neither changes what the networks compute."""
     if train.channels_last:
-        G.to(memory_format=torch.channels_last)
-        D.to(memory_format=torch.channels_last)
+        for net in model.networks.values():
+            net.to(memory_format=torch.channels_last)
     if not train.compile:
         return
     if not hasattr(torch, "compile") or (
@@ -246,8 +237,8 @@ def speed_up(
             "train.compile with train.channels_last hit an inductor stride assertion in the "
             "backward of a convolution on CUDA (torch 2.11); drop one of them if it fails"
         )
-    twice = {p for reg in regularizers for p in reg.differentiates_twice}
-    for name, net in (("G", G), ("D", D)):
+    twice = model.differentiates_twice()
+    for name, net in model.networks.items():
         if name in twice:  # torch.compile cannot differentiate a compiled graph twice
             warnings.warn(
                 f"train.compile: {name} stays eager (a penalty differentiates through it twice)"
@@ -274,14 +265,9 @@ def build(cfg: Config) -> Built:
     for reg in sorted(regularizers, key=lambda r: not r.edits_architecture):
         reg.prepare(G, D)
     D.to(device)
-    speed_up(cfg.train, G, D, regularizers, device)
-    return Built(
-        device=device,
-        data=data,
-        G=G,
-        D=D,
-        loss=LOSSES.build(cfg.loss.name, **cfg.loss.args),
-        regularizers=regularizers,
-        opt_g=build_optimizer(cfg.optim.g, G.parameters()),
-        opt_d=build_optimizer(cfg.optim.d, D.parameters()),
-    )
+    loss = LOSSES.build(cfg.loss.name, **cfg.loss.args)
+    model = GAN(G, D, loss, regularizers, cfg.model.z_dim, cfg.train.n_critic)
+    speed_up(cfg.train, model, device)
+    optimizers = {"G": build_optimizer(cfg.optim.g, G.parameters()),
+                  "D": build_optimizer(cfg.optim.d, D.parameters())}  # fmt: skip
+    return Built(device=device, data=data, model=model, optimizers=optimizers)

@@ -47,8 +47,9 @@ def build_generator(state: dict, cfg: Config) -> torch.nn.Module:
     spec = cfg.model.generator
     G = GENERATORS.build(spec.name, tuple(state["data_shape"]), cfg.model.z_dim, **spec.args)
     try:
-        G.load_state_dict(state["G_ema"] if state["G_ema"] is not None else state["G"])
-    except RuntimeError:
+        ema, nets = state["ema"], state["networks"]
+        G.load_state_dict(ema["G"] if "G" in ema else nets["G"])
+    except (RuntimeError, KeyError):
         raise GankitError(
             f"checkpoint does not fit generator '{spec.name}' of its config"
         ) from None

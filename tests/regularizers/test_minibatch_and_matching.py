@@ -35,7 +35,7 @@ def test_minibatch_layers_replace_the_head_before_spectral_norm(tiny_config, nam
         f"regularizers.{name}={{}}",
         "model.discriminator.norm=none",
     )
-    D = build(cfg).D
+    D = build(cfg).model.D
     linear = D.head[-1]
     assert linear.in_features == D.feature_dim + extra
     assert parametrize.is_parametrized(linear)  # spectral norm came after, though listed first

@@ -17,7 +17,7 @@ def trained_params(tiny_config, *sets):
     trainer = make_trainer(cfg, built)
     for _ in range(3):
         trainer.train_step()
-    return [p.detach().clone() for p in (*built.G.parameters(), *built.D.parameters())]
+    return [p.detach().clone() for p in (*built.model.G.parameters(), *built.model.D.parameters())]
 
 
 def test_zero_unrolling_steps_is_exactly_the_plain_update(tiny_config):
@@ -62,10 +62,10 @@ def test_unrolling_leaves_d_and_its_statistics_alone(tiny_config):
     cfg = tiny_config("regularizers.unrolled.steps=2")
     built = build(cfg)
     trainer = make_trainer(cfg, built)
-    trainer.d_step(next(trainer.batches))
-    before = {k: v.clone() for k, v in built.D.state_dict().items()}
-    trainer.g_step()
-    after = built.D.state_dict()
+    trainer.run("d", next(trainer.batches))
+    before = {k: v.clone() for k, v in built.model.D.state_dict().items()}
+    trainer.run("g")
+    after = built.model.D.state_dict()
     # only the BN statistics of G's own D forward move (as in the plain step), not 2 extra times
     changed = [k for k in before if not torch.equal(before[k], after[k])]
     assert all("running" in k or "num_batches" in k for k in changed)

@@ -1,5 +1,6 @@
 import errno
 import os
+from pathlib import Path
 
 import pytest
 import torch
@@ -15,8 +16,8 @@ def state(step):
         "step": step,
         "w": torch.arange(1000.0) * step,
         "config": {},
-        "G": {},
-        "D": {},
+        "networks": {},
+        "ema": {},
         "data_shape": [2],
         "rng": {},
         "fixed_z": torch.zeros(1),
@@ -26,7 +27,9 @@ def state(step):
     }
 
 
-@pytest.mark.parametrize("key,value", [("G", None), ("step", "3"), ("config", [1]), ("fixed_z", 0)])
+@pytest.mark.parametrize(
+    "key,value", [("networks", None), ("step", "3"), ("config", [1]), ("fixed_z", 0)]
+)
 def test_checkpoint_with_wrong_contents_is_one_line(tmp_path, key, value):
     """Footer and checksum valid, contents not what gankit writes: refused by name, not KeyError."""
     bad = {**state(3), key: value}
@@ -127,6 +130,26 @@ def test_a_checkpoint_of_another_format_version_names_it(tmp_path):
         ckpt.serialise({**state(3), "format": "gankit-checkpoint-0"}), tmp_path / "a.pt"
     )
     with pytest.raises(
-        GankitError, match="format gankit-checkpoint-0, this gankit reads gankit-checkpoint-1"
+        GankitError, match="format gankit-checkpoint-0, this gankit reads gankit-checkpoint-2"
     ):
         ckpt.load(tmp_path / "a.pt")
+
+
+def test_a_format_1_checkpoint_loads_as_format_2(tmp_path, capsys):
+    """A run written before models had named networks (tests/data_files, made by the previous
+    gankit) is upgraded on load: it samples, and it resumes to the step asked for."""
+    import shutil
+
+    from gankit.cli import main
+
+    data = Path(__file__).parent.parent / "data_files"
+    run = tmp_path / "old"
+    (run / "checkpoints").mkdir(parents=True)
+    shutil.copy(data / "v1-digits16-config.yaml", run / "config.yaml")
+    shutil.copy(data / "v1-digits16-step2.pt", run / "checkpoints" / "latest.pt")
+    state = ckpt.load(run / "checkpoints" / "latest.pt")
+    assert state["format"] == ckpt.FORMAT and set(state["networks"]) == {"G", "D"}
+    assert set(state["ema"]) == {"G"} and state["counts"] == {"d": 2, "g": 2}
+    assert main(["sample", str(run), "--n", "4", "--out", str(tmp_path / "s.npy")]) == 0
+    assert main(["train", "--resume", str(run), "--steps", "4"]) == 0, capsys.readouterr().err
+    assert ckpt.load(run / "checkpoints" / "latest.pt")["step"] == 4

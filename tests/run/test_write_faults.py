@@ -94,6 +94,7 @@ def test_a_failed_write_is_one_line_and_the_run_resumes(
     )
 
 
+@pytest.mark.filterwarnings("error::pytest.PytestUnhandledThreadExceptionWarning")
 def test_tensorboard_that_cannot_write_only_warns(tmp_path, monkeypatch, capsys):
     fail_writes(monkeypatch, "events.out.tfevents*")
     with pytest.warns(UserWarning, match="TensorBoard logging stopped"):

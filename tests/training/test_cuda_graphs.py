@@ -60,9 +60,9 @@ def test_graph_replays_the_eager_step(tiny_config, sets):
     torch.testing.assert_close(a, b, **tol)
     for p, q in zip(eager.ema.G.parameters(), graphed.ema.G.parameters()):
         torch.testing.assert_close(p, q, **tol)
-    assert graphed.d_steps == eager.d_steps == 8 * cfg_n_critic(sets)
-    assert graphed.opt_d.param_groups[0]["lr"].item() == pytest.approx(
-        eager.opt_d.param_groups[0]["lr"]
+    assert graphed.counts["d"] == eager.counts["d"] == 8 * cfg_n_critic(sets)
+    assert graphed.optimizers["D"].param_groups[0]["lr"].item() == pytest.approx(
+        eager.optimizers["D"].param_groups[0]["lr"]
     )
 
 

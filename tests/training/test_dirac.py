@@ -9,9 +9,9 @@ import pytest
 import torch
 from torch import nn
 
-from gankit.build import Built
 from gankit.data import DATASETS
 from gankit.losses import LOSSES
+from gankit.models import GAN
 from gankit.regularizers import REGULARIZERS
 from gankit.training.trainer import Trainer
 
@@ -38,17 +38,13 @@ def run(regularizers, steps=3000, lr=0.05):
     torch.manual_seed(0)
     G, D = Dirac(1.0), Linear(0.0)
     regs = [REGULARIZERS.build(name, **args) for name, args in regularizers.items()]
-    built = Built(
-        device=torch.device("cpu"),
-        data=DATASETS.build("gaussian1d", means=[0.0], std=1e-6),
-        G=G,
-        D=D,
-        loss=LOSSES.build("minimax"),
-        regularizers=regs,
-        opt_g=torch.optim.SGD(G.parameters(), lr),
-        opt_d=torch.optim.SGD(D.parameters(), lr),
-    )
-    trainer = Trainer(built, z_dim=1, batch_size=8, n_critic=1, ema=None, seed=0)
+    model = GAN(G, D, LOSSES.build("minimax"), regs, z_dim=1)
+    optimizers = {
+        "G": torch.optim.SGD(G.parameters(), lr),
+        "D": torch.optim.SGD(D.parameters(), lr),
+    }
+    data = DATASETS.build("gaussian1d", means=[0.0], std=1e-6)
+    trainer = Trainer(model, optimizers, data, torch.device("cpu"), batch_size=8, ema=None, seed=0)
     radii = []
     for _ in range(steps):
         trainer.train_step()

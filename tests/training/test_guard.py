@@ -30,7 +30,7 @@ class NaNAt:
 
 def session(cfg, tmp_path, bad_calls):
     built = build(cfg)
-    built.loss = NaNAt(built.loss, bad_calls)
+    built.model.loss = NaNAt(built.model.loss, bad_calls)
     trainer = make_trainer(cfg, built)
     run = RunDir.create(tmp_path / "run", cfg.to_dict())
     return Session(trainer, run, cfg, built.data), built
@@ -42,8 +42,8 @@ def test_one_nan_rolls_back_and_lowers_the_learning_rate(tiny_config, tmp_path):
     with pytest.warns(UserWarning, match="rolled back to step 4"):
         s.train(8)
     assert s.trainer.step == 8 and s.guard.failures == 1
-    assert built.opt_g.param_groups[0]["lr"] == pytest.approx(2e-4 * 0.5)
-    assert all(torch.isfinite(p).all() for p in built.G.parameters())
+    assert built.optimizers["G"].param_groups[0]["lr"] == pytest.approx(2e-4 * 0.5)
+    assert all(torch.isfinite(p).all() for p in built.model.G.parameters())
     rows = [
         json.loads(line) for line in (tmp_path / "run" / "metrics.jsonl").read_text().splitlines()
     ]
@@ -67,10 +67,12 @@ def test_nan_weights_are_never_checkpointed(tiny_config, tmp_path):
     s, built = session(cfg, tmp_path, bad_calls=set())
     s.train(2)
     with torch.no_grad():
-        next(built.G.parameters()).fill_(float("inf"))
+        next(built.model.G.parameters()).fill_(float("inf"))
     with pytest.warns(UserWarning, match="rolled back to step 2"):
         s.train(4)
     from gankit.run.checkpoint import load
 
     state = load(tmp_path / "run" / "checkpoints" / "latest.pt")
-    assert all(torch.isfinite(v).all() for v in state["G"].values() if v.is_floating_point())
+    assert all(
+        torch.isfinite(v).all() for v in state["networks"]["G"].values() if v.is_floating_point()
+    )

@@ -24,13 +24,13 @@ def test_two_steps_for_every_loss(tiny_config, loss):
     )
     cfg = tiny_config(f"loss.name={loss}", *energy)
     trainer, built = make_trainer(cfg)
-    g0 = [p.detach().clone() for p in built.G.parameters()]
-    d0 = [p.detach().clone() for p in built.D.parameters()]
+    g0 = [p.detach().clone() for p in built.model.G.parameters()]
+    d0 = [p.detach().clone() for p in built.model.D.parameters()]
     for _ in range(2):
         stats = trainer.train_step()
     assert all(torch.isfinite(v).all() for s in stats for v in s.values())
-    assert any(not torch.equal(a, b) for a, b in zip(g0, built.G.parameters()))
-    assert any(not torch.equal(a, b) for a, b in zip(d0, built.D.parameters()))
+    assert any(not torch.equal(a, b) for a, b in zip(g0, built.model.G.parameters()))
+    assert any(not torch.equal(a, b) for a, b in zip(d0, built.model.D.parameters()))
     assert trainer.step == 2
 
 
@@ -44,7 +44,7 @@ def test_n_critic_discriminator_steps_per_generator_step(tiny_config):
     trainer, built = make_trainer(cfg)
     stats = [trainer.train_step() for _ in range(2)]
     state = lambda opt: next(iter(opt.state.values()))["step"].item()  # noqa: E731  Adam's own counter
-    assert state(built.opt_d) == 6 and state(built.opt_g) == 2
+    assert state(built.optimizers["D"]) == 6 and state(built.optimizers["G"]) == 2
     d_stats = [s for step in stats for s in step if "loss_d" in s]
     assert len(d_stats) == 6 and all("gp" in s and "wdist" in s for s in d_stats)
 
@@ -59,16 +59,16 @@ def test_weight_clip_applies_after_every_critic_step(tiny_config):
     )
     trainer, built = make_trainer(cfg)
     trainer.train_step()
-    assert max(p.abs().max().item() for p in built.D.parameters()) <= 0.01 + 1e-12
+    assert max(p.abs().max().item() for p in built.model.D.parameters()) <= 0.01 + 1e-12
 
 
 def test_generator_step_leaves_discriminator_weights_untouched(tiny_config):
     trainer, built = make_trainer(tiny_config())
-    d0 = [p.detach().clone() for p in built.D.parameters()]
-    trainer.g_step()
-    assert all(torch.equal(a, b) for a, b in zip(d0, built.D.parameters()))
-    assert all(p.grad is None for p in built.D.parameters())
-    assert all(p.requires_grad for p in built.D.parameters())
+    d0 = [p.detach().clone() for p in built.model.D.parameters()]
+    trainer.run("g")
+    assert all(torch.equal(a, b) for a, b in zip(d0, built.model.D.parameters()))
+    assert all(p.grad is None for p in built.model.D.parameters())
+    assert all(p.requires_grad for p in built.model.D.parameters())
 
 
 def test_same_seed_same_run_other_seed_other_run(tiny_config):
@@ -77,7 +77,7 @@ def test_same_seed_same_run_other_seed_other_run(tiny_config):
         trainer, built = make_trainer(tiny_config(f"train.seed={seed}", "train.n_critic=2"))
         trainer.train_step()
         trainer.train_step()
-        return torch.cat([p.detach().flatten() for p in built.G.parameters()])
+        return torch.cat([p.detach().flatten() for p in built.model.G.parameters()])
 
     assert torch.equal(weights_after_two_steps(1, 0), weights_after_two_steps(1, 99))
     assert not torch.equal(weights_after_two_steps(1, 0), weights_after_two_steps(2, 0))
@@ -122,7 +122,7 @@ def test_resume_from_state_is_bitwise_identical(tiny_config):
     b.load_state_dict(state)
     for _ in range(3):
         b.train_step()
-    for x, y in zip(built_a.G.state_dict().values(), built_b.G.state_dict().values()):
+    for x, y in zip(built_a.model.G.state_dict().values(), built_b.model.G.state_dict().values()):
         assert torch.equal(x, y)
     for x, y in zip(a.ema.G.state_dict().values(), b.ema.G.state_dict().values()):
         assert torch.equal(x, y)
@@ -139,7 +139,7 @@ def test_two_steps_with_every_regularizer(tiny_config, name):
     trainer, built = make_trainer(cfg)
     stats = [trainer.train_step() for _ in range(2)]
     assert all(torch.isfinite(v).all() for step in stats for s in step for v in s.values())
-    assert trainer.d_steps == 4
+    assert trainer.counts["d"] == 4
 
 
 def test_resume_is_exact_with_stateful_regularizers(tiny_config):
@@ -158,7 +158,7 @@ def test_resume_is_exact_with_stateful_regularizers(tiny_config):
     b.load_state_dict(state)
     for _ in range(3):
         b.train_step()
-    for x, y in zip(built_a.D.state_dict().values(), built_b.D.state_dict().values()):
+    for x, y in zip(built_a.model.D.state_dict().values(), built_b.model.D.state_dict().values()):
         assert torch.equal(x, y)
 
 
@@ -170,7 +170,12 @@ def test_linear_learning_rate_decay_reaches_zero_at_the_last_step(tiny_config):
     seen = []
     for _ in range(4):
         trainer.train_step()
-        seen += [trainer.opt_g.param_groups[0]["lr"], trainer.opt_d.param_groups[0]["lr"]]
+        seen += [
+            trainer.optimizers["G"].param_groups[0]["lr"],
+            trainer.optimizers["D"].param_groups[0]["lr"],
+        ]
     assert seen == pytest.approx([1e-3, 4e-3, 7.5e-4, 3e-3, 5e-4, 2e-3, 2.5e-4, 1e-3])
-    trainer.scale_lr(1e-3, 4e-3, 0.5)  # a NaN rollback halves on top of the schedule
-    assert trainer.opt_g.param_groups[0]["lr"] == pytest.approx(0.0)  # step 4 of 4: decayed to 0
+    trainer.scale_lr([1e-3, 4e-3], 0.5)  # a NaN rollback halves on top of the schedule
+    assert trainer.optimizers["G"].param_groups[0]["lr"] == pytest.approx(
+        0.0
+    )  # step 4 of 4: decayed to 0

@@ -1,10 +1,10 @@
 import matplotlib.pyplot as plt
 import torch
 
-from gankit.build import Built
 from gankit.data import DATASETS
 from gankit.demos.base import DEMOS, Demo, density, save_figure
 from gankit.losses import LOSSES
+from gankit.models import GAN
 from gankit.nets import DISCRIMINATORS, GENERATORS
 from gankit.training.trainer import Trainer
 
@@ -23,10 +23,9 @@ class Trajectory1D(Demo):
             DISCRIMINATORS.build("mlp", (1,), width=32, depth=2),
         )
         opt = lambda m: torch.optim.Adam(m.parameters(), 1e-3, betas=(0.5, 0.999))  # noqa: E731
-        built = Built(
-            torch.device("cpu"), data, G, D, LOSSES.build("nonsaturating"), [], opt(G), opt(D)
-        )
-        trainer = Trainer(built, z_dim=1, batch_size=256, n_critic=1, ema=None, seed=0)
+        model = GAN(G, D, LOSSES.build("nonsaturating"), [], z_dim=1)
+        trainer = Trainer(model, {"G": opt(G), "D": opt(D)}, data, torch.device("cpu"),
+                          batch_size=256, ema=None, seed=0)  # fmt: skip
         checkpoints = [0, 150, 500, 1500] if quick else [0, 200, 600, 1500, 3000]
         x, z = torch.linspace(-1, 5, 200).view(-1, 1), torch.randn(20000, 1)
         fig, axes = plt.subplots(

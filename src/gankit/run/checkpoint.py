@@ -23,7 +23,7 @@ import torch
 from gankit.errors import GankitError, WriteError, why
 from gankit.run import faults
 
-FORMAT = "gankit-checkpoint-1"
+FORMAT = "gankit-checkpoint-2"  # 2: named networks and optimisers (1: G/D/opt_g/opt_d)
 MAGIC = b"GANKIT01"
 FOOTER = 32 + len(MAGIC)
 
@@ -77,6 +77,8 @@ def load(path: Path, map_location="cpu") -> dict:
             ) from None
         raise GankitError(f"checkpoint {path} cannot be read ({type(exc).__name__})") from None
     found = state.get("format") if isinstance(state, dict) else None
+    if found == "gankit-checkpoint-1":
+        state, found = upgrade_v1(state), FORMAT
     if isinstance(found, str) and found.startswith("gankit-checkpoint-") and found != FORMAT:
         raise GankitError(
             f"{path} is a checkpoint of format {found}, this gankit reads {FORMAT}; sample or "
@@ -92,12 +94,23 @@ def load(path: Path, map_location="cpu") -> dict:
     return state
 
 
+def upgrade_v1(state: dict) -> dict:
+    """A format-1 checkpoint (one G and one D) in format 2's terms: the same tensors, renamed."""
+    renamed = {"networks": {"G": state.get("G"), "D": state.get("D")},
+               "optimizers": {"G": state.get("opt_g"), "D": state.get("opt_d")},
+               "ema": {"G": state["G_ema"]} if state.get("G_ema") is not None else {},
+               "model": {"regularizers": state.get("regularizers", [])},
+               "counts": {"d": state.get("d_steps", 0), "g": state.get("step", 0)}}  # fmt: skip
+    old = ("G", "D", "opt_g", "opt_d", "G_ema", "regularizers", "d_steps")
+    return {**{k: v for k, v in state.items() if k not in old}, **renamed, "format": FORMAT}
+
+
 #: what every checkpoint holds, and of what type (the rest is checked when it is restored)
 CONTENTS = {
     "step": int,
     "config": dict,
-    "G": dict,
-    "D": dict,
+    "networks": dict,
+    "ema": dict,
     "data_shape": list,
     "rng": dict,
     "fixed_z": torch.Tensor,

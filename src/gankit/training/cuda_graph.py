@@ -32,7 +32,7 @@ class CapturedUpdate:
     warmup = 3
 
     def __init__(self, trainer):
-        unsafe = [type(reg).__name__ for reg in trainer.regularizers if not reg.graph_safe]
+        unsafe = trainer.model.step_dependent()
         if unsafe:
             raise GankitError(
                 f"train.cuda_graphs: {', '.join(unsafe)} change with the step number and cannot "
@@ -60,13 +60,14 @@ class CapturedUpdate:
         for buffer, real in zip(self.static_real, reals):
             buffer.copy_(real)
         self.graph.replay()
-        self.trainer.d_steps += len(reals)
+        for phase in self.trainer.model.phases:  # what the replayed Python would have counted
+            self.trainer.counts[phase.name] += phase.repeat
         # the graph overwrites its outputs at the next replay: hand out copies
         return [{k: v.clone() for k, v in row.items()} for row in self.static_stats]
 
     def _eager(self, reals):
         if self.eager_steps == 0:
-            make_capturable(self.trainer.opt_g, self.trainer.opt_d, device=self.trainer.device)
+            make_capturable(*self.trainer.optimizers.values(), device=self.trainer.device)
         side = torch.cuda.Stream()
         side.wait_stream(torch.cuda.current_stream())
         with torch.cuda.stream(side):
@@ -78,12 +79,12 @@ class CapturedUpdate:
     def _capture(self, reals) -> None:
         t = self.trainer
         self.static_real = [real.clone() for real in reals]
-        d_steps = t.d_steps
+        counts = dict(t.counts)
         self.graph = torch.cuda.CUDAGraph()
         torch.cuda.synchronize()
         with torch.cuda.graph(self.graph):
             self.static_stats = t.update(self.static_real)
-        t.d_steps = d_steps  # capturing ran the Python once but no kernel; replay counts
+        t.counts = counts  # capturing ran the Python once but no kernel; replay counts
 
 
 def make_capturable(*optimizers: torch.optim.Optimizer, device: torch.device) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+import traceback
 import warnings
 
 import torch
@@ -17,6 +19,7 @@ class Logger:
         self.run = run
         self._writer = None
         self._failed = False
+        self._previous_hook = None
 
     def train_row(self, step: int, stats: dict, seconds: float, samples_per_step: int) -> dict:
         rate = (lambda per: step * per / seconds) if seconds else (lambda per: 0.0)
@@ -43,6 +46,16 @@ class Logger:
         if self._writer is not None:
             self._tensorboard("close")
             self._writer = None
+        if self._previous_hook is not None:
+            threading.excepthook, self._previous_hook = self._previous_hook, None
+
+    def _thread_failed(self, args) -> None:
+        """TensorBoard writes from a thread of its own: a failure there (a full disk) becomes our
+        one-line warning instead of a thread traceback on stderr."""
+        frames = traceback.extract_tb(args.exc_traceback) if args.exc_traceback else []
+        if not any("tensorboard" in frame.filename for frame in frames):
+            return self._previous_hook(args)
+        self._stop(args.exc_value)
 
     def _tensorboard(self, method: str, *args) -> None:
         if self._failed:
@@ -52,9 +65,17 @@ class Logger:
                 with warnings.catch_warnings():
                     warnings.simplefilter("ignore")  # TensorBoard's own deprecation chatter
                     from torch.utils.tensorboard import SummaryWriter
+                self._previous_hook, threading.excepthook = (
+                    threading.excepthook,
+                    self._thread_failed,
+                )
                 self._writer = SummaryWriter(str(self.run.tb))
             getattr(self._writer, method)(*args)
         except Exception as exc:  # noqa: BLE001
+            self._stop(exc)
+
+    def _stop(self, exc: BaseException) -> None:
+        if not self._failed:
             self._failed = True
             warnings.warn(
                 f"TensorBoard logging stopped: could not write {self.run.tb} ({exc}); "

@@ -143,7 +143,7 @@ class Session:
         state, path = self.checkpoints.newest_good()
         self.restore(state)
         self.guard.load_state_dict(guard)
-        self.trainer.scale_lr(*self.guard.base_lr, scale)
+        self.trainer.scale_lr(self.guard.base_lr, scale)
         warnings.warn(
             f"non-finite loss or weights by step {step}: rolled back to step {self.trainer.step} "
             f"({path.name}) with learning rates x{scale:g} (retry {self.guard.failures} of "
@@ -221,8 +221,8 @@ class Session:
             self.pictures.best(t, why, None)
         self.run.write_json(self.run.summary, {
             "device": str(t.device), "data": self.data.summary(), "data_shape": list(self.data.shape),
-            "params_g": sum(p.numel() for p in t.G.parameters()),
-            "params_d": sum(p.numel() for p in t.D.parameters()),
+            **{f"params_{name.lower()}": sum(p.numel() for p in net.parameters())
+               for name, net in t.model.networks.items()},
             "steps": t.step, "train_seconds": round(self.train_seconds, 2),
             "nan_rollbacks": self.guard.failures,
         })  # fmt: skip

@@ -17,9 +17,7 @@ def make_trainer(cfg: Config, built: Built | None = None, **options) -> Trainer:
     built = built if built is not None else build(cfg)
     t = cfg.train
     args = dict(
-        z_dim=cfg.model.z_dim,
         batch_size=t.batch_size,
-        n_critic=t.n_critic,
         ema=cfg.model.ema,
         seed=t.seed,
         amp=AMP_DTYPES[t.amp],
@@ -27,4 +25,4 @@ def make_trainer(cfg: Config, built: Built | None = None, **options) -> Trainer:
         cuda_graphs=t.cuda_graphs,
         decay_until=t.steps if cfg.optim.lr_decay == "linear" else None,
     )
-    return Trainer(built, **{**args, **options})
+    return Trainer(built.model, built.optimizers, built.data, built.device, **{**args, **options})

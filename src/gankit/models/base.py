@@ -1,0 +1,81 @@
+"""What a GAN is to the trainer: named networks and an ordered list of update phases.
+
+A model states its objective; the trainer owns everything around it (optimisers, freezing the
+networks a phase does not train, AMP, CUDA graphs, EMA, learning-rate schedules, the NaN guard,
+checkpoints). One iteration (one "step" of ``train.steps``) runs every phase in order, each
+``repeat`` times:
+
+    for phase in model.phases:               # e.g. d x n_critic, then g
+        for _ in range(phase.repeat):
+            loss, stats = model.objective(phase, real_batch_or_None, ctx)
+            loss.backward(); optimizers[phase.trains].step()
+            model.after(phase)                # constraints, e.g. weight clipping
+
+Adding a model (CycleGAN: G_ab, G_ba, D_a, D_b) means one class that declares its networks and
+phases and writes ``objective``; nothing in the trainer changes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import torch
+from torch import nn
+
+
+@dataclass(frozen=True)
+class Phase:
+    """One kind of update: ``trains`` names the network (and optimiser) it steps."""
+
+    name: str
+    trains: str
+    repeat: int = 1  # runs per iteration (n_critic for a critic)
+    reads_real: bool = True  # draws its own real batch from the data stream
+
+
+@dataclass
+class Context:
+    """What a phase may use besides its batch."""
+
+    step: int  # iterations done before this one
+    batch_size: int  # samples per batch (a phase without a real batch draws this many fakes)
+    index: int  # runs of this phase done before this one (lazy regularisation counts these)
+    next_real: Callable[[], torch.Tensor]  # a fresh real batch from the stream
+    optimizers: dict[str, torch.optim.Optimizer]
+
+
+class Model:
+    """Networks by name, the phases that train them, and their losses (sign: minimised)."""
+
+    #: the network whose weights draw samples (and get an EMA copy when model.ema is set)
+    sampler = "G"
+
+    def __init__(self, networks: dict[str, nn.Module], phases: list[Phase]):
+        self.networks, self.phases = networks, phases
+
+    def objective(self, phase: Phase, real: torch.Tensor | None, ctx: Context):
+        """(scalar loss to minimise, {stat name: 0-d tensor}) for one run of ``phase``."""
+        raise NotImplementedError
+
+    def after(self, phase: Phase) -> None:
+        """After the phase's optimiser step (e.g. project weights back into a box)."""
+
+    def generate(self, net: nn.Module, z: torch.Tensor) -> torch.Tensor:
+        """Samples from the sampler network ``net`` (the live one or its EMA copy)."""
+        return net(z)
+
+    def step_dependent(self) -> list[str]:
+        """Parts whose work changes with the step number (a CUDA graph cannot replay them)."""
+        return []
+
+    def differentiates_twice(self) -> set[str]:
+        """Networks some term differentiates through twice (torch.compile leaves them eager)."""
+        return set()
+
+    def state_dict(self) -> dict:
+        """What the model keeps besides network weights (regulariser state, ...)."""
+        return {}
+
+    def load_state_dict(self, state: dict) -> None:
+        pass
