@@ -76,3 +76,27 @@ def test_classifier_reaches_99_percent_on_mnist():
     model = load_classifier(str(root))
     test = MNIST(str(root), resolution=28, channels=1, train=False).images
     assert accuracy(model, test, _labels(str(root), False)) >= 0.99
+
+
+def test_the_classifier_cache_is_read_back_and_a_damaged_one_retrained(tmp_path, monkeypatch):
+    """The cached MNIST classifier is a verified file of its own kind (not a run checkpoint)."""
+    from gankit.metrics import mnist_classifier as mc
+
+    trained = []
+
+    def fake_training(root):
+        torch.manual_seed(len(trained))
+        trained.append(mc.MNISTNet())
+        return trained[-1].eval(), 0.995
+
+    monkeypatch.setattr(mc, "train_classifier", fake_training)
+    cache = tmp_path / "mnist-cnn.pt"
+    first = mc.load_classifier("unused", cache=str(cache))
+    again = mc.load_classifier("unused", cache=str(cache))
+    assert len(trained) == 1  # the second call read the cache
+    for a, b in zip(first.state_dict().values(), again.state_dict().values()):
+        assert torch.equal(a, b)
+    cache.write_bytes(b"junk")
+    with pytest.warns(UserWarning, match="ignoring the cached MNIST classifier"):
+        mc.load_classifier("unused", cache=str(cache))
+    assert len(trained) == 2

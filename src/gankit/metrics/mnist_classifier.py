@@ -3,6 +3,7 @@ Used to read the three digits of Stacked MNIST samples."""
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 
 import torch
@@ -13,7 +14,7 @@ from tqdm import tqdm
 
 from gankit.data.torchvision_sets import MNIST, read_idx
 from gankit.errors import GankitError
-from gankit.run.checkpoint import FORMAT, load, save_atomic, serialise
+from gankit.run.checkpoint import read, save_atomic, serialise
 
 CACHE = "~/.cache/gankit/models/mnist-cnn.pt"
 
@@ -82,10 +83,12 @@ def load_classifier(root: str, cache: str = CACHE, min_accuracy: float = 0.99) -
     """The cached classifier, or a freshly trained one (a few minutes on a CPU) if none is cached."""
     path = Path(cache).expanduser()
     if path.is_file():
-        state = load(path)
-        model = MNISTNet()
-        model.load_state_dict(state["model"])
-        return model.eval()
+        try:
+            model = MNISTNet()
+            model.load_state_dict(read(path)["model"])
+            return model.eval()
+        except (GankitError, KeyError, RuntimeError) as exc:  # a damaged cache is retrained
+            warnings.warn(f"ignoring the cached MNIST classifier {path} ({exc}); training it again")
     model, acc = train_classifier(root)
     if acc < min_accuracy:
         raise GankitError(
@@ -94,6 +97,9 @@ def load_classifier(root: str, cache: str = CACHE, min_accuracy: float = 0.99) -
         )
     path.parent.mkdir(parents=True, exist_ok=True)
     save_atomic(
-        serialise({"format": FORMAT, "step": 0, "model": model.state_dict(), "accuracy": acc}), path
+        serialise(
+            {"format": "gankit-mnist-classifier-1", "model": model.state_dict(), "accuracy": acc}
+        ),
+        path,
     )
     return model

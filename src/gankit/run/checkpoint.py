@@ -58,7 +58,28 @@ def save_atomic(data: bytes, path: Path, step: int | None = None) -> None:
 
 
 def load(path: Path, map_location="cpu") -> dict:
-    """Read and verify one checkpoint; any problem is a one-line GankitError."""
+    """Read and verify one run checkpoint (format, contents); any problem is one line."""
+    state = read(path, map_location)
+    found = state.get("format")
+    if found == "gankit-checkpoint-1":
+        state, found = upgrade_v1(state), FORMAT
+    if isinstance(found, str) and found.startswith("gankit-checkpoint-") and found != FORMAT:
+        raise GankitError(
+            f"{path} is a checkpoint of format {found}, this gankit reads {FORMAT}; sample or "
+            f"resume it with the gankit version that wrote it, or start a new run"
+        )
+    if found != FORMAT:
+        raise GankitError(f"{path} is not a gankit checkpoint")
+    wrong = [k for k, kind in CONTENTS.items() if not isinstance(state.get(k), kind)]
+    if wrong:
+        raise GankitError(
+            f"{path} is not a gankit checkpoint of this run (no valid {', '.join(wrong)})"
+        )
+    return state
+
+
+def read(path: Path, map_location="cpu") -> dict:
+    """Any file written by ``serialise``: checksum verified, unpickled with weights only."""
     if not path.is_file():
         raise GankitError(
             f"no checkpoint at {path}; was the run started with this directory as --out?"
@@ -76,21 +97,8 @@ def load(path: Path, map_location="cpu") -> dict:
                 f"to load it (gankit checkpoints hold only tensors and plain data)"
             ) from None
         raise GankitError(f"checkpoint {path} cannot be read ({type(exc).__name__})") from None
-    found = state.get("format") if isinstance(state, dict) else None
-    if found == "gankit-checkpoint-1":
-        state, found = upgrade_v1(state), FORMAT
-    if isinstance(found, str) and found.startswith("gankit-checkpoint-") and found != FORMAT:
-        raise GankitError(
-            f"{path} is a checkpoint of format {found}, this gankit reads {FORMAT}; sample or "
-            f"resume it with the gankit version that wrote it, or start a new run"
-        )
-    if found != FORMAT:
+    if not isinstance(state, dict):
         raise GankitError(f"{path} is not a gankit checkpoint")
-    wrong = [k for k, kind in CONTENTS.items() if not isinstance(state.get(k), kind)]
-    if wrong:
-        raise GankitError(
-            f"{path} is not a gankit checkpoint of this run (no valid {', '.join(wrong)})"
-        )
     return state
 
 
