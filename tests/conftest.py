@@ -19,6 +19,21 @@ TINY = [
 ]
 
 
+# Training on a tiny folder of images (tests that write one): --set arguments for main().
+FOLDER_ARGS = [
+    a
+    for s in (
+        "data.name=folder",
+        "data.resolution=16",
+        "train.batch_size=4",
+        "train.device=cpu",
+        "model.generator.width=8",
+        "model.discriminator.width=8",
+    )
+    for a in ("--set", s)
+]
+
+
 @pytest.fixture(autouse=True)
 def _seed():
     torch.manual_seed(0)

@@ -8,7 +8,7 @@ import yaml
 from PIL import Image
 
 from gankit.cli import main
-from tests.conftest import TINY
+from tests.conftest import FOLDER_ARGS, TINY
 
 TINY_ARGS = [a for s in TINY for a in ("--set", s)]
 
@@ -120,16 +120,7 @@ def test_odd_images_are_read_with_warnings(images, capsys, tmp_path):
                 str(tmp_path / "run"),
                 "--steps",
                 "1",
-                "--set",
-                "data.name=folder",
-                "--set",
-                "data.resolution=16",
-                "--set",
-                "train.batch_size=4",
-                "--set",
-                "model.generator.width=8",
-                "--set",
-                "model.discriminator.width=8",
+                *FOLDER_ARGS,
             ]
         )
     assert code == 0, capsys.readouterr().err

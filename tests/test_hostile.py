@@ -11,7 +11,7 @@ from PIL import Image
 from gankit.cli import main
 from gankit.errors import WriteError
 from gankit.run import checkpoint as ckpt
-from tests.conftest import TINY
+from tests.conftest import FOLDER_ARGS, TINY
 
 TINY_ARGS = [a for s in TINY for a in ("--set", s)]
 
@@ -429,18 +429,7 @@ def test_file_names_that_are_not_utf8_are_read(world, capsys):
                 "run",
                 "--steps",
                 "1",
-                "--set",
-                "data.name=folder",
-                "--set",
-                "data.resolution=16",
-                "--set",
-                "train.batch_size=4",
-                "--set",
-                "train.device=cpu",
-                "--set",
-                "model.generator.width=8",
-                "--set",
-                "model.discriminator.width=8",
+                *FOLDER_ARGS,
             ]
         )
         == 0

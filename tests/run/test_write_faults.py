@@ -10,7 +10,7 @@ import pytest
 
 from gankit.cli import main
 from gankit.run import checkpoint as ckpt
-from tests.conftest import TINY
+from tests.conftest import FOLDER_ARGS, TINY
 
 TINY_ARGS = [a for s in TINY for a in ("--set", s)]
 
@@ -174,18 +174,7 @@ def test_unwritable_cache_falls_back_with_a_warning(tmp_path, monkeypatch, capsy
                     str(tmp_path / "run"),
                     "--steps",
                     "1",
-                    "--set",
-                    "data.name=folder",
-                    "--set",
-                    "data.resolution=16",
-                    "--set",
-                    "train.batch_size=4",
-                    "--set",
-                    "train.device=cpu",
-                    "--set",
-                    "model.generator.width=8",
-                    "--set",
-                    "model.discriminator.width=8",
+                    *FOLDER_ARGS,
                 ]
             )
             == 0
