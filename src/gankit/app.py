@@ -46,16 +46,6 @@ def train(
 ) -> RunDir:
     """Train a new run into ``out`` (or resume the run directory ``resume``); returns the run."""
     flags = flags or {}
-    run = None
-    try:
-        run = _train(preset, config_file, flags, sets, out, overwrite, resume)
-        return run
-    finally:
-        if run is not None:
-            run.lock.release()  # a Python caller may train again in this process
-
-
-def _train(preset, config_file, flags, sets, out, overwrite, resume) -> RunDir:
     if resume:
         if preset is not None or config_file:
             raise GankitError(
@@ -65,21 +55,28 @@ def _train(preset, config_file, flags, sets, out, overwrite, resume) -> RunDir:
     else:
         cfg = C.resolve(preset, config_file, flags, sets)
         run = RunDir(out or f"runs/{preset or C.DEFAULT_PRESET}-{time.strftime('%Y%m%d-%H%M%S')}")
-        run.check_new(overwrite, data_paths(cfg))  # before any data is read
+        protect = data_paths(cfg)  # what --overwrite must never remove
+        run.check_new(overwrite, protect)  # before any data is read
         state = None
-    try:
+    try:  # the lock (taken by open_resume or create) is released however this ends
         built = build(cfg)
         trainer = make_trainer(cfg, built)
-    except BaseException:
-        run.lock.release()  # held only by a resume so far
-        raise
-    if not resume:  # everything is valid and the data is read: only now is anything written
-        run = RunDir.create(run.path, cfg.to_dict(), overwrite, data_paths(cfg))
+        if not resume:  # everything is valid and the data is read: only now is anything written
+            run = RunDir.create(run.path, cfg.to_dict(), overwrite, protect)
+        _run_session(run, cfg, built, trainer, state, bool(resume))
+    finally:
+        run.lock.release()  # a Python caller may train again in this process
+    return run
+
+
+def _run_session(run: RunDir, cfg: C.Config, built, trainer, state: dict | None, resumed: bool):
+    """Train; a failure before the first checkpoint of a new run leaves nothing behind."""
     try:
         session = Session(trainer, run, cfg, built.data)
         if state is not None:
             session.restore(state)
-        run.write_config(cfg.to_dict())
+        if resumed:  # a resume may change train.steps, log.* ...: config.yaml says what ran
+            run.write_config(cfg.to_dict())
         print(
             f"gankit: {cfg.description or 'training'}\n  run: {run.path}  device: {built.device}  "
             f"data: {built.data.summary()}",
@@ -91,17 +88,15 @@ def _train(preset, config_file, flags, sets, out, overwrite, resume) -> RunDir:
         replaced = run.replaced is not None
         if not kept:
             run.abandon()  # a new run without a checkpoint holds nothing worth keeping
-        run.lock.release()
         if isinstance(exc, WriteError):
             raise GankitError(
-                f"{exc}; {_after_failed_write(run, kept, replaced, bool(resume))}"
+                f"{exc}; {_after_failed_write(run, kept, replaced, resumed)}"
             ) from None
         raise
     print(
         f"gankit: done, {trainer.step} steps in {session.train_seconds:.1f}s; report: {run.report}",
         file=sys.stderr,
     )
-    return run
 
 
 def _after_failed_write(run: RunDir, kept: bool, replaced: bool, resumed: bool) -> str:

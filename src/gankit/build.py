@@ -133,12 +133,7 @@ def check_model_size(cfg: Config, shape: tuple[int, ...]) -> None:
     """Build both networks on the meta device (no memory) and refuse absurd sizes up front."""
     try:
         with torch.device("meta"):
-            G = GENERATORS.build(
-                cfg.model.generator.name, shape, cfg.model.z_dim, **cfg.model.generator.args
-            )
-            D = DISCRIMINATORS.build(
-                cfg.model.discriminator.name, shape, **cfg.model.discriminator.args
-            )
+            G, D = make_nets(cfg, shape)
     except GankitError:
         raise
     except Exception as exc:  # noqa: BLE001 - a constructor's own complaint about its options
@@ -213,11 +208,17 @@ def build_nets(
     cfg: Config, shape: tuple[int, ...], device: torch.device
 ) -> tuple[nn.Module, nn.Module]:
     check_net_shapes(cfg, shape)
+    G, D = make_nets(cfg, shape)
+    return G.to(device), D.to(device)
+
+
+def make_nets(cfg: Config, shape: tuple[int, ...]) -> tuple[nn.Module, nn.Module]:
+    """G and D as the config describes them, on the current default device."""
     G = GENERATORS.build(
         cfg.model.generator.name, shape, cfg.model.z_dim, **cfg.model.generator.args
     )
     D = DISCRIMINATORS.build(cfg.model.discriminator.name, shape, **cfg.model.discriminator.args)
-    return G.to(device), D.to(device)
+    return G, D
 
 
 def speed_up(train: TrainConfig, model: Model, device: torch.device) -> None:

@@ -36,15 +36,12 @@ def test_fid_of_real_against_real_is_zero_and_noise_is_far(digits, tmp_path):
 
 
 def test_real_features_are_cached_on_disk(digits, tmp_path, monkeypatch):
-    evaluate(
-        digits,
-        lambda n: digits.real_sample(n, seed=1),
-        ["fid"],
-        200,
-        "random_conv",
-        tmp_path,
-        dataset_key={"name": "digits", "resolution": 16},
-    )
+    def fid_of_digits():
+        real = lambda n: digits.real_sample(n, seed=1)  # noqa: E731
+        key = {"name": "digits", "resolution": 16}
+        evaluate(digits, real, ["fid"], 200, "random_conv", tmp_path, dataset_key=key)
+
+    fid_of_digits()
     cached = list(tmp_path.glob("digits-*.npy"))
     assert len(cached) == 1 and np.load(cached[0]).shape == (200, 64)
     calls = []
@@ -56,15 +53,7 @@ def test_real_features_are_cached_on_disk(digits, tmp_path, monkeypatch):
         "_batched",
         lambda self, which, fn: calls.append(which) or original(self, which, fn),
     )
-    evaluate(
-        digits,
-        lambda n: digits.real_sample(n, seed=1),
-        ["fid"],
-        200,
-        "random_conv",
-        tmp_path,
-        dataset_key={"name": "digits", "resolution": 16},
-    )
+    fid_of_digits()
     assert calls == ["fake"]  # real features came from the cache
     other = RealFeatureCache({"name": "digits", "resolution": 32}, tmp_path).path(
         "random_conv-64-10-0", 200

@@ -185,9 +185,10 @@ class RunDir:
             shutil.rmtree(self.path, ignore_errors=True)
         else:  # the user's own (empty) folder stays; only what this run put there goes
             for entry in list(self.path.iterdir()) if self.path.is_dir() else []:
-                shutil.rmtree(entry, ignore_errors=True) if entry.is_dir() else entry.unlink(
-                    missing_ok=True
-                )
+                if entry.is_dir():
+                    shutil.rmtree(entry, ignore_errors=True)
+                else:
+                    entry.unlink(missing_ok=True)
         if self.replaced is not None and not self.path.exists():
             os.rename(self.replaced, self.path)
             self.replaced = None

@@ -15,7 +15,7 @@ class InTrainingEval:
     """``eval.metrics`` on ``eval.n`` samples from fixed noise; the first metric ranks."""
 
     def __init__(self, cfg: Config, data: DataSource):
-        self.ev, self.data, self.seed = cfg.eval, data, cfg.train.seed
+        self.ev, self.data, self.seed, self.z_dim = cfg.eval, data, cfg.train.seed, cfg.model.z_dim
         self.names = parse_metrics(cfg.eval.metrics)
         self.dataset_key = cfg.data.to_dict()
         self._extractor = None
@@ -24,7 +24,7 @@ class InTrainingEval:
         if self._extractor is None and self.data.is_image:  # built once, reused every evaluation
             self._extractor = FEATURES.build(self.ev.extractor).to(trainer.device)
         noise = torch.Generator().manual_seed(self.seed + 3)
-        z = torch.randn(self.ev.n, trainer.z_dim, generator=noise).to(trainer.device)
+        z = torch.randn(self.ev.n, self.z_dim, generator=noise).to(trainer.device)
         return evaluate(self.data, lambda n: trainer.generate(z[:n]).cpu(), self.names, self.ev.n,
                         self._extractor or self.ev.extractor, dataset_key=self.dataset_key)  # fmt: skip
 

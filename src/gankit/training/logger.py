@@ -22,9 +22,9 @@ class Logger:
         self._previous_hook = None
 
     def train_row(self, step: int, stats: dict, seconds: float, samples_per_step: int) -> dict:
-        rate = (lambda per: step * per / seconds) if seconds else (lambda per: 0.0)
-        row = {"step": step, **stats, "time": round(seconds, 3), "steps_per_s": rate(1),
-               "samples_per_s": rate(samples_per_step)}  # fmt: skip
+        steps_per_s = step / seconds if seconds else 0.0
+        row = {"step": step, **stats, "time": round(seconds, 3), "steps_per_s": steps_per_s,
+               "samples_per_s": steps_per_s * samples_per_step}  # fmt: skip
         self.run.append_metrics(row)
         for key, value in row.items():
             if key != "step":

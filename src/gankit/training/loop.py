@@ -121,7 +121,7 @@ class Session:
             return False
         if is_log:
             row = self.log.train_row(step, self.stats.flush(), self.train_seconds,
-                                     self.trainer.n_critic * self.trainer.batch_size)  # fmt: skip
+                                     self.trainer.reals_per_step * self.trainer.batch_size)  # fmt: skip
             shown = {k: f"{row[k]:.3g}" for k in ("loss_d", "loss_g", "wdist") if k in row}
             bar.set_postfix(shown, refresh=False)
         if due(log.sample_every):

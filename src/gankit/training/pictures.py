@@ -20,7 +20,7 @@ class Pictures:
     """Frames from the same noise at every sample step (the GIF), and best.png/best.json."""
 
     def __init__(self, run: RunDir, data: DataSource, z_dim: int, seed: int, device):
-        self.run, self.seed, self.is_image = run, seed, data.is_image
+        self.run, self.seed, self.is_image, self.z_dim = run, seed, data.is_image, z_dim
         self.fixed_z = fixed_noise(data.shape, z_dim, seed, device)
         self.real = None if data.is_image else data.real_sample(2000, seed=seed)
 
@@ -34,7 +34,7 @@ class Pictures:
     def best(self, trainer: Trainer, why: str, best: dict | None) -> None:
         """best.png and best.json from the current sampler (EMA generator if there is one)."""
         n = 64 if self.is_image else 2500
-        z = torch.randn(n, trainer.z_dim, generator=torch.Generator().manual_seed(self.seed + 2))
+        z = torch.randn(n, self.z_dim, generator=torch.Generator().manual_seed(self.seed + 2))
         who = "EMA generator" if trainer.ema is not None else "generator"
         source = f"{who} at step {trainer.step}: {why}"
         title = f"best: {who}, step {trainer.step}"

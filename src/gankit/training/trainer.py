@@ -37,7 +37,7 @@ class Trainer:
         cuda_graphs: bool = False,
     ):
         self.model, self.optimizers, self.device = model, optimizers, device
-        self.batch_size, self.z_dim = batch_size, getattr(model, "z_dim", None)
+        self.batch_size = batch_size
         self.batches = data.batches(batch_size, device, seed)
         self.ema = EMA(model.networks[model.sampler], ema) if ema else None
         self.step = 0  # iterations done (one run of every phase)
@@ -48,11 +48,6 @@ class Trainer:
         self.base_lr = [opt.param_groups[0]["lr"] for opt in optimizers.values()]
         self.lr_scale, self.decay_until = 1.0, decay_until
         self.graph = CapturedUpdate(self) if cuda_graphs else None
-
-    @property
-    def n_critic(self) -> int:
-        """Real batches per iteration (the d phase's repeat for the GAN)."""
-        return self.reals_per_step
 
     def autocast(self):
         if self.amp is None:
