@@ -138,17 +138,24 @@ def _resume_state(
         )
         run.truncate_after(-1)
         return run, C.resolve(base=on_disk, flags=flags, sets=sets), None
-    stored = state["config"]
+    stored = C.normalised(state["config"])
     if on_disk is not None:
         check_resumable(
             stored,
-            on_disk,
+            _normalised_or_raw(on_disk),
             f"{run.config} was edited: ",
             "; the checkpoint's config is the truth, undo the edit",
         )
     cfg = C.resolve(base=on_disk or stored, flags=flags, sets=sets)
     check_resumable(stored, cfg.to_dict(), "cannot resume with a different ", "")
     return run, cfg, state
+
+
+def _normalised_or_raw(raw: dict) -> dict:
+    try:
+        return C.normalised(raw)
+    except GankitError:  # an invalid edit: compared as written, so the message names it
+        return raw
 
 
 def check_resumable(old: dict, new: dict, prefix: str, suffix: str) -> None:

@@ -21,8 +21,8 @@ from gankit.errors import GankitError
 from gankit.losses import LOSSES
 from gankit.metrics import FEATURES
 from gankit.metrics.evaluate import parse_metrics
-from gankit.models import GAN, Model
-from gankit.nets import DISCRIMINATORS, GENERATORS
+from gankit.models import MODELS, Latent, Model
+from gankit.nets import DISCRIMINATORS, GENERATORS, build_player
 from gankit.registry import Registry
 from gankit.regularizers import REGULARIZERS
 
@@ -69,6 +69,7 @@ def check_components(cfg: Config) -> None:
         where="model.discriminator",
     )
     LOSSES.check_args(cfg.loss.name, cfg.loss.args, where="loss")
+    check_model_kind(cfg)
     kind = {True: "energies (low on real data)", False: "scores (high on real data)"}
     wants, gives = (
         LOSSES.get(cfg.loss.name).expects_energy,
@@ -90,6 +91,13 @@ def check_components(cfg: Config) -> None:
         )
     for who in ("g", "d"):
         check_optimizer(getattr(cfg.optim, who), f"optim.{who}")
+    if labelled(cfg):
+        for name in cfg.regularizers:
+            if not REGULARIZERS.get(name).handles_labels:
+                raise GankitError(
+                    f"regularizer {name} draws its own unlabelled batches and cannot train a "
+                    f"class-conditional run; drop it or set data.labels=false"
+                )
     shape = image_shape(cfg.data)
     if shape is None:  # points: the toy distributions are cheap to build
         shape = DATASETS.build(cfg.data.name, **cfg.data.args).shape
@@ -104,6 +112,35 @@ def check_components(cfg: Config) -> None:
             f"loss '{cfg.loss.name}' without a Lipschitz constraint: the critic is unbounded; add "
             f"--set regularizers.gradient_penalty.weight=10 (or regularizers.weight_clip.clip=0.01)"
         )
+
+
+def labelled(cfg: Config) -> bool:
+    return cfg.data.args.get("labels") is True
+
+
+#: classes assumed when checking sizes before the data is read (only embeddings depend on it)
+CLASSES_FOR_CHECKS = 10
+
+
+def check_model_kind(cfg: Config) -> None:
+    kind = cfg.model.kind
+    MODELS.check_args(kind.name, kind.args, positional=6, where="model.kind")
+    if MODELS.get(kind.name).needs_labels and not labelled(cfg):
+        raise GankitError(
+            f"model.kind={kind.name} is class-conditional and needs labelled data: set "
+            f"data.labels=true (class sub-folders, mnist, fashion_mnist, cifar10, ...)"
+        )
+    if not labelled(cfg):
+        return
+    params = inspect.signature(DATASETS.get(cfg.data.name)).parameters
+    if "labels" not in params:
+        raise GankitError(f"dataset '{cfg.data.name}' has no labels; set data.labels=false")
+
+
+def make_latent(cfg: Config, num_classes: int) -> Latent:
+    """What G reads: the model kind decides from z_dim, its options and the data's classes."""
+    kind = cfg.model.kind
+    return MODELS.get(kind.name).make_latent(cfg.model.z_dim, num_classes, kind.args)
 
 
 #: what common optimiser options accept (torch checks some of them only at the first step)
@@ -131,9 +168,10 @@ def check_optimizer(spec: Component, where: str) -> None:
 
 def check_model_size(cfg: Config, shape: tuple[int, ...]) -> None:
     """Build both networks on the meta device (no memory) and refuse absurd sizes up front."""
+    latent = make_latent(cfg, CLASSES_FOR_CHECKS if labelled(cfg) else 0)
     try:
         with torch.device("meta"):
-            G, D = make_nets(cfg, shape)
+            G, D = make_nets(cfg, shape, latent)
     except GankitError:
         raise
     except Exception as exc:  # noqa: BLE001 - a constructor's own complaint about its options
@@ -205,19 +243,22 @@ def build_optimizer(spec: Component, params) -> torch.optim.Optimizer:
 
 
 def build_nets(
-    cfg: Config, shape: tuple[int, ...], device: torch.device
+    cfg: Config, shape: tuple[int, ...], latent: Latent, device: torch.device
 ) -> tuple[nn.Module, nn.Module]:
     check_net_shapes(cfg, shape)
-    G, D = make_nets(cfg, shape)
+    G, D = make_nets(cfg, shape, latent)
     return G.to(device), D.to(device)
 
 
-def make_nets(cfg: Config, shape: tuple[int, ...]) -> tuple[nn.Module, nn.Module]:
-    """G and D as the config describes them, on the current default device."""
-    G = GENERATORS.build(
-        cfg.model.generator.name, shape, cfg.model.z_dim, **cfg.model.generator.args
-    )
-    D = DISCRIMINATORS.build(cfg.model.discriminator.name, shape, **cfg.model.discriminator.args)
+def make_nets(cfg: Config, shape: tuple[int, ...], latent: Latent) -> tuple[nn.Module, nn.Module]:
+    """G and D as the config describes them, on the current default device; each reads the
+    label if the model kind conditions it and the data has classes."""
+    m, reads = cfg.model, MODELS.get(cfg.model.kind.name).label_nets
+    d_classes = latent.num_classes if "D" in reads else 0
+    G = build_player(GENERATORS, m.generator.name, m.generator.args, (shape, latent.dim),
+                     latent.num_classes, "model.generator")  # fmt: skip
+    D = build_player(DISCRIMINATORS, m.discriminator.name, m.discriminator.args, (shape,),
+                     d_classes, "model.discriminator")  # fmt: skip
     return G, D
 
 
@@ -260,15 +301,20 @@ def build(cfg: Config) -> Built:
     seed_everything(cfg.train.seed)
     device = resolve_device(cfg.train.device)
     data = DATASETS.build(cfg.data.name, **cfg.data.args)
-    G, D = build_nets(cfg, data.shape, device)
+    latent = make_latent(cfg, data.num_classes)
+    G, D = build_nets(cfg, data.shape, latent, device)
     regularizers = [REGULARIZERS.build(n, **a) for n, a in cfg.regularizers.items()]
     # before the optimisers see D's parameters; new layers first, so spectral norm covers them
     for reg in sorted(regularizers, key=lambda r: not r.edits_architecture):
         reg.prepare(G, D)
     D.to(device)
     loss = LOSSES.build(cfg.loss.name, **cfg.loss.args)
-    model = GAN(G, D, loss, regularizers, cfg.model.z_dim, cfg.train.n_critic)
+    kind = cfg.model.kind
+    model = MODELS.build(kind.name, G, D, loss, regularizers, latent, cfg.train.n_critic,
+                         **kind.args)  # fmt: skip
     speed_up(cfg.train, model, device)
-    optimizers = {"G": build_optimizer(cfg.optim.g, G.parameters()),
-                  "D": build_optimizer(cfg.optim.d, D.parameters())}  # fmt: skip
+    optimizers = {
+        name: build_optimizer(getattr(cfg.optim, model.optim_groups[name]), net.parameters())
+        for name, net in model.networks.items()
+    }
     return Built(device=device, data=data, model=model, optimizers=optimizers)

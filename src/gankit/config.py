@@ -42,6 +42,8 @@ def adam(lr: float = 2e-4, betas=(0.5, 0.999)) -> Component:
 
 @dataclass
 class ModelConfig:
+    #: the model (models.MODELS): gan (conditional with data.labels=true), acgan, infogan
+    kind: Component = field(default_factory=lambda: Component("gan"))
     z_dim: int = 100
     generator: Component = field(default_factory=lambda: Component("dcgan"))
     discriminator: Component = field(default_factory=lambda: Component("dcgan"))
@@ -325,6 +327,12 @@ def _scalar(tp, value: Any, where: str):
 
 def _join(where: str, key: str) -> str:
     return f"{where}.{key}" if where else str(key)
+
+
+def normalised(raw: dict) -> dict:
+    """A stored config with today's defaults filled in (keys added since it was written), for
+    comparing configs of different gankit versions."""
+    return to_plain(from_dict(Config, raw, ""))
 
 
 def to_plain(obj: Any) -> Any:

@@ -8,10 +8,11 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from gankit.config import Config, from_dict
+from gankit.config import Config, from_dict, normalised
 from gankit.data import DATASETS
 from gankit.errors import GankitError, WriteError, why
-from gankit.nets import GENERATORS
+from gankit.models import Latent
+from gankit.nets import GENERATORS, build_player
 from gankit.run import checkpoint
 from gankit.run.artifacts import save_samples
 from gankit.run.rundir import RunDir, atomic
@@ -27,12 +28,19 @@ def load_checkpoint(run: RunDir, which: str = "latest") -> tuple[dict, Config]:
             f"{run.checkpoint_file(which)} is not a gankit checkpoint of this run ({exc})"
         ) from None
     on_disk = run.read_config()  # None (warned) when config.yaml is damaged: the checkpoint decides
-    if on_disk is not None and state["config"]["model"] != on_disk.get("model"):
+    if on_disk is not None and cfg.to_dict()["model"] != _model_section(on_disk):
         raise GankitError(
             f"checkpoint {which} does not fit generator '{cfg.model.generator.name}' of this run's "
             f"config (its model section differs); pass a checkpoint of {run.path}"
         )
     return state, cfg
+
+
+def _model_section(raw: dict):
+    try:
+        return normalised(raw)["model"]
+    except GankitError:
+        return raw.get("model")
 
 
 def load_generator(
@@ -43,9 +51,16 @@ def load_generator(
     return build_generator(state, cfg).to(device), cfg
 
 
+def latent_of(state: dict, cfg: Config) -> Latent:
+    """What the checkpoint's G reads (checkpoints before conditioning: plain noise)."""
+    return Latent.from_dict(state.get("latent") or {"z_dim": cfg.model.z_dim})
+
+
 def build_generator(state: dict, cfg: Config) -> torch.nn.Module:
-    spec = cfg.model.generator
-    G = GENERATORS.build(spec.name, tuple(state["data_shape"]), cfg.model.z_dim, **spec.args)
+    spec, latent = cfg.model.generator, latent_of(state, cfg)
+    shape = tuple(state["data_shape"])
+    G = build_player(GENERATORS, spec.name, spec.args, (shape, latent.dim), latent.num_classes,
+                     "model.generator")  # fmt: skip
     try:
         ema, nets = state["ema"], state["networks"]
         G.load_state_dict(ema["G"] if "G" in ema else nets["G"])
@@ -56,11 +71,28 @@ def build_generator(state: dict, cfg: Config) -> torch.nn.Module:
     return G.eval()
 
 
-@torch.no_grad()
-def draw(G: torch.nn.Module, n: int, z_dim: int, seed: int = 0, batch: int = 512) -> torch.Tensor:
+class Sampler:
+    """Reproducible samples (CPU floats in data space) from ``generate(draw)``, a function of G's
+    inputs: by default every class in turn (conditional G); or one class; or pinned codes."""
+
+    def __init__(self, generate, latent: Latent, device, seed: int = 0, batch: int = 512):
+        self.generate, self.latent, self.device = generate, latent, device
+        self.seed, self.batch = seed, batch
+
+    def __call__(self, n: int) -> torch.Tensor:
+        return self.draw(n)
+
+    @torch.no_grad()
+    def draw(self, n: int, y: int | None = None, fixed: dict | None = None) -> torch.Tensor:
+        gen = torch.Generator().manual_seed(self.seed)
+        labels = torch.full((n,), y, dtype=torch.int64) if y is not None else None
+        draw = self.latent.sample(n, self.device, generator=gen, y=labels, fixed=fixed)
+        return torch.cat([self.generate(chunk).cpu() for chunk in draw.split(self.batch)])
+
+
+def generator_sampler(G: torch.nn.Module, latent: Latent, seed: int = 0) -> Sampler:
     device = next(G.parameters()).device
-    z = torch.randn(n, z_dim, generator=torch.Generator().manual_seed(seed)).to(device)
-    return torch.cat([G(chunk) for chunk in z.split(batch)]).cpu()
+    return Sampler(lambda d: G(d.z) if d.y is None else G(d.z, d.y), latent, device, seed)
 
 
 #: one sample file stays well inside memory (float32 samples are built in RAM before saving)
@@ -91,7 +123,7 @@ def sample_to_file(run_dir: str, n: int, out: str, which: str = "latest", seed: 
             f"--n {n} is too many for one file ({size / 2**30:.1f} GiB of samples; a PNG grid "
             f"holds at most 10,000); draw several files with different --seed"
         )
-    samples = draw(build_generator(state, cfg), n, cfg.model.z_dim, seed)
+    samples = generator_sampler(build_generator(state, cfg), latent_of(state, cfg), seed)(n)
     try:
         out_path.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:

@@ -12,7 +12,7 @@ def test_digits_embedded_default():
     data = DATASETS.build("digits", resolution=32)
     assert data.images.shape == (1797, 1, 32, 32) and data.images.dtype == torch.uint8
     assert data.images.max() == 255 and data.images.min() == 0
-    batch = next(data.batches(64, torch.device("cpu"), seed=0))
+    batch = next(data.batches(64, torch.device("cpu"), seed=0)).x
     assert batch.shape == (64, 1, 32, 32) and -1 <= batch.min() and batch.max() <= 1
 
 
@@ -49,17 +49,17 @@ def test_stream_resume_gives_the_same_batches():
     for _ in range(9):  # cross an epoch boundary
         next(a)
     state = a.state_dict()
-    expected = [next(a) for _ in range(10)]
+    expected = [next(a).x for _ in range(10)]
     b = TensorBatches(data, 8, "cpu", seed=99, to_float=lambda x: x)
     b.load_state_dict(state)
-    assert all(torch.equal(x, y) for x, y in zip(expected, (next(b) for _ in range(10))))
+    assert all(torch.equal(x, y) for x, y in zip(expected, (next(b).x for _ in range(10))))
 
 
 def test_hflip_mirrors_about_half_the_samples_and_resumes():
     # sample i is an image whose pixels are i, i + 0.001 * column: a flip is visible, the sample known
     data = torch.arange(200.0).view(200, 1, 1, 1) + 0.001 * torch.arange(4.0).view(1, 1, 1, 4)
     s = TensorBatches(data, 50, "cpu", seed=1, to_float=lambda x: x, hflip=True)
-    batches = [next(s) for _ in range(4)]
+    batches = [next(s).x for _ in range(4)]
     flipped = torch.cat([b[:, 0, 0, 0] > b[:, 0, 0, -1] for b in batches])
     assert 70 < flipped.sum() < 130  # Binomial(200, 1/2)
     ids = torch.cat([b.amin(dim=(1, 2, 3)) for b in batches]).round().sort().values
@@ -67,16 +67,16 @@ def test_hflip_mirrors_about_half_the_samples_and_resumes():
         ids, torch.arange(200.0)
     )  # flipped or not, each sample exactly once an epoch
     state = s.state_dict()
-    expected = [next(s) for _ in range(5)]
+    expected = [next(s).x for _ in range(5)]
     r = TensorBatches(data, 50, "cpu", seed=7, to_float=lambda x: x, hflip=True)
     r.load_state_dict(state)
-    assert all(torch.equal(x, y) for x, y in zip(expected, (next(r) for _ in range(5))))
+    assert all(torch.equal(x, y) for x, y in zip(expected, (next(r).x for _ in range(5))))
 
 
 def test_epochs_visit_every_sample_once():
     data = torch.arange(32).view(32, 1)
     s = TensorBatches(data, 8, "cpu", seed=0, to_float=lambda x: x)
-    seen = torch.cat([next(s) for _ in range(4)]).flatten().sort().values
+    seen = torch.cat([next(s).x for _ in range(4)]).flatten().sort().values
     assert torch.equal(seen, torch.arange(32))
 
 

@@ -11,7 +11,7 @@ from torch import nn
 
 from gankit.data import DATASETS
 from gankit.losses import LOSSES
-from gankit.models import GAN
+from gankit.models import GAN, Latent
 from gankit.regularizers import REGULARIZERS
 from gankit.training.trainer import Trainer
 
@@ -38,7 +38,7 @@ def run(regularizers, steps=3000, lr=0.05):
     torch.manual_seed(0)
     G, D = Dirac(1.0), Linear(0.0)
     regs = [REGULARIZERS.build(name, **args) for name, args in regularizers.items()]
-    model = GAN(G, D, LOSSES.build("minimax"), regs, z_dim=1)
+    model = GAN(G, D, LOSSES.build("minimax"), regs, Latent(1))
     optimizers = {
         "G": torch.optim.SGD(G.parameters(), lr),
         "D": torch.optim.SGD(D.parameters(), lr),

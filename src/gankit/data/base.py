@@ -2,14 +2,16 @@
 
 A source is either an ``ImageData`` (a uint8 tensor [N, C, S, S] decoded once, served as float
 batches in [-1, 1]) or a ``ToyData`` (a known distribution sampled afresh for every batch,
-served as float points [N, D]). Both hand the trainer an endless, resumable ``batches`` stream.
+served as float points [N, D]). Both hand the trainer an endless, resumable ``batches`` stream
+of ``Batch(x, y)`` records; with ``labels=True`` a source that knows classes (class sub-folders,
+MNIST digits, a mixture's component) fills ``y`` [N] (int64 in 0..num_classes-1), else None.
 """
 
 from __future__ import annotations
 
 import torch
 
-from gankit.data.streams import SampledBatches, TensorBatches
+from gankit.data.streams import Batch, SampledBatches, TensorBatches
 from gankit.errors import GankitError
 from gankit.registry import Registry
 
@@ -17,6 +19,8 @@ from gankit.registry import Registry
 class DataSource:
     #: shape of one sample: (C, H, W) for images, (D,) for points
     shape: tuple[int, ...]
+    #: classes the batches are labelled with; 0: unlabelled (data.labels=false)
+    num_classes: int = 0
 
     def batches(self, batch_size: int, device: torch.device, seed: int):
         raise NotImplementedError
@@ -25,12 +29,17 @@ class DataSource:
         """n real samples as floats in data space (CPU), for plots and evaluation."""
         raise NotImplementedError
 
+    def real_labelled(self, n: int, seed: int = 0) -> Batch:
+        """n real samples (CPU floats) with their labels, for class-wise metrics."""
+        raise NotImplementedError
+
     def summary(self) -> dict:
         """Facts for the report and the console (sizes, counts, skipped files)."""
-        return {
+        out = {
             "dataset": getattr(self, "registered_name", type(self).__name__),
             "shape": list(self.shape),
         }
+        return {**out, "classes": self.num_classes} if self.num_classes else out
 
     @property
     def is_image(self) -> bool:
@@ -50,21 +59,30 @@ class ImageData(DataSource):
     to float there."""
 
     images: torch.Tensor
+    #: [N] int64 class of each image when the run asked for labels, else None
+    labels: torch.Tensor | None = None
 
     def __init__(self, resolution: int, channels: int, hflip: bool = False):
         check_image_args(resolution, channels)
         self.resolution, self.channels, self.hflip = resolution, channels, bool(hflip)
         self.shape = (channels, resolution, resolution)
 
+    def set_labels(self, labels: torch.Tensor, num_classes: int | None = None) -> None:
+        self.labels = torch.as_tensor(labels, dtype=torch.int64)
+        self.num_classes = int(num_classes or int(self.labels.max()) + 1)
+
     def batches(self, batch_size, device, seed):
-        return TensorBatches(
-            self.images, batch_size, device, seed, to_float=uint8_to_float, hflip=self.hflip
-        )
+        return TensorBatches(self.images, batch_size, device, seed, to_float=uint8_to_float,
+                             hflip=self.hflip, labels=self.labels)  # fmt: skip
 
     def real_sample(self, n, seed=0):
+        return self.real_labelled(n, seed).x
+
+    def real_labelled(self, n, seed=0):
         g = torch.Generator().manual_seed(seed)
         idx = torch.randperm(len(self.images), generator=g)[:n]
-        return uint8_to_float(self.images[idx])
+        y = self.labels[idx] if self.labels is not None else None
+        return Batch(uint8_to_float(self.images[idx]), y)
 
     def summary(self):
         return {**super().summary(), "images": len(self.images)}
@@ -77,13 +95,22 @@ class ToyData(DataSource):
     modes: torch.Tensor
 
     def sample(self, n: int, generator: torch.Generator) -> torch.Tensor:
+        return self.sample_labelled(n, generator).x
+
+    def sample_labelled(self, n: int, generator: torch.Generator) -> Batch:
+        """n points [n, D] and the index [n] of the mixture component each came from."""
         raise NotImplementedError
 
     def batches(self, batch_size, device, seed):
-        return SampledBatches(self.sample, batch_size, device, seed)
+        draw = self.sample_labelled if self.num_classes else self.sample
+        return SampledBatches(draw, batch_size, device, seed)
 
     def real_sample(self, n, seed=0):
         return self.sample(n, torch.Generator().manual_seed(seed))
+
+    def real_labelled(self, n, seed=0):
+        x, y = self.sample_labelled(n, torch.Generator().manual_seed(seed))
+        return Batch(x, y if self.num_classes else None)
 
 
 def uint8_to_float(x: torch.Tensor) -> torch.Tensor:

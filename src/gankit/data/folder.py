@@ -38,6 +38,29 @@ def list_images(path: Path) -> list[str]:
         )
 
 
+def class_labels(root: Path, names: list[str]) -> tuple[torch.Tensor, list[str]]:
+    """The ImageFolder convention: an image's class is its first sub-folder (below any folder
+    that every image shares, as in a zip holding one top folder). Classes are sorted by name."""
+    parts = [Path(n).relative_to(root).parts if root.is_dir() else Path(n).parts for n in names]
+    shared = 0
+    while all(len(p) > shared + 1 for p in parts) and len({p[shared] for p in parts}) == 1:
+        shared += 1
+    loose = [n for n, p in zip(names, parts) if len(p) <= shared + 1]
+    if loose:
+        raise GankitError(
+            f"data.labels=true reads classes from sub-folders (ROOT/CLASS/image.png), but "
+            f"{loose[0]} is not in one; sort the images into class folders or set data.labels=false"
+        )
+    classes = sorted({p[shared] for p in parts})
+    if len(classes) < 2:
+        raise GankitError(
+            f"data.labels=true found one class folder ({classes[0]}) under {root}; a conditional "
+            f"run needs two or more, or set data.labels=false"
+        )
+    index = {c: i for i, c in enumerate(classes)}
+    return torch.tensor([index[p[shared]] for p in parts], dtype=torch.int64), classes
+
+
 class _Decode(Dataset):
     """Decodes one file per item; returns (uint8 tensor or None, was_upsampled)."""
 
@@ -82,7 +105,8 @@ class ImageFolder(ImageData):
     counted and reported; images smaller than the target are upsampled with a warning.
     With ``cache`` the decoded array is kept in $GANKIT_CACHE (default ~/.cache/gankit) and
     memory-mapped by later runs on the same files and settings. ``hflip`` mirrors training
-    samples left-right at random (on the training device)."""
+    samples left-right at random (on the training device). ``labels``: each image's class is
+    its class sub-folder (``class_labels``)."""
 
     def __init__(
         self,
@@ -92,6 +116,7 @@ class ImageFolder(ImageData):
         workers: ints(-1, 256) = -1,
         cache: bool = True,
         hflip: bool = False,
+        labels: bool = False,
     ):
         super().__init__(resolution, channels, hflip)
         self.path = Path(path).expanduser()
@@ -104,6 +129,8 @@ class ImageFolder(ImageData):
             raise GankitError(
                 f"no images ({', '.join(e[1:] for e in EXTENSIONS)}) found under {self.path}; check the path"
             )
+        if labels:  # before decoding: a folder without classes fails at once
+            classes, self.class_names = class_labels(self.path, names)
         key = decoded_cache.cache_key(self.path, names, resolution, channels) if cache else None
         hit = decoded_cache.load(key) if cache else None
         if hit is not None:
@@ -115,6 +142,10 @@ class ImageFolder(ImageData):
                 decoded_cache.save(
                     key, self.images, {"skipped": self.skipped, "upsampled": self.upsampled}
                 )
+        if labels:
+            skipped = set(self.skipped)
+            kept = torch.tensor([n not in skipped for n in names], dtype=torch.bool)
+            self.set_labels(classes[kept], len(self.class_names))
         if self.skipped:
             warnings.warn(
                 f"skipped {len(self.skipped)} unreadable image(s) under {self.path}, e.g. {self.skipped[0]}"

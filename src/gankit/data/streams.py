@@ -2,9 +2,18 @@
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import torch
 
 from gankit.errors import GankitError
+
+
+class Batch(NamedTuple):
+    """One training batch: samples [N, ...] and, for labelled data, integer classes [N] (int64)."""
+
+    x: torch.Tensor
+    y: torch.Tensor | None = None
 
 
 class TensorBatches:
@@ -14,11 +23,19 @@ class TensorBatches:
     With ``hflip`` each drawn sample is mirrored left-right with probability 1/2 (on the device).
     The permutation and flips of an epoch go to the device in one copy: a per-batch copy of
     indices from host memory would make the host wait for the GPU at every batch.
+    ``labels`` [N] travel with their samples (on the device, gathered by the same permutation).
     ``state_dict`` captures permutation, flips and position, so a resumed run sees the same batches.
     """
 
     def __init__(
-        self, data: torch.Tensor, batch_size: int, device, seed: int, to_float, hflip: bool = False
+        self,
+        data: torch.Tensor,
+        batch_size: int,
+        device,
+        seed: int,
+        to_float,
+        hflip: bool = False,
+        labels: torch.Tensor | None = None,
     ):
         if batch_size > len(data):
             raise GankitError(
@@ -26,6 +43,7 @@ class TensorBatches:
                 f"lower it with --set train.batch_size=N"
             )
         self.data = data.to(device)
+        self.labels = labels.to(device) if labels is not None else None
         self.batch_size, self.to_float, self.hflip = batch_size, to_float, hflip
         self.generator = torch.Generator().manual_seed(seed)
         self._new_epoch()
@@ -44,16 +62,17 @@ class TensorBatches:
     def __iter__(self):
         return self
 
-    def __next__(self) -> torch.Tensor:
+    def __next__(self) -> Batch:
         if self.pos + self.batch_size > len(self.perm):
             self._new_epoch()
         rows = slice(self.pos, self.pos + self.batch_size)
         self.pos += self.batch_size
-        batch = self.data[self.perm[rows]]
+        index = self.perm[rows]
+        batch = self.data[index]
         if self.flips is not None:
             flip = self.flips[rows].view(-1, *([1] * (batch.dim() - 1)))
             batch = torch.where(flip, batch.flip(-1), batch)
-        return self.to_float(batch)
+        return Batch(self.to_float(batch), self.labels[index] if self.labels is not None else None)
 
     def state_dict(self) -> dict:
         flips = self.flips.cpu() if self.flips is not None else None
@@ -70,7 +89,8 @@ class TensorBatches:
 
 
 class SampledBatches:
-    """Fresh draws from ``sample(n, generator)`` for every batch (infinite data)."""
+    """Fresh draws from ``sample(n, generator)`` for every batch (infinite data); ``sample``
+    returns samples, or (samples, labels) for labelled data."""
 
     def __init__(self, sample, batch_size: int, device, seed: int):
         self.sample, self.batch_size, self.device = sample, batch_size, device
@@ -79,8 +99,10 @@ class SampledBatches:
     def __iter__(self):
         return self
 
-    def __next__(self) -> torch.Tensor:
-        return self.sample(self.batch_size, self.generator).to(self.device)
+    def __next__(self) -> Batch:
+        out = self.sample(self.batch_size, self.generator)
+        x, y = out if isinstance(out, tuple) else (out, None)
+        return Batch(x.to(self.device), y.to(self.device) if y is not None else None)
 
     def state_dict(self) -> dict:
         return {"generator": self.generator.get_state()}

@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import torch
 import torchvision
-from torchvision.datasets.mnist import read_image_file
+from torchvision.datasets.mnist import read_image_file, read_label_file
 
 from gankit.checks import Channels, Resolution
 from gankit.data.base import DATASETS, ImageData
@@ -20,7 +20,8 @@ DEFAULT_ROOT = "~/.cache/gankit/datasets"
 
 
 class TorchvisionImages(ImageData):
-    """Base for torchvision sets. ``path`` is the root torchvision reads (it holds e.g. MNIST/raw)."""
+    """Base for torchvision sets. ``path`` is the root torchvision reads (it holds e.g. MNIST/raw).
+    ``labels``: each image's class (10 for every set here)."""
 
     dataset_cls: type
     folder: str
@@ -32,18 +33,24 @@ class TorchvisionImages(ImageData):
         channels: Channels = 1,
         train: bool = True,
         hflip: bool = False,
+        labels: bool = False,
     ):
         super().__init__(resolution, channels, hflip)
         self.root = Path(path).expanduser()
-        images = torch.as_tensor(np.asarray(self._read(train)))
+        images, targets = self._read(train)
+        images = torch.as_tensor(np.asarray(images))
         # MNIST-like sets are [N, H, W]; CIFAR is [N, H, W, C]
         images = images.unsqueeze(1) if images.dim() == 3 else images.permute(0, 3, 1, 2)
         self.images = fit_tensor(images, resolution, channels)
+        if labels:
+            self.set_labels(torch.as_tensor(np.asarray(targets)), 10)
 
     def _read(self, train: bool):
+        """(images, class labels) of the split."""
         for download in (False, True):
             try:
-                return self.dataset_cls(str(self.root), train=train, download=download).data
+                found = self.dataset_cls(str(self.root), train=train, download=download)
+                return found.data, found.targets
             except Exception as exc:
                 error = exc
         raise GankitError(
@@ -67,14 +74,33 @@ def read_idx(raw: Path, stem: str, reader):
     return None
 
 
+class LazyLabels:
+    """An IDX label file, read when a labelled run asks for it (np.asarray)."""
+
+    def __init__(self, raw: Path, stem: str):
+        self.raw, self.stem = raw, stem
+
+    def __array__(self, dtype=None, copy=None):
+        labels = read_idx(self.raw, self.stem, read_label_file)
+        if labels is None:
+            raise GankitError(
+                f"data.labels=true needs {self.stem} (or .gz) beside the images in {self.raw}; "
+                f"copy it there or set data.labels=false"
+            )
+        return labels.numpy()
+
+
 class IdxImages(TorchvisionImages):
     """MNIST-format sets. A raw folder of IDX files, gzipped or not, is read directly, so
     read-only or re-compressed copies work without torchvision's download/extract step."""
 
     def _read(self, train: bool):
-        stem = "train-images-idx3-ubyte" if train else "t10k-images-idx3-ubyte"
-        images = read_idx(self.root / self.folder / "raw", stem, read_image_file)
-        return images if images is not None else super()._read(train)
+        split, raw = ("train" if train else "t10k"), self.root / self.folder / "raw"
+        images = read_idx(raw, f"{split}-images-idx3-ubyte", read_image_file)
+        if images is None:
+            return super()._read(train)
+        # labels are read lazily: only a labelled run needs the file
+        return images, LazyLabels(raw, f"{split}-labels-idx1-ubyte")
 
 
 @DATASETS.register("mnist")
@@ -105,5 +131,6 @@ class CIFAR10(TorchvisionImages):
         channels: Channels = 3,
         train: bool = True,
         hflip: bool = False,
+        labels: bool = False,
     ):
-        super().__init__(path, resolution, channels, train, hflip)
+        super().__init__(path, resolution, channels, train, hflip, labels)

@@ -4,7 +4,7 @@ import torch
 from gankit.data import DATASETS
 from gankit.demos.base import DEMOS, Demo, density, save_figure
 from gankit.losses import LOSSES
-from gankit.models import GAN
+from gankit.models import GAN, Latent
 from gankit.nets import DISCRIMINATORS, GENERATORS
 from gankit.training.trainer import Trainer
 
@@ -23,7 +23,7 @@ class Trajectory1D(Demo):
             DISCRIMINATORS.build("mlp", (1,), width=32, depth=2),
         )
         opt = lambda m: torch.optim.Adam(m.parameters(), 1e-3, betas=(0.5, 0.999))  # noqa: E731
-        model = GAN(G, D, LOSSES.build("nonsaturating"), [], z_dim=1)
+        model = GAN(G, D, LOSSES.build("nonsaturating"), [], Latent(1))
         trainer = Trainer(model, {"G": opt(G), "D": opt(D)}, data, torch.device("cpu"),
                           batch_size=256, ema=None, seed=0)  # fmt: skip
         checkpoints = [0, 150, 500, 1500] if quick else [0, 200, 600, 1500, 3000]

@@ -12,7 +12,7 @@ from gankit.metrics.base import METRICS, EvalContext
 from gankit.metrics.cache import DEFAULT_ROOT, RealFeatureCache
 from gankit.metrics.features import FEATURES, FeatureExtractor
 from gankit.run.rundir import RunDir
-from gankit.sample import build_generator, draw, load_checkpoint
+from gankit.sample import build_generator, generator_sampler, latent_of, load_checkpoint
 
 
 def primary(names: list[str]) -> tuple[str, bool]:
@@ -39,7 +39,8 @@ def evaluate(
 ) -> dict[str, float]:
     """Run the named metrics on n real and n generated samples; one flat dict of results.
 
-    ``extractor`` is a FEATURES name or an already built extractor (reused across evaluations)."""
+    ``generate(n)`` draws samples; a ``Sampler`` also draws given classes or codes (for the
+    class-wise metrics). ``extractor`` is a FEATURES name or an already built extractor."""
     cache = (
         RealFeatureCache(dataset_key or {}, cache_root)
         if cache_root is not None and data.is_image
@@ -82,7 +83,7 @@ def evaluate_run(
     with torch.no_grad():
         results = evaluate(
             data,
-            lambda k: draw(G, k, cfg.model.z_dim, seed),
+            generator_sampler(G, latent_of(state, cfg), seed),
             names,
             n,
             extractor,

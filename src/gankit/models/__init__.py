@@ -1,6 +1,9 @@
-"""GAN models: named networks, the optimiser each phase steps, and the phases' objectives."""
+"""GAN models, registered by name in ``MODELS`` (config ``model.kind``): named networks, the
+optimiser settings each is trained with, and the phases' objectives."""
 
-from gankit.models.base import Context, Model, Phase
+from gankit.models import acgan, infogan  # noqa: F401
+from gankit.models.base import MODELS, Context, Model, Phase
 from gankit.models.gan import GAN
+from gankit.models.latent import Draw, Latent
 
-__all__ = ["GAN", "Context", "Model", "Phase"]
+__all__ = ["GAN", "MODELS", "Context", "Draw", "Latent", "Model", "Phase"]

@@ -8,8 +8,11 @@ checkpoints). One iteration (one "step" of ``train.steps``) runs every phase in 
     for phase in model.phases:               # e.g. d x n_critic, then g
         for _ in range(phase.repeat):
             loss, stats = model.objective(phase, real_batch_or_None, ctx)
-            loss.backward(); optimizers[phase.trains].step()
+            loss.backward(); for net in phase.trains: optimizers[net].step()
             model.after(phase)                # constraints, e.g. weight clipping
+
+A real batch is a ``Batch(x, y)`` record (y: class labels, or None for unlabelled data). What
+the generator reads (noise, InfoGAN codes, a label) is the model's ``latent``.
 
 Adding a model (CycleGAN: G_ab, G_ba, D_a, D_b) means one class that declares its networks and
 phases and writes ``objective``; nothing in the trainer changes.
@@ -23,15 +26,24 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
+from gankit.data.streams import Batch
+from gankit.models.latent import Draw, Latent
+from gankit.registry import Registry
+
 
 @dataclass(frozen=True)
 class Phase:
-    """One kind of update: ``trains`` names the network (and optimiser) it steps."""
+    """One kind of update: ``trains`` names the networks (and optimisers) it steps; a single
+    name is read as a one-network tuple."""
 
     name: str
-    trains: str
+    trains: tuple[str, ...]
     repeat: int = 1  # runs per iteration (n_critic for a critic)
     reads_real: bool = True  # draws its own real batch from the data stream
+
+    def __post_init__(self):
+        if isinstance(self.trains, str):
+            object.__setattr__(self, "trains", (self.trains,))
 
 
 @dataclass
@@ -41,7 +53,7 @@ class Context:
     step: int  # iterations done before this one
     batch_size: int  # samples per batch (a phase without a real batch draws this many fakes)
     index: int  # runs of this phase done before this one (lazy regularisation counts these)
-    next_real: Callable[[], torch.Tensor]  # a fresh real batch from the stream
+    next_real: Callable[[], Batch]  # a fresh real batch from the stream
     optimizers: dict[str, torch.optim.Optimizer]
 
 
@@ -50,20 +62,22 @@ class Model:
 
     #: the network whose weights draw samples (and get an EMA copy when model.ema is set)
     sampler = "G"
+    #: which optimiser settings (optim.g or optim.d) each network is trained with
+    optim_groups: dict[str, str] = {"G": "g", "D": "d"}
 
-    def __init__(self, networks: dict[str, nn.Module], phases: list[Phase]):
-        self.networks, self.phases = networks, phases
+    def __init__(self, networks: dict[str, nn.Module], phases: list[Phase], latent: Latent):
+        self.networks, self.phases, self.latent = networks, phases, latent
 
-    def objective(self, phase: Phase, real: torch.Tensor | None, ctx: Context):
+    def objective(self, phase: Phase, real: Batch | None, ctx: Context):
         """(scalar loss to minimise, {stat name: 0-d tensor}) for one run of ``phase``."""
         raise NotImplementedError
 
     def after(self, phase: Phase) -> None:
         """After the phase's optimiser step (e.g. project weights back into a box)."""
 
-    def generate(self, net: nn.Module, z: torch.Tensor) -> torch.Tensor:
+    def generate(self, net: nn.Module, draw: Draw) -> torch.Tensor:
         """Samples from the sampler network ``net`` (the live one or its EMA copy)."""
-        return net(z)
+        return net(draw.z) if draw.y is None else net(draw.z, draw.y)
 
     def step_dependent(self) -> list[str]:
         """Parts whose work changes with the step number (a CUDA graph cannot replay them)."""
@@ -79,3 +93,6 @@ class Model:
 
     def load_state_dict(self, state: dict) -> None:
         pass
+
+
+MODELS: Registry[Model] = Registry("model")

@@ -1,70 +1,127 @@
-"""The unconditional GAN: one generator, one discriminator, a GAN loss and the toolbox's
-regularisers, trained as d (n_critic times) then g."""
+"""The GAN: one generator, one discriminator, a GAN loss and the toolbox's regularisers, trained
+as d (n_critic times) then g; class-conditional when the data carries labels."""
 
 from __future__ import annotations
 
 import torch
 from torch import nn
 
+from gankit.data.streams import Batch
 from gankit.losses import GANLoss
-from gankit.models.base import Context, Model, Phase
+from gankit.models.base import MODELS, Context, Model, Phase
+from gankit.models.latent import Draw, Latent
 from gankit.nets.layers import independent_samples
 from gankit.regularizers import DStep, GStep, Regularizer
 
 
-class GAN(Model):
-    """Goodfellow et al. 2014 and its descendants (DCGAN, WGAN, WGAN-GP, LSGAN, hinge/SNGAN, EBGAN).
+class Bound(nn.Module):
+    """``net`` with its label fixed: net(x) -> net(x, y). Regularisers call D(x), D.embed(x) and
+    G(z) as for an unconditional GAN and so act on the conditional pair unchanged."""
 
-    G: z [N, z_dim] ~ N(0, I) -> x [N, *shape]; D: x -> [N] scores (high on real data) or
-    energies (EBGAN). Phase ``d`` (``n_critic`` times) draws a real batch and minimises
-    ``loss.d_loss`` plus the regularisers' D terms; phase ``g`` minimises ``loss.g_loss`` on
-    fresh noise plus their G terms (a term that needs real data uses the last batch D saw, or
-    draws fresh ones). Both reported losses are the full objectives minimised, penalties included.
+    def __init__(self, net: nn.Module, y: torch.Tensor):
+        super().__init__()
+        self.net, self.y = net, y
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.net(x, self.y)
+
+    def embed(self, x: torch.Tensor) -> torch.Tensor:
+        return self.net.embed(x, self.y)
+
+
+def bind(net: nn.Module, y: torch.Tensor | None) -> nn.Module:
+    return Bound(net, y) if y is not None and getattr(net, "num_classes", 0) else net
+
+
+@MODELS.register("gan")
+class GAN(Model):
+    """Goodfellow et al. 2014 and its descendants (DCGAN, WGAN, WGAN-GP, LSGAN, hinge/SNGAN, EBGAN),
+    and with labelled data the class-conditional GAN (cGAN, Mirza & Osindero 2014; the
+    projection discriminator, Miyato & Koyama 2018), as the networks' ``conditioning`` says.
+
+    G: latent [N, latent.dim] (z ~ N(0, I)) and label y [N] -> x [N, *shape]; D: x (, y) -> [N]
+    scores (high on real data) or energies (EBGAN). Phase ``d`` (``n_critic`` times) draws a real
+    batch and minimises ``loss.d_loss`` plus the regularisers' D terms; phase ``g`` minimises
+    ``loss.g_loss`` on fresh noise plus their G terms (a term that needs real data uses the last
+    batch D saw, or draws fresh ones). Fakes take the labels of the last real batch, so both
+    players see the data's class frequencies and every term sees one label per sample. Both
+    reported losses are the full objectives minimised, penalties included.
     """
 
+    #: networks that read the label when the data has one (ACGAN: G only; InfoGAN: neither)
+    label_nets: tuple[str, ...] = ("G", "D")
+    #: True if the model cannot train without labels (ACGAN); the GAN uses them if present
+    needs_labels = False
+
     def __init__(self, G: nn.Module, D: nn.Module, loss: GANLoss, regularizers: list[Regularizer],
-                 z_dim: int, n_critic: int = 1, fuse_d: bool = True):  # fmt: skip
+                 latent: Latent, n_critic: int = 1, fuse_d: bool = True):  # fmt: skip
         phases = [Phase("d", "D", repeat=n_critic), Phase("g", "G", reads_real=False)]
-        super().__init__({"G": G, "D": D}, phases)
+        super().__init__({"G": G, "D": D}, phases, latent)
         self.G, self.D, self.loss, self.regularizers = G, D, loss, regularizers
-        self.z_dim = z_dim
         # one D forward over [real; fake] computes the same as two when D scores samples independently
         self.fuse_d = fuse_d and independent_samples(D)
         self.g_loss_replaced = any(reg.replaces_g_loss for reg in regularizers)
-        self.last_real: torch.Tensor | None = None  # for G-side terms that need real data
+        self.last_real: Batch | None = None  # for G-side terms that need real data
+
+    @classmethod
+    def make_latent(cls, z_dim: int, num_classes: int, args: dict) -> Latent:
+        """What G reads, given the model's options (``model.kind``) and the data's classes."""
+        return Latent(z_dim, num_classes if "G" in cls.label_nets else 0)
+
+    @property
+    def z_dim(self) -> int:
+        return self.latent.z_dim
 
     # ---- the two phases
-    def objective(self, phase: Phase, real: torch.Tensor | None, ctx: Context):
+    def objective(self, phase: Phase, real: Batch | None, ctx: Context):
         return self.d_loss(real, ctx) if phase.name == "d" else self.g_loss(ctx)
 
-    def d_loss(self, real: torch.Tensor, ctx: Context):
-        z = self.sample_z(len(real))
+    def d_loss(self, real: Batch, ctx: Context):
+        draw = self.draw(len(real.x), real.y)
         # Fakes come from the current G without building its graph: D's step never updates G.
         with torch.no_grad():
-            fake = self.G(z)
+            fake = self.generate(self.G, draw)
         self.last_real = real
-        real, fake = self.d_input(real, ctx.step), self.d_input(fake.to(real.dtype), ctx.step)
-        real_out, fake_out = self.d_outputs(real, fake)
+        x, fake = self.d_input(real.x, ctx.step), self.d_input(fake.to(real.x.dtype), ctx.step)
+        real_out, fake_out = self.d_outputs(x, fake, real.y)
         loss = self.loss.d_loss(real_out, fake_out)
         stats = {"d_real": real_out.mean(), "d_fake": fake_out.mean()}
         if self.loss.estimates_wasserstein:
             stats["wdist"] = -loss
-        step = DStep(
-            self.D, real, fake, real_out, fake_out, ctx.index, G=self.G, z=z, loss=self.loss
-        )
+        step = DStep(bind(self.D, real.y), x, fake, real_out, fake_out, ctx.index,
+                     G=bind(self.G, real.y), z=draw.z, loss=self.loss)  # fmt: skip
         loss = self._add_terms(loss, stats, (reg.d_penalty(step) for reg in self.regularizers))
+        loss, stats = self.d_extra(loss, stats, draw, real.y)
         return loss, {"loss_d": loss, **stats}
 
     def g_loss(self, ctx: Context):
+        y = self.last_real.y if self.last_real is not None else None
         # fresh noise: reusing the fakes D just trained on would bias G's gradient towards them
-        fake = self.G(self.sample_z(ctx.batch_size))
-        fake_out = self.D(self.d_input(fake, ctx.step)).float()
+        draw = self.draw(ctx.batch_size, y)
+        fake = self.generate(self.G, draw)
+        D = bind(self.D, y)
+        fake_out = self.g_scores(D, self.d_input(fake, ctx.step))
         loss = 0.0 if self.g_loss_replaced else self.loss.g_loss(fake_out)
-        step = GStep(self.G, self.D, fake, fake_out, ctx.step, real=self.last_real, loss=self.loss,
-                     next_real=ctx.next_real, sample_z=self.sample_z, opt_d=ctx.optimizers["D"])  # fmt: skip
+        real = self.last_real.x if self.last_real is not None else None
+        step = GStep(bind(self.G, y), D, fake, fake_out, ctx.step, real=real, loss=self.loss,
+                     next_real=lambda: ctx.next_real().x, sample_z=lambda n: self.draw(n, y).z,
+                     opt_d=ctx.optimizers["D"])  # fmt: skip
         stats: dict[str, torch.Tensor] = {}
         loss = self._add_terms(loss, stats, (reg.g_penalty(step) for reg in self.regularizers))
+        loss, stats = self.g_extra(loss, stats, draw, fake)
         return loss, {**stats, "loss_g": loss}
+
+    def g_scores(self, D: nn.Module, fake: torch.Tensor) -> torch.Tensor:
+        """D's scores [N] of G's samples in the g phase (a model with heads on D's features
+        keeps those here)."""
+        return D(fake).float()
+
+    def d_extra(self, loss, stats: dict, draw: Draw, y):
+        """Terms a richer model adds to D's objective (ACGAN's classifier, InfoGAN's Q)."""
+        return loss, stats
+
+    def g_extra(self, loss, stats: dict, draw: Draw, fake: torch.Tensor):
+        return loss, stats
 
     def after(self, phase: Phase) -> None:
         for reg in self.regularizers:
@@ -82,8 +139,14 @@ class GAN(Model):
                 stats.update(out[1])
         return loss
 
+    def draw(self, n: int, y: torch.Tensor | None) -> Draw:
+        """G's inputs for n fakes (labels: the given ones, first n; none if G reads no label)."""
+        device = next(self.G.parameters()).device
+        y = y[:n] if y is not None and self.latent.num_classes else None
+        return self.latent.sample(n, device, y=y)
+
     def sample_z(self, n: int) -> torch.Tensor:
-        return torch.randn(n, self.z_dim, device=next(self.G.parameters()).device)
+        return self.draw(n, None).z
 
     def d_input(self, x: torch.Tensor, step: int) -> torch.Tensor:
         """What D sees: regularisers may transform its inputs (e.g. instance noise)."""
@@ -91,11 +154,14 @@ class GAN(Model):
             x = reg.d_input(x, step)
         return x
 
-    def d_outputs(self, real: torch.Tensor, fake: torch.Tensor):
+    def d_outputs(self, real: torch.Tensor, fake: torch.Tensor, y: torch.Tensor | None):
+        y = y if getattr(self.D, "num_classes", 0) else None
         if self.fuse_d:
-            out = self.D(torch.cat([real, fake])).float()
+            both = torch.cat([y, y]) if y is not None else None
+            out = (self.D(torch.cat([real, fake])) if both is None
+                   else self.D(torch.cat([real, fake]), both)).float()  # fmt: skip
             return out.split([len(real), len(fake)])
-        return self.D(real).float(), self.D(fake).float()
+        return bind(self.D, y)(real).float(), bind(self.D, y)(fake).float()
 
     def step_dependent(self) -> list[str]:
         return [type(reg).__name__ for reg in self.regularizers if not reg.graph_safe]

@@ -1,15 +1,19 @@
 """Network interfaces and registries.
 
 Generators map z [N, z_dim] to a batch of data [N, *shape]; discriminators map [N, *shape] to
-raw scores [N] (no sigmoid: the loss decides how to read them).
+raw scores [N] (no sigmoid: the loss decides how to read them). Networks built with
+``num_classes`` > 0 also read a label y [N] (``gankit.nets.conditional``): G(z, y), D(x, y).
 """
 
 from __future__ import annotations
+
+import inspect
 
 import torch
 from torch import nn
 
 from gankit.errors import GankitError
+from gankit.nets.conditional import ConditionalDiscriminator
 from gankit.registry import Registry
 
 
@@ -49,20 +53,45 @@ class ImageNet(Net):
         return [(c, s, s) for s in cls.resolutions for c in (1, 3, 4)]
 
 
-class Discriminator(Net):
+class Discriminator(Net, ConditionalDiscriminator):
     """A discriminator split as ``head(embed(x))``: ``embed`` maps [N, *shape] to penultimate
     features [N, feature_dim] and ``head`` maps those to one raw score each. Feature matching
-    reads ``embed``; minibatch discrimination and minibatch stddev replace ``head``."""
+    reads ``embed``; minibatch discrimination and minibatch stddev replace ``head``. A
+    conditional one adds the projection term <embed(y), features> (see nets.conditional)."""
 
     feature_dim: int
     head: nn.Module
 
-    def embed(self, x: torch.Tensor) -> torch.Tensor:
+    def embed(self, x: torch.Tensor, y: torch.Tensor | None = None) -> torch.Tensor:
         raise NotImplementedError
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.head(self.embed(x)).flatten()
+    def forward(self, x: torch.Tensor, y: torch.Tensor | None = None) -> torch.Tensor:
+        features = self.embed(x, y)
+        return self.project(self.head(features).flatten(), features, y)
 
 
 GENERATORS: Registry[Net] = Registry("generator")
 DISCRIMINATORS: Registry[Net] = Registry("discriminator")
+
+
+def build_player(registry: Registry, name: str, args: dict, positional: tuple,
+                 num_classes: int, where: str) -> Net:  # fmt: skip
+    """A generator or discriminator from its config; ``num_classes`` > 0 makes it conditional
+    (the data's labels decide that, never the user's --set)."""
+    if "num_classes" in args:
+        raise GankitError(
+            f"{where}.num_classes is set from the data's classes; remove it and set data.labels=true"
+        )
+    if num_classes:
+        if "num_classes" not in inspect.signature(registry.get(name)).parameters:
+            raise GankitError(
+                f"{registry.kind} '{name}' cannot read class labels; use dcgan, resnet or mlp for "
+                f"a conditional run, or set data.labels=false"
+            )
+        args = {**args, "num_classes": num_classes}
+    elif "conditioning" in args:
+        raise GankitError(
+            f"{where}.conditioning needs labels the network reads: set data.labels=true "
+            f"(model.kind=gan or, for the generator, acgan)"
+        )
+    return registry.build(name, *positional, **args)

@@ -6,15 +6,21 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from gankit.checks import Width
+from gankit.checks import Width, ints
 from gankit.nets.base import DISCRIMINATORS, GENERATORS, Discriminator, ImageNet
+from gankit.nets.conditional import (
+    ConditionalGenerator,
+    DConditioning,
+    GConditioning,
+    LabelledSequential,
+)
 from gankit.nets.layers import act_channels, activation, check_norm, dcgan_init, log2_int, norm2d
 
 RESOLUTIONS = (16, 32, 64, 128)
 
 
 @GENERATORS.register("dcgan")
-class DCGANGenerator(ImageNet):
+class DCGANGenerator(ImageNet, ConditionalGenerator):
     """z [N, z_dim] -> image [N, C, S, S] in [-1, 1].
 
     A 4x4 transposed conv from z, then stride-2 transposed convs that double the size and halve
@@ -23,6 +29,7 @@ class DCGANGenerator(ImageNet):
     canonical 512-256-128-64 DCGAN generator. The WGAN-GP paper's robustness variants:
     ``constant_width`` (``width`` channels in every layer; with norm=none, its "no BN and a
     constant number of filters"), ``act=tanh`` and ``act=gated`` (see layers.Gated).
+    With ``num_classes`` (set from labelled data) it is G(z, y), conditioned by ``conditioning``.
     """
 
     resolutions = RESOLUTIONS
@@ -35,6 +42,8 @@ class DCGANGenerator(ImageNet):
         norm: str = "batch",
         act: str = "relu",
         constant_width: bool = False,
+        num_classes: ints(0, 100_000) = 0,
+        conditioning: GConditioning = "cbn",
     ):
         super().__init__()
         self.check_shape(shape)
@@ -42,7 +51,7 @@ class DCGANGenerator(ImageNet):
         bias = check_norm(norm) == "none"
         n = log2_int(size) - 2
         widths = [width if constant_width else width * 2 ** (n - 1 - i) for i in range(n)]
-        layers, c_in, stride = [], z_dim, (1, 0)
+        layers, c_in, stride = [], self.condition(num_classes, conditioning, z_dim), (1, 0)
         for c_out in widths:
             wide = act_channels(act, c_out)
             layers += [
@@ -53,11 +62,12 @@ class DCGANGenerator(ImageNet):
             c_in, stride = c_out, (2, 1)
         layers += [nn.ConvTranspose2d(widths[-1], channels, 4, 2, 1), nn.Tanh()]
         self.z_dim = z_dim
-        self.net = nn.Sequential(*layers)
+        self.net = LabelledSequential(*layers)
+        self.use_cbn()
         dcgan_init(self)
 
-    def forward(self, z: torch.Tensor) -> torch.Tensor:
-        return self.net(z.view(z.shape[0], -1, 1, 1))
+    def forward(self, z: torch.Tensor, y: torch.Tensor | None = None) -> torch.Tensor:
+        return self.net(self.join(z, y).view(z.shape[0], -1, 1, 1), y)
 
 
 @DISCRIMINATORS.register("dcgan")
@@ -69,14 +79,23 @@ class DCGANDiscriminator(ImageNet, Discriminator):
     (batch/layer/instance/none: use layer or none with a gradient penalty). The flattened 4x4
     map is the feature vector; a linear head (the classic final 4x4 conv) scores it. ``act``
     replaces LeakyReLU (tanh and gated are robustness variants of the WGAN-GP paper).
+    With ``num_classes`` (set from labelled data) it is D(x, y), conditioned by ``conditioning``.
     """
 
     resolutions = RESOLUTIONS
 
-    def __init__(self, shape, width: Width = 64, norm: str = "batch", act: str = "leaky_relu"):
+    def __init__(
+        self,
+        shape,
+        width: Width = 64,
+        norm: str = "batch",
+        act: str = "leaky_relu",
+        num_classes: ints(0, 100_000) = 0,
+        conditioning: DConditioning = "projection",
+    ):
         super().__init__()
         self.check_shape(shape)
-        channels, size = shape[0], shape[1]
+        channels, size = shape[0] + self.condition(num_classes, conditioning), shape[1]
         bias = check_norm(norm) == "none"
         n = log2_int(size) - 2
         widths = [width * 2**i for i in range(n)]
@@ -91,7 +110,8 @@ class DCGANDiscriminator(ImageNet, Discriminator):
         self.net = nn.Sequential(*layers, nn.Flatten())
         self.feature_dim = widths[-1] * 16
         self.head = nn.Linear(self.feature_dim, 1)
+        self.condition_head(self.feature_dim)
         dcgan_init(self)
 
-    def embed(self, x: torch.Tensor) -> torch.Tensor:
-        return self.net(x)
+    def embed(self, x: torch.Tensor, y: torch.Tensor | None = None) -> torch.Tensor:
+        return self.net(self.label_input(x, y))

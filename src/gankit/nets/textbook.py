@@ -76,5 +76,5 @@ class TextbookDiscriminator(ImageNet, Discriminator):
         self.head = nn.Linear(16 * f, 1)
         dcgan_init(self)
 
-    def embed(self, x: torch.Tensor) -> torch.Tensor:
+    def embed(self, x: torch.Tensor, y: torch.Tensor | None = None) -> torch.Tensor:
         return self.features(x).mean(dim=(2, 3))

@@ -70,6 +70,8 @@ class Regularizer:
     differentiates_twice: tuple[str, ...] = ()
     #: True if every step does the same work whatever the step number (a CUDA graph can replay it)
     graph_safe = False
+    #: False if it draws its own real batches, whose labels it cannot hand to a conditional D
+    handles_labels = True
 
     def prepare(self, G: nn.Module, D: nn.Module) -> None:
         pass

@@ -22,6 +22,7 @@ class Unrolled(Regularizer):
 
     replaces_g_loss = True
     differentiates_twice = ("G", "D")
+    handles_labels = False
 
     def __init__(
         self,

@@ -49,7 +49,7 @@ class CapturedUpdate:
     def reset(self) -> None:
         """Forget the graph (optimiser state was replaced): warm up and capture again."""
         self.graph, self.eager_steps = None, 0
-        self.static_real: list[torch.Tensor] = []
+        self.static_real: list = []  # Batch records of static tensors
         self.static_stats: list[dict[str, torch.Tensor]] = []
 
     def __call__(self, reals: list[torch.Tensor]) -> list[dict[str, torch.Tensor]]:
@@ -58,7 +58,9 @@ class CapturedUpdate:
         if self.graph is None:
             self._capture(reals)
         for buffer, real in zip(self.static_real, reals):
-            buffer.copy_(real)
+            for static, fresh in zip(buffer, real):
+                if static is not None:
+                    static.copy_(fresh)
         self.graph.replay()
         for phase in self.trainer.model.phases:  # what the replayed Python would have counted
             self.trainer.counts[phase.name] += phase.repeat
@@ -78,7 +80,9 @@ class CapturedUpdate:
 
     def _capture(self, reals) -> None:
         t = self.trainer
-        self.static_real = [real.clone() for real in reals]
+        self.static_real = [
+            type(r)(*(t.clone() if t is not None else None for t in r)) for r in reals
+        ]
         counts = dict(t.counts)
         self.graph = torch.cuda.CUDAGraph()
         torch.cuda.synchronize()

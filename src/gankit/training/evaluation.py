@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import torch
-
 from gankit.config import Config
 from gankit.data import DataSource
 from gankit.metrics import FEATURES
 from gankit.metrics.evaluate import evaluate, parse_metrics, primary
+from gankit.sample import Sampler
 from gankit.training.trainer import Trainer
 
 
@@ -15,7 +14,7 @@ class InTrainingEval:
     """``eval.metrics`` on ``eval.n`` samples from fixed noise; the first metric ranks."""
 
     def __init__(self, cfg: Config, data: DataSource):
-        self.ev, self.data, self.seed, self.z_dim = cfg.eval, data, cfg.train.seed, cfg.model.z_dim
+        self.ev, self.data, self.seed = cfg.eval, data, cfg.train.seed
         self.names = parse_metrics(cfg.eval.metrics)
         self.dataset_key = cfg.data.to_dict()
         self._extractor = None
@@ -23,9 +22,8 @@ class InTrainingEval:
     def __call__(self, trainer: Trainer) -> dict[str, float]:
         if self._extractor is None and self.data.is_image:  # built once, reused every evaluation
             self._extractor = FEATURES.build(self.ev.extractor).to(trainer.device)
-        noise = torch.Generator().manual_seed(self.seed + 3)
-        z = torch.randn(self.ev.n, self.z_dim, generator=noise).to(trainer.device)
-        return evaluate(self.data, lambda n: trainer.generate(z[:n]).cpu(), self.names, self.ev.n,
+        sampler = Sampler(trainer.generate, trainer.model.latent, trainer.device, self.seed + 3)
+        return evaluate(self.data, sampler, self.names, self.ev.n,
                         self._extractor or self.ev.extractor, dataset_key=self.dataset_key)  # fmt: skip
 
     def new_best(self, results: dict[str, float], best: dict | None, step: int) -> dict | None:

@@ -45,7 +45,7 @@ class Session:
         self.trainer, self.run, self.cfg, self.data = trainer, run, cfg, data
         run.ensure_dirs()
         self.log = Logger(run)
-        self.pictures = Pictures(run, data, cfg.model.z_dim, cfg.train.seed, trainer.device)
+        self.pictures = Pictures(run, data, trainer.model.latent, cfg.train.seed, trainer.device)
         self.evaluator = InTrainingEval(cfg, data) if cfg.eval.every else None
         self.checkpoints = Checkpoints(run, cfg.log.keep_checkpoints)
         self.guard = NaNGuard(cfg.train.nan_retries, cfg.train.nan_lr_factor, trainer.base_lr)

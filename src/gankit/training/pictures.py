@@ -5,41 +5,61 @@ from __future__ import annotations
 import torch
 
 from gankit.data import DataSource
+from gankit.models import Draw, Latent
 from gankit.run.artifacts import save_samples
 from gankit.run.rundir import RunDir
 from gankit.training.trainer import Trainer
 
 
-def fixed_noise(shape: tuple[int, ...], z_dim: int, seed: int, device) -> torch.Tensor:
-    """The noise every progress frame is drawn from: 64 images (8x8 grid) or 1,000 points."""
-    n = 64 if len(shape) == 3 else 1000
-    return torch.randn(n, z_dim, generator=torch.Generator().manual_seed(seed + 1)).to(device)
+def grid_draw(latent: Latent, n: int, seed: int, device, columns: int = 8) -> Draw:
+    """n reproducible draws; for images laid out ``columns`` to a row, row r shows class r of a
+    conditional G, or value r of the first categorical code of an InfoGAN."""
+    gen = torch.Generator().manual_seed(seed)
+    rows = torch.arange(n) // columns
+    y = rows % latent.num_classes if latent.num_classes else None
+    draw = latent.sample(n, "cpu", generator=gen, y=y)
+    if latent.categorical:
+        cat = draw.cat.clone()
+        cat[:, 0] = rows % latent.categorical[0]
+        draw = draw._replace(z=latent.join(draw.z[:, : latent.z_dim], cat, draw.cont), cat=cat)
+    return draw.to(device)
+
+
+def fixed_noise(shape: tuple[int, ...], latent: Latent, seed: int, device) -> Draw:
+    """What every progress frame is drawn from: 64 images (8x8 grid) or 1,000 points."""
+    return grid_draw(latent, 64 if len(shape) == 3 else 1000, seed + 1, device)
 
 
 class Pictures:
     """Frames from the same noise at every sample step (the GIF), and best.png/best.json."""
 
-    def __init__(self, run: RunDir, data: DataSource, z_dim: int, seed: int, device):
-        self.run, self.seed, self.is_image, self.z_dim = run, seed, data.is_image, z_dim
-        self.fixed_z = fixed_noise(data.shape, z_dim, seed, device)
+    def __init__(self, run: RunDir, data: DataSource, latent: Latent, seed: int, device):
+        self.run, self.seed, self.is_image, self.latent = run, seed, data.is_image, latent
+        self.fixed = fixed_noise(data.shape, latent, seed, device)
         self.real = None if data.is_image else data.real_sample(2000, seed=seed)
+
+    @property
+    def fixed_z(self) -> torch.Tensor:
+        """G's input of the frames (noise and codes; labels follow from the grid layout)."""
+        return self.fixed.z
+
+    @fixed_z.setter
+    def fixed_z(self, z: torch.Tensor) -> None:
+        self.fixed = self.fixed._replace(z=z)
 
     def frame(self, trainer: Trainer) -> torch.Tensor:
         step = trainer.step
-        samples = trainer.generate(self.fixed_z)
+        samples = trainer.generate(self.fixed)
         path = self.run.frame_path(step)
         save_samples(samples, path, self.real, f"step {step}", f"fixed noise, step {step}")
         return samples
 
     def best(self, trainer: Trainer, why: str, best: dict | None) -> None:
         """best.png and best.json from the current sampler (EMA generator if there is one)."""
-        n = 64 if self.is_image else 2500
-        z = torch.randn(n, self.z_dim, generator=torch.Generator().manual_seed(self.seed + 2))
+        draw = grid_draw(self.latent, 64 if self.is_image else 2500, self.seed + 2, trainer.device)
         who = "EMA generator" if trainer.ema is not None else "generator"
         source = f"{who} at step {trainer.step}: {why}"
         title = f"best: {who}, step {trainer.step}"
-        save_samples(
-            trainer.generate(z.to(trainer.device)), self.run.best, self.real, title, source
-        )
+        save_samples(trainer.generate(draw), self.run.best, self.real, title, source)
         info = {"source": source, "step": trainer.step, **(best or {})}
         self.run.write_json(self.run.best_info, info)

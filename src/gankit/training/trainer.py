@@ -13,8 +13,9 @@ from contextlib import contextmanager, nullcontext
 import torch
 
 from gankit.data import DataSource
+from gankit.data.streams import Batch
 from gankit.errors import GankitError
-from gankit.models import Context, Model, Phase
+from gankit.models import Context, Draw, Latent, Model, Phase
 from gankit.run.checkpoint import rng_state, set_rng_state
 from gankit.training.cuda_graph import CapturedUpdate
 from gankit.training.ema import EMA
@@ -65,7 +66,7 @@ class Trainer:
         self.step += 1
         return stats
 
-    def update(self, reals: list[torch.Tensor]) -> list[dict[str, torch.Tensor]]:
+    def update(self, reals: list[Batch]) -> list[dict[str, torch.Tensor]]:
         """Every phase in order, each on its own real batch: the computation a CUDA graph captures."""
         batches, stats = iter(reals), []
         for phase in self.model.phases:
@@ -73,20 +74,24 @@ class Trainer:
                 stats.append(self.run(phase, next(batches) if phase.reads_real else None))
         return stats
 
-    def run(self, phase: Phase | str, real: torch.Tensor | None = None) -> dict[str, torch.Tensor]:
-        """One run of ``phase``: its loss with only its own network trainable, then its step."""
+    def run(self, phase: Phase | str, real: Batch | torch.Tensor | None = None):
+        """One run of ``phase``: its loss with only its own networks trainable, then their steps.
+        Returns the phase's statistics {name: 0-d tensor}."""
         phase = phase if isinstance(phase, Phase) else self.phase(phase)
-        if real is not None and self.channels_last and real.dim() == 4:
-            real = real.contiguous(memory_format=torch.channels_last)
+        real = Batch(real) if isinstance(real, torch.Tensor) else real
+        if real is not None and self.channels_last and real.x.dim() == 4:
+            real = real._replace(x=real.x.contiguous(memory_format=torch.channels_last))
         ctx = Context(step=self.step, index=self.counts[phase.name], batch_size=self.batch_size,
                       next_real=lambda: next(self.batches), optimizers=self.optimizers)  # fmt: skip
         with self.only_trainable(phase.trains):
             with self.autocast():
                 loss, stats = self.model.objective(phase, real, ctx)
-            opt = self.optimizers[phase.trains]
-            opt.zero_grad(set_to_none=True)
+            opts = [self.optimizers[name] for name in phase.trains]
+            for opt in opts:
+                opt.zero_grad(set_to_none=True)
             loss.backward()
-            opt.step()
+            for opt in opts:
+                opt.step()
         self.model.after(phase)
         self.counts[phase.name] += 1
         return stats
@@ -95,11 +100,12 @@ class Trainer:
         return next(p for p in self.model.phases if p.name == name)
 
     @contextmanager
-    def only_trainable(self, name: str):
+    def only_trainable(self, names: tuple[str, ...]):
         """Freeze the networks a phase does not train: their gradients are never needed (and
         skipping them saves a third of the G phase's backward). Terms that differentiate through
         a frozen network unfreeze it themselves (regularizers.trainable)."""
-        others = [net for key, net in self.model.networks.items() if key != name]
+        names = (names,) if isinstance(names, str) else names
+        others = [net for key, net in self.model.networks.items() if key not in names]
         flags = [[p.requires_grad for p in net.parameters()] for net in others]
         for net in others:
             net.requires_grad_(False)
@@ -135,21 +141,34 @@ class Trainer:
         return self.ema.G if self.ema is not None else self.model.networks[self.model.sampler]
 
     @torch.no_grad()
-    def generate(self, z: torch.Tensor, batch: int = 512) -> torch.Tensor:
+    def generate(self, draw: Draw | torch.Tensor, batch: int = 512) -> torch.Tensor:
+        """Samples for G's inputs ``draw`` (see Model.latent; a tensor is plain noise z)."""
+        draw = Draw(draw) if isinstance(draw, torch.Tensor) else draw
         net, was_training = self.sampler, self.sampler.training
         net.eval()
         try:
-            return torch.cat([self.model.generate(net, chunk) for chunk in z.split(batch)])
+            return torch.cat([self.model.generate(net, chunk) for chunk in draw.split(batch)])
         finally:
             net.train(was_training)
 
     # ---- checkpoint state
+    def _check_latent(self, state: dict) -> None:
+        """A conditional or InfoGAN checkpoint never loads into a run whose G reads otherwise."""
+        mine = self.model.latent
+        theirs = Latent.from_dict(state.get("latent") or {"z_dim": mine.z_dim})
+        if theirs != mine:
+            raise GankitError(
+                f"the checkpoint's generator reads {theirs.describe()} but this run's reads "
+                f"{mine.describe()}; resume it with the config it was trained with"
+            )
+
     def state_dict(self) -> dict:
         nets, opts = self.model.networks, self.optimizers
         ema = {self.model.sampler: self.ema.G.state_dict()} if self.ema is not None else {}
         return {
             "step": self.step,
             "counts": dict(self.counts),
+            "latent": self.model.latent.to_dict(),
             "networks": {name: net.state_dict() for name, net in nets.items()},
             "optimizers": {name: opt.state_dict() for name, opt in opts.items()},
             "ema": ema,
@@ -159,6 +178,7 @@ class Trainer:
         }
 
     def load_state_dict(self, state: dict) -> None:
+        self._check_latent(state)
         try:
             for name, net in self.model.networks.items():
                 net.load_state_dict(state["networks"][name])

@@ -1,0 +1,56 @@
+"""ACGAN (Odena, Olah & Shlens 2017, "Conditional Image Synthesis with Auxiliary Classifier GANs")."""
+
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from gankit.checks import NonNegative
+from gankit.errors import GankitError
+from gankit.losses import GANLoss
+from gankit.models.base import MODELS
+from gankit.models.heads import HeadedGAN
+from gankit.models.latent import Draw, Latent
+from gankit.regularizers import Regularizer
+
+
+@MODELS.register("acgan")
+class ACGAN(HeadedGAN):
+    """A class-conditional G(z, y) and an unconditional D with an auxiliary classifier
+    C: D's features [N, F] -> class logits [N, K] (network ``C``, stepped with D).
+
+    D's phase minimises its adversarial loss + ``weight`` * (CE(C(f(x_real)), y_real) +
+    CE(C(f(x_fake)), y_fake)): the paper's L_C on real and generated images. G's phase minimises
+    its adversarial loss + ``weight`` * CE(C(f(G(z, y))), y). Needs labelled data.
+    """
+
+    label_nets = ("G",)
+    needs_labels = True
+    optim_groups = {"G": "g", "D": "d", "C": "d"}
+
+    def __init__(self, G: nn.Module, D: nn.Module, loss: GANLoss, regularizers: list[Regularizer],
+                 latent: Latent, n_critic: int = 1, fuse_d: bool = True,
+                 weight: NonNegative = 1.0):  # fmt: skip
+        if not latent.num_classes:
+            raise GankitError(
+                "model.kind=acgan needs labelled data: set data.labels=true (a dataset with "
+                "classes: class sub-folders, mnist, cifar10, ...)"
+            )
+        super().__init__(G, D, loss, regularizers, latent, n_critic, fuse_d)
+        self.C = self.add_head("C", lambda features: nn.Linear(features, latent.num_classes))
+        self.weight = float(weight)
+
+    def d_extra(self, loss, stats, draw: Draw, y):
+        f_real, f_fake = self.features
+        logits_real = self.C(f_real).float()
+        ce_real = F.cross_entropy(logits_real, y)
+        ce_fake = F.cross_entropy(self.C(f_fake).float(), draw.y)
+        stats["d_class"] = ce_real.detach()
+        stats["class_acc_real"] = (logits_real.argmax(1) == y).float().mean()
+        return loss + self.weight * (ce_real + ce_fake), stats
+
+    def g_extra(self, loss, stats, draw: Draw, fake: torch.Tensor):
+        ce = F.cross_entropy(self.C(self.g_features).float(), draw.y)
+        stats["g_class"] = ce.detach()
+        return loss + self.weight * ce, stats
