@@ -45,6 +45,12 @@ def parser() -> argparse.ArgumentParser:
     )
     s.add_argument("--checkpoint", default="latest", help="latest or a checkpoint path")
     s.add_argument("--seed", type=int, default=0)
+    s.add_argument("--class", dest="klass", type=int, default=None,
+                   help="draw class K only (a class-conditional run)")  # fmt: skip
+    s.add_argument("--code", action="append", default=[], metavar="NAME=VALUE",
+                   help="pin an InfoGAN code, e.g. cat0=3 or c1=0.5 (repeatable)")  # fmt: skip
+    s.add_argument("--traverse", default=None, metavar="CODE",
+                   help="InfoGAN figure: rows = cat0 values, columns = CODE from -2 to 2")  # fmt: skip
     e = sub.add_parser(
         "eval", help="evaluate a run's generator (FID, KID, IS, precision/recall, modes)"
     )
@@ -101,10 +107,24 @@ def cmd_train(args) -> None:
 
 
 def cmd_sample(args) -> None:
-    from gankit.sample import sample_to_file
+    from gankit.sample import Choice, sample_to_file
 
-    path = sample_to_file(args.run_dir, args.n, args.out, args.checkpoint, args.seed)
-    print(f"gankit: wrote {args.n} samples to {path}", file=sys.stderr)
+    choice = Choice(args.klass, parse_codes(args.code), args.traverse)
+    path = sample_to_file(args.run_dir, args.n, args.out, args.checkpoint, args.seed, choice)
+    print(f"gankit: wrote samples to {path}", file=sys.stderr)
+
+
+def parse_codes(items: list[str]) -> dict[str, float]:
+    codes = {}
+    for item in items:
+        name, sep, value = item.partition("=")
+        try:
+            codes[name.strip()] = float(value)
+        except ValueError:
+            sep = ""
+        if not sep:
+            raise GankitError(f"--code expects NAME=NUMBER (e.g. cat0=3 or c1=0.5), got '{item}'")
+    return codes
 
 
 def cmd_eval(args) -> None:

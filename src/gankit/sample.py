@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -11,7 +12,7 @@ import torch
 from gankit.config import Config, from_dict, normalised
 from gankit.data import DATASETS
 from gankit.errors import GankitError, WriteError, why
-from gankit.models import Latent
+from gankit.models import Draw, Latent
 from gankit.nets import GENERATORS, build_player
 from gankit.run import checkpoint
 from gankit.run.artifacts import save_samples
@@ -83,10 +84,14 @@ class Sampler:
         return self.draw(n)
 
     @torch.no_grad()
-    def draw(self, n: int, y: int | None = None, fixed: dict | None = None) -> torch.Tensor:
+    def draw(self, n: int, y: int | torch.Tensor | None = None, fixed: dict | None = None):
+        """n samples; ``y`` one class for all, or [n] classes; ``fixed`` pins codes."""
         gen = torch.Generator().manual_seed(self.seed)
-        labels = torch.full((n,), y, dtype=torch.int64) if y is not None else None
+        labels = torch.full((n,), y, dtype=torch.int64) if isinstance(y, int) else y
         draw = self.latent.sample(n, self.device, generator=gen, y=labels, fixed=fixed)
+        return self.generate_all(draw)
+
+    def generate_all(self, draw: Draw) -> torch.Tensor:
         return torch.cat([self.generate(chunk).cpu() for chunk in draw.split(self.batch)])
 
 
@@ -99,9 +104,71 @@ def generator_sampler(G: torch.nn.Module, latent: Latent, seed: int = 0) -> Samp
 MAX_SAMPLE_BYTES = 4 * 2**30
 
 
-def sample_to_file(run_dir: str, n: int, out: str, which: str = "latest", seed: int = 0) -> Path:
+@dataclass
+class Choice:
+    """What ``gankit sample`` draws: one class (``--class``), pinned codes (``--code cat0=K``)
+    or InfoGAN's traversal figure (``--traverse c1``)."""
+
+    klass: int | None = None
+    codes: dict[str, float] = field(default_factory=dict)
+    traverse: str | None = None
+
+    def check(self, latent: Latent) -> None:
+        if self.klass is not None:
+            if not latent.num_classes:
+                raise GankitError(
+                    "--class needs a class-conditional run, but this run's generator reads no "
+                    "labels (train with data.labels=true)"
+                )
+            if not 0 <= self.klass < latent.num_classes:
+                raise GankitError(
+                    f"--class {self.klass} is out of range: this run has classes "
+                    f"0..{latent.num_classes - 1}"
+                )
+        for name in [*self.codes, *([self.traverse] if self.traverse else [])]:
+            latent.code(name)
+        if self.traverse and (latent.code(self.traverse)[0] != "c" or not latent.categorical):
+            raise GankitError(
+                f"--traverse takes a continuous code (c0, c1, ...) of an InfoGAN run with a "
+                f"categorical code, not '{self.traverse}'"
+            )
+
+
+#: the traversal figure's columns: the continuous code from -2 to 2, as in the InfoGAN paper
+TRAVERSE_STEPS = 10
+
+
+def traversal(latent: Latent, name: str, seed: int, device) -> Draw:
+    """Rows: the values of cat0; columns: code ``name`` from -2 to 2; the rest fixed (one z)."""
+    rows, index = latent.categorical[0], latent.code(name)[1]
+    one = latent.sample(1, "cpu", generator=torch.Generator().manual_seed(seed))
+    n = rows * TRAVERSE_STEPS
+    cat = one.cat.repeat(n, 1)
+    cat[:, 0] = torch.arange(rows).repeat_interleave(TRAVERSE_STEPS)
+    cont = torch.zeros(n, latent.continuous)
+    cont[:, index] = torch.linspace(-2, 2, TRAVERSE_STEPS).repeat(rows)
+    z = latent.join(one.z[:, : latent.z_dim].repeat(n, 1), cat, cont)
+    return Draw(z, None, cat, cont).to(device)
+
+
+def choose(sampler: Sampler, n: int, choice: Choice, grid: bool) -> tuple[torch.Tensor, int | None]:
+    """The samples and, for a PNG grid, how many go to a row."""
+    latent = sampler.latent
+    if choice.traverse:
+        draw = traversal(latent, choice.traverse, sampler.seed, sampler.device)
+        return sampler.generate_all(draw), TRAVERSE_STEPS
+    if choice.klass is not None or not latent.num_classes or not grid:
+        return sampler.draw(n, y=choice.klass, fixed=choice.codes), None
+    rows = min(latent.num_classes, 10)  # one row per class
+    columns = math.ceil(n / rows)
+    return sampler.draw(n, y=torch.arange(n) // columns, fixed=choice.codes), columns
+
+
+def sample_to_file(run_dir: str, n: int, out: str, which: str = "latest", seed: int = 0,
+                   choice: Choice | None = None) -> Path:  # fmt: skip
     """FILE.png: a grid (or a scatter for toy data); FILE.npy: float32 samples in data space
     ([N, C, H, W] in [-1, 1] for images, [N, D] for points)."""
+    choice = choice or Choice()
     if n < 1:
         raise GankitError(f"--n must be >= 1, got {n}")
     out_path = Path(out).expanduser()
@@ -117,13 +184,16 @@ def sample_to_file(run_dir: str, n: int, out: str, which: str = "latest", seed: 
     if blocking is not None:
         raise GankitError(f"--out {out_path} cannot be written: {blocking} is a file, not a folder")
     state, cfg = load_checkpoint(RunDir.existing(run_dir), which)
+    latent = latent_of(state, cfg)
+    choice.check(latent)
     size = n * math.prod(state["data_shape"]) * 4
     if size > MAX_SAMPLE_BYTES or (out_path.suffix == ".png" and n > 10_000):
         raise GankitError(
             f"--n {n} is too many for one file ({size / 2**30:.1f} GiB of samples; a PNG grid "
             f"holds at most 10,000); draw several files with different --seed"
         )
-    samples = generator_sampler(build_generator(state, cfg), latent_of(state, cfg), seed)(n)
+    sampler = generator_sampler(build_generator(state, cfg), latent, seed)
+    samples, nrow = choose(sampler, n, choice, out_path.suffix == ".png")
     try:
         out_path.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
@@ -137,5 +207,5 @@ def sample_to_file(run_dir: str, n: int, out: str, which: str = "latest", seed: 
             if samples.dim() == 4
             else DATASETS.build(cfg.data.name, **cfg.data.args).real_sample(2000)
         )
-        save_samples(samples, out_path, real, title=f"{n} samples")
+        save_samples(samples, out_path, real, title=f"{len(samples)} samples", nrow=nrow)
     return out_path

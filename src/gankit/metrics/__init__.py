@@ -1,8 +1,11 @@
 """Evaluation metrics, registered by name in ``METRICS``; feature extractors in ``FEATURES``."""
 
 from gankit.metrics import (  # noqa: F401
+    class_accuracy,
+    code_purity,
     density_coverage,
     fid,
+    fid_intra,
     inception,
     inception_logits,
     inception_score,

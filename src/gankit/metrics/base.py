@@ -54,6 +54,21 @@ class EvalContext:
         self._logits: dict[str, np.ndarray] = {}
 
     @property
+    def sampler(self):
+        """The generated side as a Sampler (draws given classes or codes), if it is one."""
+        fake = self._draw["fake"]
+        return fake if hasattr(fake, "latent") else None
+
+    def conditional_sampler(self, metric: str):
+        sampler = self.sampler
+        if sampler is None or not sampler.latent.num_classes:
+            raise GankitError(
+                f"metric '{metric}' needs a class-conditional run (data.labels=true with "
+                f"model.kind gan or acgan)"
+            )
+        return sampler
+
+    @property
     def extractor(self) -> FeatureExtractor:
         if self._extractor is None:
             if self._make_extractor is None:

@@ -7,7 +7,8 @@ from gankit.regularizers.base import REGULARIZERS, Regularizer
 
 @REGULARIZERS.register("spectral_norm")
 class SpectralNorm(Regularizer):
-    """Spectral normalisation of D (Miyato et al. 2018, SNGAN): every Conv/Linear weight of D is
+    """Spectral normalisation of D (Miyato et al. 2018, SNGAN): every Conv/Linear/Embedding weight
+    of D (the projection discriminator's class embedding too, as in SNGAN-projection) is
     divided by its largest singular value, estimated by ``power_iterations`` of power iteration
     per forward pass (torch's parametrisation), which bounds each layer's Lipschitz constant by 1.
     Pair it with the hinge loss for SNGAN. Applied once, before the optimisers are built."""
@@ -21,5 +22,5 @@ class SpectralNorm(Regularizer):
 
     def prepare(self, G, D) -> None:
         for module in list(D.modules()):
-            if isinstance(module, (nn.Conv2d, nn.Linear, nn.ConvTranspose2d)):
+            if isinstance(module, (nn.Conv2d, nn.Linear, nn.ConvTranspose2d, nn.Embedding)):
                 spectral_norm(module, n_power_iterations=self.power_iterations)

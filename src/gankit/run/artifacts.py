@@ -24,16 +24,18 @@ def save_samples(
     real: torch.Tensor | None = None,
     title: str = "",
     caption: str = "",
+    nrow: int | None = None,
 ) -> None:
-    """Images [N, C, H, W] in [-1, 1] -> a square grid PNG; points [N, D] -> a plot over ``real``."""
+    """Images [N, C, H, W] in [-1, 1] -> a grid PNG (square unless ``nrow`` images to a row);
+    points [N, D] -> a plot over ``real``."""
     if samples.dim() == 4:
-        save_grid(samples, path, caption)
+        save_grid(samples, path, caption, nrow)
     else:
         save_points(samples, real, path, title)
 
 
-def save_grid(images: torch.Tensor, path: Path, caption: str = "") -> None:
-    nrow = max(1, int(math.ceil(math.sqrt(len(images)))))
+def save_grid(images: torch.Tensor, path: Path, caption: str = "", nrow: int | None = None) -> None:
+    nrow = nrow or max(1, int(math.ceil(math.sqrt(len(images)))))
     grid = make_grid(
         images.detach().float().cpu(), nrow=nrow, padding=2, normalize=True, value_range=(-1, 1)
     )
