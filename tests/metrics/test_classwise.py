@@ -1,0 +1,81 @@
+"""class_accuracy, code_purity and fid_intra on samplers whose answer is known: "generators" that
+return real digits of a chosen class."""
+
+import numpy as np
+import pytest
+import torch
+
+from gankit.data import DATASETS
+from gankit.errors import GankitError
+from gankit.metrics.code_purity import purity
+from gankit.metrics.evaluate import evaluate
+from gankit.models import Latent
+from gankit.sample import Sampler
+
+
+@pytest.fixture(scope="module")
+def digits():
+    return DATASETS.build("digits", resolution=16, labels=True)
+
+
+def real_digit_sampler(data, latent, label_of):
+    """A stand-in generator: each sample is a real image of class label_of(draw)."""
+    x, y = data.real_labelled(len(data.images))
+    pools = [x[y == k] for k in range(10)]
+
+    def generate(draw):
+        classes = label_of(draw)
+        picks = [pools[k][i % len(pools[k])] for i, k in enumerate(classes.tolist())]
+        return torch.stack(picks)
+
+    return Sampler(generate, latent, "cpu")
+
+
+def test_class_accuracy_is_high_for_right_classes_and_chance_for_wrong_ones(digits):
+    right = real_digit_sampler(digits, Latent(4, 10), lambda d: d.y)
+    wrong = real_digit_sampler(digits, Latent(4, 10), lambda d: (d.y + 3) % 10)
+    good = evaluate(digits, right, ["class_accuracy"], 500, cache_root=None)
+    bad = evaluate(digits, wrong, ["class_accuracy"], 500, cache_root=None)
+    assert good["class_accuracy"] > 0.9 and good["class_accuracy_min"] > 0.7
+    assert bad["class_accuracy"] < 0.1
+
+
+def test_code_purity_finds_a_permuted_code_and_punishes_a_mixed_one(digits):
+    perm = torch.tensor([3, 7, 0, 9, 1, 2, 8, 4, 6, 5])
+    permuted = real_digit_sampler(digits, Latent(4, 0, (10,), 1), lambda d: perm[d.cat[:, 0]])
+    mixed = real_digit_sampler(digits, Latent(4, 0, (10,), 1), lambda d: d.cat[:, 0] // 2)
+    assert evaluate(digits, permuted, ["code_purity"], 500, cache_root=None)["code_purity"] > 0.9
+    # two code values per class: at most half of them can be matched one-to-one
+    assert evaluate(digits, mixed, ["code_purity"], 500, cache_root=None)["code_purity"] < 0.55
+
+
+def test_purity_is_the_best_one_to_one_assignment():
+    counts = np.array([[0, 8, 2], [9, 1, 0], [5, 0, 5]])
+    score, assigned = purity(counts)
+    assert assigned == [1, 0, 2] and score == pytest.approx((8 + 9 + 5) / 30)
+
+
+def test_intra_fid_is_small_for_the_right_class_and_larger_for_a_wrong_one(digits):
+    right = real_digit_sampler(digits, Latent(4, 10), lambda d: d.y)
+    wrong = real_digit_sampler(digits, Latent(4, 10), lambda d: (d.y + 1) % 10)
+    good = evaluate(digits, right, ["fid_intra"], 600, "random_conv", cache_root=None)
+    bad = evaluate(digits, wrong, ["fid_intra"], 600, "random_conv", cache_root=None)
+    assert good["fid_intra"] < 0.5 * bad["fid_intra"]
+
+
+def test_class_metrics_on_an_unconditional_generator_are_one_line(digits):
+    plain = Sampler(lambda d: torch.zeros(len(d.z), 1, 16, 16), Latent(4), "cpu")
+    for name in ("class_accuracy", "fid_intra", "code_purity"):
+        with pytest.raises(GankitError) as err:
+            evaluate(digits, plain, [name], 100, "random_conv", cache_root=None)
+        assert "\n" not in str(err.value)
+
+
+def test_a_dataset_without_a_classifier_says_which_have_one():
+    from gankit.metrics.classifiers import classifier_for
+
+    class Unknown:
+        registered_name = "cifar10"
+
+    with pytest.raises(GankitError, match="no classifier reads.*digits"):
+        classifier_for(Unknown())

@@ -1,0 +1,77 @@
+"""gankit sample --class / --code / --traverse on conditional and InfoGAN runs."""
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from gankit.cli import main
+from tests.conftest import TINY
+
+SETS = [a for s in TINY for a in ("--set", s)]
+
+
+@pytest.fixture(scope="module")
+def runs(tmp_path_factory):
+    root = tmp_path_factory.mktemp("runs")
+    out = {}
+    for name, extra in {
+        "plain": [],
+        "conditional": ["--set", "data.labels=true"],
+        "infogan": ["--set", "model.kind.name=infogan"],
+    }.items():
+        out[name] = root / name
+        assert main(["train", "--out", str(out[name]), "--steps", "2", *SETS, *extra]) == 0
+    return out
+
+
+def test_class_k_draws_only_that_label(runs, tmp_path):
+    a, b = tmp_path / "a.npy", tmp_path / "b.npy"
+    assert (
+        main(["sample", str(runs["conditional"]), "--n", "6", "--class", "3", "--out", str(a)]) == 0
+    )
+    assert (
+        main(["sample", str(runs["conditional"]), "--n", "6", "--class", "4", "--out", str(b)]) == 0
+    )
+    x, y = np.load(a), np.load(b)
+    assert x.shape == (6, 1, 16, 16) and not np.allclose(x, y)  # same noise, another class
+
+
+def test_a_conditional_grid_has_one_row_per_class(runs, tmp_path):
+    out = tmp_path / "grid.png"
+    assert main(["sample", str(runs["conditional"]), "--n", "30", "--out", str(out)]) == 0
+    w, h = Image.open(out).size
+    # 10 rows of 3 images of 16 px with 2 px padding
+    assert (w, h) == (3 * 18 + 2, 10 * 18 + 2)
+
+
+@pytest.mark.parametrize(
+    "run,args,message",
+    [
+        ("conditional", ["--class", "10"], "--class 10 is out of range: this run has classes 0..9"),
+        ("conditional", ["--class", "-1"], "out of range"),
+        ("plain", ["--class", "0"], "--class needs a class-conditional run"),
+        ("plain", ["--code", "cat0=1"], "unknown code 'cat0'"),
+        ("infogan", ["--code", "cat0=10"], "cat0 takes 0..9"),
+        ("infogan", ["--traverse", "cat0"], "--traverse takes a continuous code"),
+        ("infogan", ["--code", "c0"], "--code expects NAME=NUMBER"),
+    ],
+)
+def test_bad_choices_are_one_line_with_exit_code_2(runs, tmp_path, capsys, run, args, message):
+    out = tmp_path / "x.png"
+    assert main(["sample", str(runs[run]), "--out", str(out), *args]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and message in err[0] and not out.exists()
+
+
+def test_infogan_code_and_traversal_figure(runs, tmp_path):
+    a, b = tmp_path / "a.npy", tmp_path / "b.npy"
+    assert (
+        main(["sample", str(runs["infogan"]), "--n", "4", "--code", "cat0=1", "--out", str(a)]) == 0
+    )
+    assert (
+        main(["sample", str(runs["infogan"]), "--n", "4", "--code", "cat0=2", "--out", str(b)]) == 0
+    )
+    assert not np.allclose(np.load(a), np.load(b))
+    fig = tmp_path / "traverse.png"
+    assert main(["sample", str(runs["infogan"]), "--traverse", "c1", "--out", str(fig)]) == 0
+    assert Image.open(fig).size == (10 * 18 + 2, 10 * 18 + 2)  # 10 code values x 10 steps
