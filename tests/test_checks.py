@@ -10,6 +10,7 @@ from gankit.data import DATASETS
 from gankit.errors import GankitError
 from gankit.losses import LOSSES
 from gankit.metrics import FEATURES, METRICS
+from gankit.models import MODELS
 from gankit.nets import DISCRIMINATORS, GENERATORS
 from gankit.regularizers import REGULARIZERS
 
@@ -22,6 +23,7 @@ REGISTRIES = [
     (REGULARIZERS, 0),
     (METRICS, 0),
     (FEATURES, 0),
+    (MODELS, 6),  # G, D, loss, regularizers, latent, n_critic
 ]
 ENTRIES = [(reg, name, skip) for reg, skip in REGISTRIES for name in reg.names()]
 

@@ -73,15 +73,15 @@ def test_a_conditional_checkpoint_does_not_load_into_an_unconditional_run(tiny_c
     assert "\n" not in str(err.value)
 
 
-def acgan_model(tiny_config):
-    _, built = make(
-        tiny_config("data.labels=true", "model.kind.name=acgan", "model.kind.weight=0.5")
-    )
+def acgan_model(tiny_config, *sets):
+    kind = ("model.kind.name=acgan", "model.kind.weight=0.5")
+    _, built = make(tiny_config("data.labels=true", *kind, *sets))
     return built.model
 
 
-def test_acgan_terms_at_known_logits(tiny_config):
-    model = acgan_model(tiny_config)
+@pytest.mark.parametrize("classify_fakes", [False, True])
+def test_acgan_terms_at_known_logits(tiny_config, classify_fakes):
+    model = acgan_model(tiny_config, f"model.kind.classify_fakes={str(classify_fakes).lower()}")
     f = model.D.feature_dim
     with torch.no_grad():  # C reads only the first three features: logits = the features
         model.C.weight.zero_()
@@ -96,7 +96,8 @@ def test_acgan_terms_at_known_logits(tiny_config):
     log_z = lambda a: math.log(math.exp(a) + 9)  # noqa: E731 - logits (a, 0, ..., 0) over 10 classes
     ce_real = ((log_z(2.0) - 2.0) + log_z(1.0)) / 2  # class 0 read right; class 1 read at logit 0
     ce_fake = ((log_z(1.0) - 1.0) + math.log(10)) / 2
-    assert loss.item() == pytest.approx(0.5 * (ce_real + ce_fake), rel=1e-5)
+    expected = 0.5 * (ce_real + ce_fake) if classify_fakes else 0.5 * ce_real
+    assert loss.item() == pytest.approx(expected, rel=1e-5)
     assert stats["class_acc_real"].item() == 0.5  # sample 2's argmax is class 2, not 1
     model.g_features = f_fake
     loss_g, _ = model.g_extra(torch.tensor(1.0), {}, Draw(torch.zeros(2, 1), y_fake), None)

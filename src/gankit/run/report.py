@@ -47,6 +47,7 @@ def _config_table(cfg: dict) -> list[str]:
         or "none"
     )
     rows = [
+        ("model", _component(m.get("kind") or {"name": "gan"})),
         ("data", _component(cfg["data"])),
         ("generator", _component(m["generator"]) + f", z_dim={m['z_dim']}"),
         ("discriminator", _component(m["discriminator"])),
