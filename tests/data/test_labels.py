@@ -38,6 +38,20 @@ def test_a_zip_with_one_top_folder_takes_classes_one_level_down(tmp_path):
     assert data.class_names == ["anime", "celeba"] and data.labels.tolist() == [0, 0, 0, 1, 1, 1]
 
 
+def test_subdir_reads_one_split_of_a_zip_with_train_and_test(tmp_path):
+    path = tmp_path / "cifar.zip"
+    with zipfile.ZipFile(path, "w") as zf:
+        for split, n in (("train", 3), ("test", 1)):
+            for cls in ("cat", "dog", "ship"):
+                for i in range(n):
+                    with zf.open(f"{split}/{cls}/{i}.png", "w") as f:
+                        Image.new("RGB", (8, 8)).save(f, format="PNG")
+    data = DATASETS.build("folder", path=str(path), resolution=8, labels=True, subdir="train")
+    assert data.class_names == ["cat", "dog", "ship"] and len(data.images) == 9
+    with pytest.raises(GankitError, match="sub-folder valid"):
+        DATASETS.build("folder", path=str(path), resolution=8, subdir="valid")
+
+
 def test_images_outside_class_folders_are_one_line(tmp_path):
     (tmp_path / "a").mkdir()
     Image.new("L", (8, 8)).save(tmp_path / "a" / "x.png")

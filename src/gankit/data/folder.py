@@ -38,6 +38,14 @@ def list_images(path: Path) -> list[str]:
         )
 
 
+def within(names: list[str], root: Path, subdir: str) -> list[str]:
+    """The names under ``subdir`` of the folder or zip (all of them for "")."""
+    if not subdir:
+        return names
+    prefix = str(root / subdir) + "/" if root.is_dir() else subdir.strip("/") + "/"
+    return [n for n in names if n.startswith(prefix)]
+
+
 def class_labels(root: Path, names: list[str]) -> tuple[torch.Tensor, list[str]]:
     """The ImageFolder convention: an image's class is its first sub-folder (below any folder
     that every image shares, as in a zip holding one top folder). Classes are sorted by name."""
@@ -106,7 +114,8 @@ class ImageFolder(ImageData):
     With ``cache`` the decoded array is kept in $GANKIT_CACHE (default ~/.cache/gankit) and
     memory-mapped by later runs on the same files and settings. ``hflip`` mirrors training
     samples left-right at random (on the training device). ``labels``: each image's class is
-    its class sub-folder (``class_labels``)."""
+    its class sub-folder (``class_labels``). ``subdir`` reads only that folder of the folder or
+    zip (e.g. ``train`` of a zip holding ``train/<class>/`` and ``test/<class>/``)."""
 
     def __init__(
         self,
@@ -117,6 +126,7 @@ class ImageFolder(ImageData):
         cache: bool = True,
         hflip: bool = False,
         labels: bool = False,
+        subdir: str = "",
     ):
         super().__init__(resolution, channels, hflip)
         self.path = Path(path).expanduser()
@@ -124,10 +134,11 @@ class ImageFolder(ImageData):
             raise GankitError(
                 f"data path {self.path} does not exist; pass --data PATH to a folder or .zip of images"
             )
-        names = list_images(self.path)
+        names = within(list_images(self.path), self.path, subdir)
         if not names:
+            where = f"{self.path}" + (f" (sub-folder {subdir})" if subdir else "")
             raise GankitError(
-                f"no images ({', '.join(e[1:] for e in EXTENSIONS)}) found under {self.path}; check the path"
+                f"no images ({', '.join(e[1:] for e in EXTENSIONS)}) found under {where}; check the path"
             )
         if labels:  # before decoding: a folder without classes fails at once
             classes, self.class_names = class_labels(self.path, names)
