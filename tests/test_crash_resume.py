@@ -46,8 +46,8 @@ def gankit(*args, fault=None, wait=True):
     return proc
 
 
-def start(out, fault=None, wait=True):
-    sets = [a for s in SETS for a in ("--set", s)]
+def start(out, fault=None, wait=True, extra=()):
+    sets = [a for s in [*SETS, *extra] for a in ("--set", s)]
     return gankit("train", "--out", str(out), "--steps", str(STEPS), *sets, fault=fault, wait=wait)
 
 
@@ -104,6 +104,22 @@ def test_sigkill_then_resume_is_bitwise_identical(reference, tmp_path, point, st
     resumed = gankit("train", "--resume", str(out))
     assert resumed.returncode == 0, resumed.stderr
     assert_same(reference, out)
+
+
+def test_sigkill_resume_is_exact_for_a_labelled_model_with_a_head(tmp_path):
+    """ACGAN on labelled digits: labels in the stream, a phase stepping D and C together."""
+    extra = ("data.labels=true", "model.kind.name=acgan")
+    ref = tmp_path / "ref"
+    assert start(ref, extra=extra).returncode == 0
+    out = tmp_path / "run"
+    assert start(out, fault="step:5", extra=extra).returncode == -signal.SIGKILL
+    resumed = gankit("train", "--resume", str(out))
+    assert resumed.returncode == 0, resumed.stderr
+    reference = outcome(ref)
+    assert set(reference[0]["networks"]) == {"G", "D", "C"}
+    assert_same(reference, out)
+    c_ref, c = (load(r / "checkpoints" / "latest.pt")["networks"]["C"] for r in (ref, out))
+    assert all(torch.equal(c_ref[k], c[k]) for k in c_ref)
 
 
 def test_sigkill_at_a_random_moment(reference, tmp_path):
