@@ -79,3 +79,23 @@ def test_a_dataset_without_a_classifier_says_which_have_one():
 
     with pytest.raises(GankitError, match="no classifier reads.*digits"):
         classifier_for(Unknown())
+
+
+#: metrics that do not read labelled digit images with random_conv features, and why
+NOT_FOR_DIGITS = {"modes": "toy", "stacked_modes": "stacked_mnist"}
+
+
+@pytest.mark.parametrize("name", __import__("gankit.metrics", fromlist=["METRICS"]).METRICS.names())
+def test_every_metric_on_a_conditional_sampler_with_codes(digits, name):
+    """Registry-wide: each metric either gives a finite primary value for a sampler with classes
+    and an InfoGAN code, or refuses in one line (the listed exceptions only)."""
+    sampler = real_digit_sampler(digits, Latent(4, 10, (10,), 1), lambda d: d.y)
+    from gankit.metrics import METRICS
+
+    if name in NOT_FOR_DIGITS:
+        with pytest.raises(GankitError) as err:
+            evaluate(digits, sampler, [name], 200, "random_conv", cache_root=None)
+        assert "\n" not in str(err.value)
+        return
+    out = evaluate(digits, sampler, [name], 200, "random_conv", cache_root=None)
+    assert np.isfinite(out[METRICS.get(name).primary])
