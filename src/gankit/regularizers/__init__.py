@@ -2,6 +2,7 @@
 
 from gankit.regularizers import (  # noqa: F401
     consensus,
+    diffaugment,
     dragan,
     feature_matching,
     gradient_penalty,
