@@ -142,20 +142,13 @@ def _resume_state(
     if on_disk is not None:
         check_resumable(
             stored,
-            _normalised_or_raw(on_disk),
+            C.normalised(on_disk),
             f"{run.config} was edited: ",
             "; the checkpoint's config is the truth, undo the edit",
         )
     cfg = C.resolve(base=on_disk or stored, flags=flags, sets=sets)
     check_resumable(stored, cfg.to_dict(), "cannot resume with a different ", "")
     return run, cfg, state
-
-
-def _normalised_or_raw(raw: dict) -> dict:
-    try:
-        return C.normalised(raw)
-    except GankitError:  # an invalid edit: compared as written, so the message names it
-        return raw
 
 
 def check_resumable(old: dict, new: dict, prefix: str, suffix: str) -> None:

@@ -130,11 +130,6 @@ def check_model_kind(cfg: Config) -> None:
             f"model.kind={kind.name} is class-conditional and needs labelled data: set "
             f"data.labels=true (class sub-folders, mnist, fashion_mnist, cifar10, ...)"
         )
-    if not labelled(cfg):
-        return
-    params = inspect.signature(DATASETS.get(cfg.data.name)).parameters
-    if "labels" not in params:
-        raise GankitError(f"dataset '{cfg.data.name}' has no labels; set data.labels=false")
 
 
 def make_latent(cfg: Config, num_classes: int) -> Latent:

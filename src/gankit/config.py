@@ -331,8 +331,12 @@ def _join(where: str, key: str) -> str:
 
 def normalised(raw: dict) -> dict:
     """A stored config with today's defaults filled in (keys added since it was written), for
-    comparing configs of different gankit versions."""
-    return to_plain(from_dict(Config, raw, ""))
+    comparing configs of different gankit versions; an invalid one is returned as written, so
+    that a comparison names the offending key."""
+    try:
+        return to_plain(from_dict(Config, raw, ""))
+    except GankitError:
+        return raw
 
 
 def to_plain(obj: Any) -> Any:

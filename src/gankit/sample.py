@@ -12,7 +12,7 @@ import torch
 from gankit.config import Config, from_dict, normalised
 from gankit.data import DATASETS
 from gankit.errors import GankitError, WriteError, why
-from gankit.models import Draw, Latent
+from gankit.models.latent import Draw, Latent, run_generator
 from gankit.nets import GENERATORS, build_player
 from gankit.run import checkpoint
 from gankit.run.artifacts import save_samples
@@ -29,19 +29,12 @@ def load_checkpoint(run: RunDir, which: str = "latest") -> tuple[dict, Config]:
             f"{run.checkpoint_file(which)} is not a gankit checkpoint of this run ({exc})"
         ) from None
     on_disk = run.read_config()  # None (warned) when config.yaml is damaged: the checkpoint decides
-    if on_disk is not None and cfg.to_dict()["model"] != _model_section(on_disk):
+    if on_disk is not None and cfg.to_dict()["model"] != normalised(on_disk).get("model"):
         raise GankitError(
             f"checkpoint {which} does not fit generator '{cfg.model.generator.name}' of this run's "
             f"config (its model section differs); pass a checkpoint of {run.path}"
         )
     return state, cfg
-
-
-def _model_section(raw: dict):
-    try:
-        return normalised(raw)["model"]
-    except GankitError:
-        return raw.get("model")
 
 
 def load_generator(
@@ -97,7 +90,7 @@ class Sampler:
 
 def generator_sampler(G: torch.nn.Module, latent: Latent, seed: int = 0) -> Sampler:
     device = next(G.parameters()).device
-    return Sampler(lambda d: G(d.z) if d.y is None else G(d.z, d.y), latent, device, seed)
+    return Sampler(lambda draw: run_generator(G, draw), latent, device, seed)
 
 
 #: one sample file stays well inside memory (float32 samples are built in RAM before saving)

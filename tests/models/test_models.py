@@ -118,7 +118,6 @@ def test_infogan_information_terms_at_known_outputs():
     c = 0.5 * math.log(2 * math.pi)
     nll = ((0 + c) + (0.125 + c) + (0.5 + c) + (2.0 + c)) / 2  # summed over codes, mean over batch
     assert cat.item() == pytest.approx(ce, rel=1e-6) and cont.item() == pytest.approx(nll, rel=1e-6)
-    assert F.one_hot(draw.cat[:, 0], 3).shape == (2, 3)
 
 
 def test_infogan_generator_reads_noise_then_one_hot_and_continuous_codes():
@@ -131,6 +130,10 @@ def test_infogan_generator_reads_noise_then_one_hot_and_continuous_codes():
     assert torch.all(draw.z[:, 8] == 0.25) and torch.all(draw.z[:, 7].abs() <= 1)
     with pytest.raises(GankitError, match="cat0 takes 0..3"):
         latent.sample(2, "cpu", fixed={"cat0": 4})
+    per_sample = latent.sample(5, "cpu", fixed={"cat0": torch.tensor([0, 1, 2, 3, 0])})
+    assert per_sample.z[:, 3:7].argmax(1).tolist() == [0, 1, 2, 3, 0]
+    with pytest.raises(GankitError, match="cat0 takes 0..3"):
+        latent.sample(2, "cpu", fixed={"cat0": torch.tensor([1, 5])})
 
 
 def test_infogan_phases_step_q_with_d(tiny_config):

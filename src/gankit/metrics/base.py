@@ -113,16 +113,19 @@ class EvalContext:
             self._logits[which] = self._batched(which, self.extractor.logits)
         return self._logits[which]
 
-    @torch.no_grad()
     def _batched(self, which: str, fn) -> np.ndarray:
-        images = self.images(which)
-        device = next(
-            self.extractor.parameters(), torch.empty(0)
-        ).device  # the extractor may sit on a GPU
+        return self.extract(self.images(which), fn, which)
+
+    @torch.no_grad()
+    def extract(self, images: torch.Tensor, fn=None, label: str = "images") -> np.ndarray:
+        """``fn`` (default: the feature extractor) over uint8 images [N, C, H, W], in batches,
+        on the extractor's device; float32 [N, ...]."""
+        fn = fn or self.extractor
+        device = next(self.extractor.parameters(), torch.empty(0)).device  # may sit on a GPU
         out = [
             fn(chunk.to(device)).cpu().numpy()
             for chunk in tqdm(
-                images.split(self.batch), desc=f"features ({which})", unit="batch", leave=False
+                images.split(self.batch), desc=f"features ({label})", unit="batch", leave=False
             )
         ]
         return np.concatenate(out).astype(np.float32)

@@ -11,8 +11,10 @@ import torch
 import torch.nn.functional as F
 
 from gankit.data import DataSource
+from gankit.data.base import float_to_uint8
 from gankit.errors import GankitError
-from gankit.metrics.mnist_classifier import load_classifier
+from gankit.metrics.mnist_classifier import load_classifier, read_digits
+from gankit.metrics.stacked_modes import digit_triples
 from gankit.registry import Registry
 
 Classify = Callable[[torch.Tensor], torch.Tensor]
@@ -29,32 +31,16 @@ def classifier_for(data: DataSource) -> Classify:
     return CLASSIFIERS.get(name)(data)
 
 
-@torch.no_grad()
-def _mnist_digits(net, x: torch.Tensor, batch: int = 1000) -> torch.Tensor:
-    """[N, 1, S, S] in [-1, 1] -> digits [N], resized to the classifier's 28x28."""
-    out = []
-    for chunk in x.split(batch):
-        if chunk.shape[-1] != 28:
-            chunk = F.interpolate(chunk, size=(28, 28), mode="bilinear", antialias=True)
-        out.append(net(chunk.float()).argmax(1))
-    return torch.cat(out)
-
-
 def _mnist(data) -> Classify:
     """gankit's own MNIST CNN (>= 99% test accuracy, trained once from the local copy, cached)."""
     net = load_classifier(str(data.root))
-    return lambda x: _mnist_digits(net, x[:, :1])
+    return lambda x: read_digits(net, x[:, :1])
 
 
 def _stacked_mnist(data) -> Classify:
-    """The three digits of each channel, read by the MNIST CNN: 100 * R + 10 * G + B."""
+    """The digit of each channel, read by the MNIST CNN: 100 * R + 10 * G + B."""
     net = load_classifier(str(data.path))
-
-    def classify(x):
-        d = _mnist_digits(net, x.flatten(0, 1).unsqueeze(1)).view(-1, 3)
-        return d[:, 0] * 100 + d[:, 1] * 10 + d[:, 2]
-
-    return classify
+    return lambda x: digit_triples(float_to_uint8(x), net)
 
 
 def _digits(data) -> Classify:

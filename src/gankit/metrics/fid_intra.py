@@ -1,5 +1,4 @@
 import numpy as np
-import torch
 
 from gankit.data.base import float_to_uint8
 from gankit.errors import GankitError
@@ -28,14 +27,9 @@ class IntraFID(Metric):
             real_k = real.x[real.y == k][:per]
             if len(real_k) < 2:
                 raise GankitError(f"fid_intra: class {k} has fewer than 2 real images")
-            stats = [self._stats(ctx, x) for x in (real_k, sampler.draw(per, y=k))]
-            values.append(frechet_distance(*stats[0].mean_cov(), *stats[1].mean_cov()))
+            stats = [
+                FeatureStats.of(ctx.extract(float_to_uint8(x), label=f"class {k}")).mean_cov()
+                for x in (real_k, sampler.draw(per, y=k))
+            ]
+            values.append(frechet_distance(*stats[0], *stats[1]))
         return {"fid_intra": float(np.mean(values)), "fid_intra_max": float(np.max(values))}
-
-    @staticmethod
-    @torch.no_grad()
-    def _stats(ctx, x: torch.Tensor) -> FeatureStats:
-        device = next(ctx.extractor.parameters(), torch.empty(0)).device
-        images = float_to_uint8(x)
-        chunks = [ctx.extractor(c.to(device)).cpu().numpy() for c in images.split(ctx.batch)]
-        return FeatureStats.of(np.concatenate(chunks).astype(np.float32))

@@ -52,6 +52,19 @@ def _labels(root: str, train: bool) -> torch.Tensor:
     return labels
 
 
+@torch.no_grad()
+def read_digits(model: nn.Module, x: torch.Tensor, batch: int = 1000) -> torch.Tensor:
+    """Float grey images [N, 1, S, S] in [-1, 1] -> digits [N], resized to the model's 28x28."""
+    out = []
+    for chunk in x.split(batch):
+        if chunk.shape[-1] != 28:
+            chunk = F.interpolate(
+                chunk, size=(28, 28), mode="bilinear", antialias=True, align_corners=False
+            )
+        out.append(model(chunk.float()).argmax(1))
+    return torch.cat(out)
+
+
 def accuracy(model: nn.Module, images: torch.Tensor, labels: torch.Tensor) -> float:
     model.eval()
     with torch.no_grad():

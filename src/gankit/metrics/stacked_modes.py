@@ -1,26 +1,20 @@
 import torch
-import torch.nn.functional as F
 
 from gankit.data.base import float_to_uint8
 from gankit.data.stacked_mnist import StackedMNIST
 from gankit.errors import GankitError
 from gankit.metrics.base import METRICS, Metric
-from gankit.metrics.mnist_classifier import load_classifier
+from gankit.metrics.mnist_classifier import load_classifier, read_digits
 from gankit.metrics.modes import kl_to_uniform
 
 
 def digit_triples(images: torch.Tensor, classifier, batch: int = 1000) -> torch.Tensor:
     """uint8 [N, 3, H, W] -> mode ids 100*R + 10*G + B, each channel read by ``classifier``."""
     modes = []
-    with torch.no_grad():
-        for chunk in images.split(batch):
-            x = chunk.float().div(127.5).sub(1).flatten(0, 1).unsqueeze(1)  # [3N, 1, H, W]
-            if x.shape[-1] != 28:
-                x = F.interpolate(
-                    x, size=(28, 28), mode="bilinear", antialias=True, align_corners=False
-                )
-            d = classifier(x).argmax(1).view(-1, 3)
-            modes.append(d[:, 0] * 100 + d[:, 1] * 10 + d[:, 2])
+    for chunk in images.split(batch):
+        x = chunk.float().div(127.5).sub(1).flatten(0, 1).unsqueeze(1)  # [3N, 1, H, W]
+        d = read_digits(classifier, x, 3 * batch).view(-1, 3)
+        modes.append(d[:, 0] * 100 + d[:, 1] * 10 + d[:, 2])
     return torch.cat(modes)
 
 

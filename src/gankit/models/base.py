@@ -27,7 +27,7 @@ import torch
 from torch import nn
 
 from gankit.data.streams import Batch
-from gankit.models.latent import Draw, Latent
+from gankit.models.latent import Draw, Latent, run_generator
 from gankit.registry import Registry
 
 
@@ -77,7 +77,7 @@ class Model:
 
     def generate(self, net: nn.Module, draw: Draw) -> torch.Tensor:
         """Samples from the sampler network ``net`` (the live one or its EMA copy)."""
-        return net(draw.z) if draw.y is None else net(draw.z, draw.y)
+        return run_generator(net, draw)
 
     def step_dependent(self) -> list[str]:
         """Parts whose work changes with the step number (a CUDA graph cannot replay them)."""

@@ -36,6 +36,11 @@ class Draw(NamedTuple):
         return Draw(*(t.to(device) if t is not None else None for t in self))
 
 
+def run_generator(net, draw: Draw) -> torch.Tensor:
+    """G's samples for ``draw``: G(z), or G(z, y) for a class-conditional G."""
+    return net(draw.z) if draw.y is None else net(draw.z, draw.y)
+
+
 @dataclass(frozen=True)
 class Latent:
     """The generator's inputs of a run (saved in its checkpoints as ``latent``)."""
@@ -89,17 +94,21 @@ class Latent:
             parts.append(cont.to(z))
         return torch.cat(parts, 1) if len(parts) > 1 else z
 
-    def _pin(self, cat, cont, fixed: dict[str, float]):
+    def _pin(self, cat, cont, fixed: dict):
+        """Codes set to a value, or to one value per sample (a tensor [n])."""
         for name, value in fixed.items():
             kind, index = self.code(name)
             if kind == "cat":
-                if not float(value).is_integer() or not 0 <= value < self.categorical[index]:
+                values = torch.as_tensor(value)
+                whole = not values.is_floating_point() or bool((values == values.round()).all())
+                inside = bool(((values >= 0) & (values < self.categorical[index])).all())
+                if not (whole and inside):
                     raise GankitError(
                         f"--code {name}={value}: {name} takes 0..{self.categorical[index] - 1}"
                     )
-                cat[:, index] = int(value)
+                cat[:, index] = values.long()
             else:
-                cont[:, index] = float(value)
+                cont[:, index] = torch.as_tensor(value, dtype=cont.dtype)
         return cat, cont
 
     def code(self, name: str) -> tuple[str, int]:

@@ -81,7 +81,7 @@ class CapturedUpdate:
     def _capture(self, reals) -> None:
         t = self.trainer
         self.static_real = [
-            type(r)(*(t.clone() if t is not None else None for t in r)) for r in reals
+            type(r)(*(part.clone() if part is not None else None for part in r)) for r in reals
         ]
         counts = dict(t.counts)
         self.graph = torch.cuda.CUDAGraph()

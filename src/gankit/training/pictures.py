@@ -17,12 +17,8 @@ def grid_draw(latent: Latent, n: int, seed: int, device, columns: int = 8) -> Dr
     gen = torch.Generator().manual_seed(seed)
     rows = torch.arange(n) // columns
     y = rows % latent.num_classes if latent.num_classes else None
-    draw = latent.sample(n, "cpu", generator=gen, y=y)
-    if latent.categorical:
-        cat = draw.cat.clone()
-        cat[:, 0] = rows % latent.categorical[0]
-        draw = draw._replace(z=latent.join(draw.z[:, : latent.z_dim], cat, draw.cont), cat=cat)
-    return draw.to(device)
+    fixed = {"cat0": rows % latent.categorical[0]} if latent.categorical else None
+    return latent.sample(n, device, generator=gen, y=y, fixed=fixed)
 
 
 def fixed_noise(shape: tuple[int, ...], latent: Latent, seed: int, device) -> Draw:
