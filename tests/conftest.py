@@ -51,3 +51,26 @@ def tiny_config():
         return resolve(preset, sets=[*TINY, f"train.steps={steps}", *sets])
 
     return make
+
+
+def write_idx(raw, stem, tensor, magic):
+    import gzip
+    import struct
+
+    dims = tensor.shape
+    with gzip.open(raw / f"{stem}.gz", "wb") as f:
+        f.write(struct.pack(">I" + "I" * len(dims), magic, *dims) + tensor.numpy().tobytes())
+
+
+@pytest.fixture
+def mnist_root(tmp_path):
+    """A stand-in MNIST root (train and test IDX files): 60 random blob 'digits' 28x28."""
+    raw = tmp_path / "mnist" / "MNIST" / "raw"
+    raw.mkdir(parents=True)
+    g = torch.Generator().manual_seed(0)
+    for split, n in (("train", 60), ("t10k", 20)):
+        blobs = torch.nn.functional.avg_pool2d(torch.rand(n, 1, 28, 28, generator=g), 5, 1, 2)
+        images = ((blobs > 0.55).float() * 255).to(torch.uint8).squeeze(1)
+        write_idx(raw, f"{split}-images-idx3-ubyte", images, 2051)
+        write_idx(raw, f"{split}-labels-idx1-ubyte", (torch.arange(n) % 10).to(torch.uint8), 2049)
+    return tmp_path / "mnist"

@@ -25,7 +25,13 @@ REGISTRIES = [
     (FEATURES, 0),
     (MODELS, 6),  # G, D, loss, regularizers, latent, n_critic
 ]
-ENTRIES = [(reg, name, skip) for reg, skip in REGISTRIES for name in reg.names()]
+#: translation models are built from (shape, domain names, loss)
+TRANSLATION_POSITIONAL = 3
+ENTRIES = [
+    (reg, name, TRANSLATION_POSITIONAL if reg is MODELS and reg.get(name).translates else skip)
+    for reg, skip in REGISTRIES
+    for name in reg.names()
+]
 
 
 @pytest.mark.parametrize("reg,name,skip", ENTRIES, ids=[f"{r.kind}:{n}" for r, n, _ in ENTRIES])

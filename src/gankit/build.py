@@ -17,6 +17,7 @@ from torch import nn
 from gankit.checks import NonNegative, Positive, Unit, check_value
 from gankit.config import Component, Config, TrainConfig
 from gankit.data import DATASETS, DataSource, ImageData
+from gankit.data.domains import DomainData
 from gankit.errors import GankitError
 from gankit.losses import LOSSES
 from gankit.metrics import FEATURES
@@ -59,6 +60,11 @@ def check_components(cfg: Config) -> None:
             f"(a folder or .zip of images)"
         )
     DATASETS.check_args(cfg.data.name, cfg.data.args, where="data")
+    for who in ("g", "d"):
+        check_optimizer(getattr(cfg.optim, who), f"optim.{who}")
+    if translating(cfg):
+        check_translation(cfg)
+        return
     GENERATORS.check_args(
         cfg.model.generator.name, cfg.model.generator.args, positional=2, where="model.generator"
     )
@@ -89,8 +95,6 @@ def check_components(cfg: Config) -> None:
         raise GankitError(
             f"regularizers {' and '.join(replacing)} each replace the generator's loss; keep one of them"
         )
-    for who in ("g", "d"):
-        check_optimizer(getattr(cfg.optim, who), f"optim.{who}")
     if labelled(cfg):
         for name in cfg.regularizers:
             if not REGULARIZERS.get(name).handles_labels:
@@ -112,6 +116,53 @@ def check_components(cfg: Config) -> None:
             f"loss '{cfg.loss.name}' without a Lipschitz constraint: the critic is unbounded; add "
             f"--set regularizers.gradient_penalty.weight=10 (or regularizers.weight_clip.clip=0.01)"
         )
+
+
+def translating(cfg: Config) -> bool:
+    """Is the model an image-to-image translation model (models.translation)?"""
+    return MODELS.get(cfg.model.kind.name).translates
+
+
+def check_translation(cfg: Config) -> None:
+    """A translation model reads domain data, builds its own networks and takes no regulariser."""
+    kind, t = cfg.model.kind, cfg.train
+    MODELS.check_args(kind.name, kind.args, positional=3, where="model.kind")
+    LOSSES.check_args(cfg.loss.name, cfg.loss.args, where="loss")
+    if not issubclass(DATASETS.get(cfg.data.name), DomainData):
+        raise GankitError(
+            f"model.kind={kind.name} translates between image domains; set data.name to "
+            f"domains (a folder per domain), mnist-invert or mnist-colors"
+        )
+    if cfg.regularizers:
+        raise GankitError(
+            f"model.kind={kind.name} trains with its own objective; regularizers "
+            f"({', '.join(cfg.regularizers)}) belong to model.kind=gan: drop them"
+        )
+    if t.n_critic != 1:
+        raise GankitError(
+            f"model.kind={kind.name} fixes its own update phases; train.n_critic must stay 1"
+        )
+    shape, cls = image_shape(cfg.data), MODELS.get(kind.name)
+    loss = LOSSES.build(cfg.loss.name, **cfg.loss.args)
+    try:  # on the meta device: options and shapes are checked, nothing is allocated
+        with torch.device("meta"):
+            cls(shape, ["a", "b"], loss, **kind.args)
+    except GankitError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - a constructor's own complaint about its options
+        raise GankitError(
+            f"model.kind={kind.name} cannot be built with these options ({type(exc).__name__}: "
+            f"{str(exc).splitlines()[0][:120]}); check model.kind.*"
+        ) from None
+
+
+def build_translation(cfg: Config, data: DataSource, device: torch.device) -> Model:
+    kind = cfg.model.kind
+    loss = LOSSES.build(cfg.loss.name, **cfg.loss.args)
+    model = MODELS.build(kind.name, data.shape, data.domain_names, loss, **kind.args)
+    for net in model.networks.values():
+        net.to(device)
+    return model
 
 
 def labelled(cfg: Config) -> bool:
@@ -190,7 +241,9 @@ def data_paths(cfg: Config) -> tuple[str, ...]:
     params = inspect.signature(DATASETS.get(cfg.data.name)).parameters
     default = params["path"].default if "path" in params else None
     path = cfg.data.args.get("path", default)
-    return (path,) if isinstance(path, str) and path else ()
+    paths = cfg.data.args.get("paths") or {}  # the domains dataset's {name: folder}
+    found = [path, *(paths.values() if isinstance(paths, dict) else ())]
+    return tuple(p for p in found if isinstance(p, str) and p)
 
 
 def image_shape(data: Component) -> tuple[int, int, int] | None:
@@ -296,6 +349,29 @@ def build(cfg: Config) -> Built:
     seed_everything(cfg.train.seed)
     device = resolve_device(cfg.train.device)
     data = DATASETS.build(cfg.data.name, **cfg.data.args)
+    model = (
+        build_translation(cfg, data, device) if translating(cfg) else build_gan(cfg, data, device)
+    )
+    speed_up(cfg.train, model, device)
+    optimizers = {
+        name: build_optimizer(
+            scaled(getattr(cfg.optim, model.optim_groups[name]), model.lr_factors.get(name, 1.0)),
+            net.parameters(),
+        )
+        for name, net in model.networks.items()
+    }
+    return Built(device=device, data=data, model=model, optimizers=optimizers)
+
+
+def scaled(spec: Component, factor: float) -> Component:
+    """``spec`` with its learning rate times ``factor`` (a network that trains slower)."""
+    if factor == 1.0:
+        return spec
+    lr = spec.args.get("lr", inspect.signature(OPTIMIZERS.get(spec.name)).parameters["lr"].default)
+    return Component(spec.name, {**spec.args, "lr": lr * factor})
+
+
+def build_gan(cfg: Config, data: DataSource, device: torch.device) -> Model:
     latent = make_latent(cfg, data.num_classes)
     G, D = build_nets(cfg, data.shape, latent, device)
     regularizers = [REGULARIZERS.build(n, **a) for n, a in cfg.regularizers.items()]
@@ -305,11 +381,5 @@ def build(cfg: Config) -> Built:
     D.to(device)
     loss = LOSSES.build(cfg.loss.name, **cfg.loss.args)
     kind = cfg.model.kind
-    model = MODELS.build(kind.name, G, D, loss, regularizers, latent, cfg.train.n_critic,
-                         **kind.args)  # fmt: skip
-    speed_up(cfg.train, model, device)
-    optimizers = {
-        name: build_optimizer(getattr(cfg.optim, model.optim_groups[name]), net.parameters())
-        for name, net in model.networks.items()
-    }
-    return Built(device=device, data=data, model=model, optimizers=optimizers)
+    return MODELS.build(kind.name, G, D, loss, regularizers, latent, cfg.train.n_critic,
+                        **kind.args)  # fmt: skip

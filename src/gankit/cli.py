@@ -1,4 +1,4 @@
-"""Command line: ``gankit train | sample | eval | report | presets | demo``."""
+"""Command line: ``gankit train | sample | translate | eval | report | presets | sweep | demo``."""
 
 from __future__ import annotations
 
@@ -51,6 +51,20 @@ def parser() -> argparse.ArgumentParser:
                    help="pin an InfoGAN code, e.g. cat0=3 or c1=0.5 (repeatable)")  # fmt: skip
     s.add_argument("--traverse", default=None, metavar="CODE",
                    help="InfoGAN figure: rows = cat0 values, columns = CODE from -2 to 2")  # fmt: skip
+    t = sub.add_parser(
+        "translate", help="translate images with a translation run (CycleGAN, StarGAN v2)"
+    )
+    t.add_argument("run_dir")
+    t.add_argument("--in", dest="inp", required=True,
+                   help="a folder of images, one image, or FILE.npy (float32 [N, C, H, W] in [-1, 1])")  # fmt: skip
+    t.add_argument("--to", required=True, help="the target domain (a name the run was trained on)")
+    t.add_argument("--out", required=True, help="same kind as --in: a folder, an image or FILE.npy")
+    t.add_argument("--from", dest="src", default=None,
+                   help="the inputs' domain (default: the other of two domains)")  # fmt: skip
+    t.add_argument("--ref", default=None,
+                   help="reference images of the target domain whose style to copy (StarGAN v2)")  # fmt: skip
+    t.add_argument("--seed", type=int, default=0, help="noise seed of the style (StarGAN v2)")
+    t.add_argument("--checkpoint", default="latest", help="latest, best or a checkpoint path")
     e = sub.add_parser(
         "eval", help="evaluate a run's generator (FID, KID, IS, precision/recall, modes)"
     )
@@ -112,6 +126,14 @@ def cmd_sample(args) -> None:
     choice = Choice(args.klass, parse_codes(args.code), args.traverse)
     path = sample_to_file(args.run_dir, args.n, args.out, args.checkpoint, args.seed, choice)
     print(f"gankit: wrote samples to {path}", file=sys.stderr)
+
+
+def cmd_translate(args) -> None:
+    from gankit.translate import translate_files
+
+    path = translate_files(args.run_dir, args.inp, args.to, args.out, args.ref, args.seed,
+                           args.checkpoint, args.src)  # fmt: skip
+    print(f"gankit: wrote translations to {path}", file=sys.stderr)
 
 
 def parse_codes(items: list[str]) -> dict[str, float]:
@@ -220,6 +242,7 @@ def main(argv: list[str] | None = None) -> int:
         {
             "train": cmd_train,
             "sample": cmd_sample,
+            "translate": cmd_translate,
             "eval": cmd_eval,
             "report": cmd_report,
             "presets": cmd_presets,

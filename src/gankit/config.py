@@ -57,6 +57,9 @@ class OptimConfig:
     d: Component = field(default_factory=adam)
     #: none | linear: both learning rates fall linearly to 0 at train.steps (WGAN-GP's code)
     lr_decay: str = "none"
+    #: with lr_decay=linear, the fraction of train.steps run at the full rate before the decay
+    #: starts (CycleGAN: 0.5, constant for the first half)
+    decay_from: float = 0.0
 
 
 @dataclass
@@ -383,6 +386,10 @@ def validate(cfg: Config) -> None:
     _require(
         cfg.optim.lr_decay in ("none", "linear"),
         f"optim.lr_decay must be none or linear, got '{cfg.optim.lr_decay}'",
+    )
+    _require(
+        0.0 <= cfg.optim.decay_from < 1.0,
+        f"optim.decay_from must be in [0, 1) (a fraction of train.steps), got {cfg.optim.decay_from}",
     )
     _require(t.amp in ("none", "bf16"), f"train.amp must be none or bf16, got '{t.amp}'")
     _require(

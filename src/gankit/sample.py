@@ -12,6 +12,7 @@ import torch
 from gankit.config import Config, from_dict, normalised
 from gankit.data import DATASETS
 from gankit.errors import GankitError, WriteError, why
+from gankit.models import MODELS
 from gankit.models.latent import Draw, Latent, run_generator
 from gankit.nets import GENERATORS, build_player
 from gankit.run import checkpoint
@@ -51,6 +52,12 @@ def latent_of(state: dict, cfg: Config) -> Latent:
 
 
 def build_generator(state: dict, cfg: Config) -> torch.nn.Module:
+    kind = cfg.model.kind.name
+    if MODELS.get(kind).translates:
+        raise GankitError(
+            f"this is an image-to-image translation run (model.kind={kind}), with no generator "
+            f"that samples from noise; use gankit translate RUN --in PATH --to DOMAIN"
+        )
     spec, latent = cfg.model.generator, latent_of(state, cfg)
     shape = tuple(state["data_shape"])
     G = build_player(GENERATORS, spec.name, spec.args, (shape, latent.dim), latent.num_classes,
@@ -177,7 +184,7 @@ def sample_to_file(run_dir: str, n: int, out: str, which: str = "latest", seed: 
     if blocking is not None:
         raise GankitError(f"--out {out_path} cannot be written: {blocking} is a file, not a folder")
     state, cfg = load_checkpoint(RunDir.existing(run_dir), which)
-    latent = latent_of(state, cfg)
+    G, latent = build_generator(state, cfg), latent_of(state, cfg)
     choice.check(latent)
     size = n * math.prod(state["data_shape"]) * 4
     if size > MAX_SAMPLE_BYTES or (out_path.suffix == ".png" and n > 10_000):
@@ -185,7 +192,7 @@ def sample_to_file(run_dir: str, n: int, out: str, which: str = "latest", seed: 
             f"--n {n} is too many for one file ({size / 2**30:.1f} GiB of samples; a PNG grid "
             f"holds at most 10,000); draw several files with different --seed"
         )
-    sampler = generator_sampler(build_generator(state, cfg), latent, seed)
+    sampler = generator_sampler(G, latent, seed)
     samples, nrow = choose(sampler, n, choice, out_path.suffix == ".png")
     try:
         out_path.parent.mkdir(parents=True, exist_ok=True)

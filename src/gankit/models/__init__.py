@@ -1,7 +1,7 @@
 """GAN models, registered by name in ``MODELS`` (config ``model.kind``): named networks, the
 optimiser settings each is trained with, and the phases' objectives."""
 
-from gankit.models import acgan, infogan  # noqa: F401
+from gankit.models import acgan, cyclegan, infogan, starganv2  # noqa: F401
 from gankit.models.base import MODELS, Context, Model, Phase
 from gankit.models.gan import GAN
 from gankit.models.latent import Draw, Latent

@@ -62,8 +62,14 @@ class Model:
 
     #: the network whose weights draw samples (and get an EMA copy when model.ema is set)
     sampler = "G"
+    #: networks with an EMA copy when model.ema is set (what pictures and metrics use)
+    ema_nets: tuple[str, ...] = ("G",)
     #: which optimiser settings (optim.g or optim.d) each network is trained with
     optim_groups: dict[str, str] = {"G": "g", "D": "d"}
+    #: learning-rate multipliers of networks that train slower than their group (StarGAN v2's F)
+    lr_factors: dict[str, float] = {}
+    #: True for image-to-image translation (models.translation): no sampler, a translate method
+    translates = False
 
     def __init__(self, networks: dict[str, nn.Module], phases: list[Phase], latent: Latent):
         self.networks, self.phases, self.latent = networks, phases, latent

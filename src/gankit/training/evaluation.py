@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import torch
+
 from gankit.config import Config
 from gankit.data import DataSource
 from gankit.metrics import FEATURES
 from gankit.metrics.evaluate import evaluate, parse_metrics, primary
+from gankit.metrics.translation import PRIMARY, translation_fid
 from gankit.sample import Sampler
 from gankit.training.trainer import Trainer
 
@@ -33,3 +36,35 @@ class InTrainingEval:
         if best is None or (value > best["value"] if higher else value < best["value"]):
             return {"metric": key, "value": value, "step": step}
         return None
+
+
+class TranslationEval:
+    """FID per target domain of ``eval.n`` translations (fixed sources and noise) against the
+    target's real images; their mean (``fid_mean``, lower is better) picks best.pt."""
+
+    def __init__(self, cfg: Config, data: DataSource):
+        self.ev, self.data, self.seed = cfg.eval, data, cfg.train.seed
+        self._extractor = None
+
+    def __call__(self, trainer: Trainer) -> dict[str, float]:
+        if self._extractor is None:
+            self._extractor = FEATURES.build(self.ev.extractor).to(trainer.device)
+        model, noise = trainer.model, torch.Generator().manual_seed(self.seed + 3)
+
+        def translate(x, src, dst):
+            z = torch.randn(len(x), model.latent.z_dim, generator=noise).to(x.device)
+            with trainer.evaluating() as nets:
+                return model.translate(nets, x, src, dst, z=z)
+
+        return translation_fid(translate, self.data, self._extractor, self.ev.n, self.seed,
+                               trainer.device)  # fmt: skip
+
+    def new_best(self, results: dict[str, float], best: dict | None, step: int) -> dict | None:
+        value = results[PRIMARY]
+        if best is None or value < best["value"]:
+            return {"metric": PRIMARY, "value": value, "step": step}
+        return None
+
+
+def make_evaluator(cfg: Config, data: DataSource, trainer: Trainer):
+    return (TranslationEval if trainer.model.translates else InTrainingEval)(cfg, data)

@@ -28,9 +28,9 @@ from gankit.run import checkpoint, faults
 from gankit.run.report import render
 from gankit.run.rundir import RunDir
 from gankit.training.checkpoints import Checkpoints, NaNGuard
-from gankit.training.evaluation import InTrainingEval
+from gankit.training.evaluation import make_evaluator
 from gankit.training.logger import Logger
-from gankit.training.pictures import Pictures
+from gankit.training.pictures import make_pictures
 from gankit.training.stats import RunningStats
 from gankit.training.trainer import Trainer
 
@@ -45,8 +45,8 @@ class Session:
         self.trainer, self.run, self.cfg, self.data = trainer, run, cfg, data
         run.ensure_dirs()
         self.log = Logger(run)
-        self.pictures = Pictures(run, data, trainer.model.latent, cfg.train.seed, trainer.device)
-        self.evaluator = InTrainingEval(cfg, data) if cfg.eval.every else None
+        self.pictures = make_pictures(run, data, trainer, cfg.train.seed)
+        self.evaluator = make_evaluator(cfg, data, trainer) if cfg.eval.every else None
         self.checkpoints = Checkpoints(run, cfg.log.keep_checkpoints)
         self.guard = NaNGuard(cfg.train.nan_retries, cfg.train.nan_lr_factor, trainer.base_lr)
         self.stats = RunningStats()

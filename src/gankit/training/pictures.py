@@ -5,6 +5,8 @@ from __future__ import annotations
 import torch
 
 from gankit.data import DataSource
+from gankit.data.base import uint8_to_float
+from gankit.metrics.translation import pick
 from gankit.models import Draw, Latent
 from gankit.run.artifacts import save_samples
 from gankit.run.rundir import RunDir
@@ -59,3 +61,61 @@ class Pictures:
         save_samples(trainer.generate(draw), self.run.best, self.real, title, source)
         info = {"source": source, "step": trainer.step, **(best or {})}
         self.run.write_json(self.run.best_info, info)
+
+
+class TranslationPictures:
+    """The translation frames: for every domain, a row of 8 fixed inputs, their translation to
+    the next domain (fixed noise picks the style of a multimodal model) and the translation
+    back (reference-guided by the input itself), so the GIF shows cycle consistency forming."""
+
+    columns = 8
+
+    def __init__(self, run: RunDir, data, model, seed: int, device):
+        self.run, self.model, self.device = run, model, device
+        g = torch.Generator().manual_seed(seed + 1)
+        k = len(data.domain_names)
+        parts = [pick(data.domain(d), self.columns, g) for d in range(k)]
+        self.x = uint8_to_float(torch.cat(parts)).to(device)
+        self.src = torch.arange(k, device=device).repeat_interleave(self.columns)
+        self.dst = (self.src + 1) % k
+        self.z = torch.randn(len(self.x), max(1, model.latent.z_dim), generator=g).to(device)
+
+    @property
+    def fixed_z(self) -> torch.Tensor:
+        return self.z
+
+    @fixed_z.setter
+    def fixed_z(self, z: torch.Tensor) -> None:
+        self.z = z
+
+    def rows(self, trainer: Trainer) -> torch.Tensor:
+        """[3 K * 8, C, S, S]: input, output and reconstruction rows, domain by domain."""
+        with trainer.evaluating() as nets:
+            out = self.model.translate(nets, self.x, self.src, self.dst, z=self.z)
+            back = self.model.translate(nets, out, self.dst, self.src, ref=self.x)
+        n = self.columns
+        triples = [t for i in range(0, len(self.x), n) for t in (self.x, out, back)
+                   for t in [t[i : i + n]]]  # fmt: skip
+        return torch.cat(triples)
+
+    def frame(self, trainer: Trainer) -> torch.Tensor:
+        images = self.rows(trainer)
+        caption = f"inputs / translated / reconstructed, step {trainer.step}"
+        save_samples(images, self.run.frame_path(trainer.step), caption=caption, nrow=self.columns)
+        return images
+
+    def best(self, trainer: Trainer, why: str, best: dict | None) -> None:
+        who = "EMA networks" if trainer.emas else "networks"
+        source = f"{who} at step {trainer.step}: {why}"
+        save_samples(self.rows(trainer), self.run.best, caption=source, nrow=self.columns)
+        self.run.write_json(
+            self.run.best_info, {"source": source, "step": trainer.step, **(best or {})}
+        )
+
+
+def make_pictures(run: RunDir, data: DataSource, trainer: Trainer, seed: int):
+    """The pictures a run draws: translation frames for a translation model, else samples."""
+    model = trainer.model
+    if model.translates:
+        return TranslationPictures(run, data, model, seed, trainer.device)
+    return Pictures(run, data, model.latent, seed, trainer.device)

@@ -24,5 +24,6 @@ def make_trainer(cfg: Config, built: Built | None = None, **options) -> Trainer:
         channels_last=t.channels_last,
         cuda_graphs=t.cuda_graphs,
         decay_until=t.steps if cfg.optim.lr_decay == "linear" else None,
+        decay_from=int(cfg.optim.decay_from * t.steps),
     )
     return Trainer(built.model, built.optimizers, built.data, built.device, **{**args, **options})

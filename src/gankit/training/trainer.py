@@ -35,19 +35,21 @@ class Trainer:
         amp: torch.dtype | None = None,
         channels_last: bool = False,
         decay_until: int | None = None,
+        decay_from: int = 0,
         cuda_graphs: bool = False,
     ):
         self.model, self.optimizers, self.device = model, optimizers, device
         self.batch_size = batch_size
         self.batches = data.batches(batch_size, device, seed)
-        self.ema = EMA(model.networks[model.sampler], ema) if ema else None
+        # EMA copies of the networks that draw pictures (G; StarGAN v2 also its F and E)
+        self.emas = {name: EMA(model.networks[name], ema) for name in model.ema_nets} if ema else {}
         self.step = 0  # iterations done (one run of every phase)
         self.counts = {phase.name: 0 for phase in model.phases}  # runs of each phase
         self.reals_per_step = sum(p.repeat for p in model.phases if p.reads_real)
         self.amp, self.channels_last = amp, channels_last
         # learning rates: base x a rollback factor x (linear decay to 0 at decay_until, if set)
         self.base_lr = [opt.param_groups[0]["lr"] for opt in optimizers.values()]
-        self.lr_scale, self.decay_until = 1.0, decay_until
+        self.lr_scale, self.decay_until, self.decay_from = 1.0, decay_until, decay_from
         self.graph = CapturedUpdate(self) if cuda_graphs else None
 
     def autocast(self):
@@ -61,8 +63,8 @@ class Trainer:
             self._set_lr()
         reals = [next(self.batches) for _ in range(self.reals_per_step)]
         stats = self.graph(reals) if self.graph is not None else self.update(reals)
-        if self.ema is not None:
-            self.ema.update(self.model.networks[self.model.sampler], self.step)
+        for name, ema in self.emas.items():
+            ema.update(self.model.networks[name], self.step)
         self.step += 1
         return stats
 
@@ -122,7 +124,10 @@ class Trainer:
         self._set_lr()
 
     def _set_lr(self) -> None:
-        schedule = max(0.0, 1.0 - self.step / self.decay_until) if self.decay_until else 1.0
+        schedule = 1.0
+        if self.decay_until:  # constant until decay_from, then linear to 0 at decay_until
+            span = max(1, self.decay_until - self.decay_from)
+            schedule = min(1.0, max(0.0, 1.0 - (self.step - self.decay_from) / span))
         for opt, base in zip(self.optimizers.values(), self.base_lr):
             for group in opt.param_groups:
                 if torch.is_tensor(group["lr"]):  # a captured optimiser step reads it on the device
@@ -136,9 +141,32 @@ class Trainer:
         return bool(torch.isfinite(torch.stack([p.abs().max() for p in params])).all())
 
     @property
+    def ema(self) -> EMA | None:
+        """The EMA of the sampler network, if the run keeps one."""
+        return self.emas.get(self.model.sampler)
+
+    def inference(self, name: str) -> torch.nn.Module:
+        """Network ``name`` as pictures and metrics use it: its EMA copy when there is one."""
+        return self.emas[name].G if name in self.emas else self.model.networks[name]
+
+    @property
     def sampler(self) -> torch.nn.Module:
         """The network that draws pictures: its EMA copy when there is one."""
-        return self.ema.G if self.ema is not None else self.model.networks[self.model.sampler]
+        return self.inference(self.model.sampler)
+
+    @contextmanager
+    def evaluating(self):
+        """{name: network} as ``inference`` gives them, in eval mode for the block."""
+        nets = {name: self.inference(name) for name in self.model.networks}
+        modes = {name: net.training for name, net in nets.items()}
+        for net in nets.values():
+            net.eval()
+        try:
+            with torch.no_grad():
+                yield nets
+        finally:
+            for name, net in nets.items():
+                net.train(modes[name])
 
     @torch.no_grad()
     def generate(self, draw: Draw | torch.Tensor, batch: int = 512) -> torch.Tensor:
@@ -164,7 +192,7 @@ class Trainer:
 
     def state_dict(self) -> dict:
         nets, opts = self.model.networks, self.optimizers
-        ema = {self.model.sampler: self.ema.G.state_dict()} if self.ema is not None else {}
+        ema = {name: e.G.state_dict() for name, e in self.emas.items()}
         return {
             "step": self.step,
             "counts": dict(self.counts),
@@ -182,8 +210,8 @@ class Trainer:
         try:
             for name, net in self.model.networks.items():
                 net.load_state_dict(state["networks"][name])
-            if self.ema is not None and state["ema"]:
-                self.ema.G.load_state_dict(state["ema"][self.model.sampler])
+            for name, ema in self.emas.items() if state["ema"] else ():
+                ema.G.load_state_dict(state["ema"][name])
             for name, opt in self.optimizers.items():
                 opt.load_state_dict(state["optimizers"][name])
         except (RuntimeError, ValueError, KeyError) as exc:

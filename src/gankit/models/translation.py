@@ -1,0 +1,57 @@
+"""What an image-to-image translation model adds to a Model: named domains and ``translate``.
+
+Batches come from a domain data source (``gankit.data.domains``): x [N, C, S, S] with the same
+number of images of every domain, y [N] the domain of each. A translation model builds its own
+networks from its options (``model.kind``) and the data's shape and domain names; it has no
+generator to sample from, so pictures, metrics and ``gankit translate`` go through
+``translate``.
+"""
+
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from gankit.losses import GANLoss
+from gankit.models.base import Model, Phase
+from gankit.models.latent import Latent
+
+
+def l1(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
+    """Mean absolute difference, the reconstruction distance of CycleGAN and StarGAN v2."""
+    return F.l1_loss(a.float(), b.float())
+
+
+class Translation(Model):
+    """Base of translation models. Subclasses set ``networks``, ``phases`` and write
+    ``objective`` and ``translate``."""
+
+    translates = True
+    sampler = ""  # nothing draws from noise alone
+
+    def __init__(self, networks: dict[str, nn.Module], phases: list[Phase], latent: Latent,
+                 shape: tuple[int, ...], domains: list[str], loss: GANLoss):  # fmt: skip
+        super().__init__(networks, phases, latent)
+        self.shape, self.domains, self.loss = tuple(shape), list(domains), loss
+
+    def translate(self, nets: dict[str, nn.Module], x: torch.Tensor, src: torch.Tensor,
+                  dst: torch.Tensor, z: torch.Tensor | None = None,
+                  ref: torch.Tensor | None = None) -> torch.Tensor:  # fmt: skip
+        """Images x [N, C, S, S] of domains src [N] as domains dst [N]. A multimodal model draws
+        the style from noise z [N, latent] or from reference images ``ref`` of domains dst."""
+        raise NotImplementedError
+
+    def split(self, batch_x: torch.Tensor) -> list[torch.Tensor]:
+        """A balanced batch [K*n, ...] into its K per-domain parts."""
+        return list(batch_x.chunk(len(self.domains)))
+
+    def state_dict(self) -> dict:
+        return {"domains": self.domains}
+
+    def load_state_dict(self, state: dict) -> None:
+        pass
+
+    @staticmethod
+    def check_options(shape: tuple[int, ...], domains: list[str], **options) -> None:
+        """Refuse a data shape or domain count the model cannot handle (GankitError)."""

@@ -1,0 +1,163 @@
+"""Translating images with a trained translation run (``gankit translate``).
+
+Input and output are the same kind: a folder of images (written as PNGs under the same
+relative names), one image file, or a ``.npy`` float32 array [N, C, H, W] in [-1, 1]. Images
+are fitted to the run's resolution and channels as training data were (short side resized,
+centre crop).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import torch
+from PIL import Image
+
+from gankit.build import image_shape
+from gankit.data.base import float_to_uint8, uint8_to_float
+from gankit.data.folder import EXTENSIONS
+from gankit.data.transforms import fit_pil
+from gankit.errors import GankitError, WriteError, why
+from gankit.losses import LOSSES
+from gankit.models import MODELS
+from gankit.models.translation import Translation
+from gankit.registry import did_you_mean
+from gankit.run.rundir import RunDir, atomic
+from gankit.sample import load_checkpoint
+
+
+class Translator:
+    """A translation model with its trained weights (EMA copies where the run kept them)."""
+
+    def __init__(self, model: Translation, device="cpu", batch: int = 64):
+        self.model, self.device, self.batch = model, torch.device(device), batch
+        self.nets = {name: net.to(self.device).eval() for name, net in model.networks.items()}
+
+    @classmethod
+    def load(cls, run_dir: str, which: str = "latest", device="cpu") -> Translator:
+        state, cfg = load_checkpoint(RunDir.existing(run_dir), which)
+        kind = cfg.model.kind
+        if not MODELS.get(kind.name).translates:
+            raise GankitError(
+                f"{run_dir} is not a translation run (model.kind={kind.name}); "
+                f"use gankit sample to draw from its generator"
+            )
+        loss = LOSSES.build(cfg.loss.name, **cfg.loss.args)
+        shape = tuple(state["data_shape"]) or image_shape(cfg.data)
+        model = MODELS.build(kind.name, shape, state["model"]["domains"], loss, **kind.args)
+        try:
+            for name, net in model.networks.items():
+                net.load_state_dict(state["ema"].get(name) or state["networks"][name])
+        except (RuntimeError, KeyError):
+            raise GankitError(
+                f"checkpoint {which} does not fit model.kind={kind.name} of its config"
+            ) from None
+        return cls(model, device)
+
+    @property
+    def domains(self) -> list[str]:
+        return self.model.domains
+
+    def domain(self, name: str, flag: str) -> int:
+        if name not in self.domains:
+            raise GankitError(
+                f"{flag} {name}: the run's domains are {', '.join(self.domains)}"
+                f"{did_you_mean(name, self.domains)}"
+            )
+        return self.domains.index(name)
+
+    @torch.no_grad()
+    def __call__(self, x: torch.Tensor, dst: int, src: int | None = None,
+                 ref: torch.Tensor | None = None, seed: int = 0) -> torch.Tensor:  # fmt: skip
+        """Images x [N, C, S, S] in [-1, 1] of domain ``src`` (default: the other of two) as
+        domain ``dst``; a multimodal model takes its style from ``ref`` (cycled over the
+        inputs) or from noise drawn with ``seed``."""
+        src = (1 - dst if len(self.domains) == 2 else dst) if src is None else src
+        g = torch.Generator().manual_seed(seed)
+        z = torch.randn(len(x), max(1, self.model.latent.z_dim), generator=g)
+        refs = ref[torch.arange(len(x)) % len(ref)] if ref is not None else None
+        out = []
+        for i in range(0, len(x), self.batch):
+            rows = slice(i, i + self.batch)
+            xs = x[rows].to(self.device)
+            s, d = (torch.full((len(xs),), v, device=self.device) for v in (src, dst))
+            r = refs[rows].to(self.device) if refs is not None else None
+            out.append(
+                self.model.translate(self.nets, xs, s, d, z=z[rows].to(self.device), ref=r).cpu()
+            )
+        return torch.cat(out)
+
+
+# ---- files in and out
+def read_images(path: Path, shape: tuple[int, ...]) -> tuple[torch.Tensor, list[str]]:
+    """(images [N, C, S, S] in [-1, 1], their names) from a folder, an image or a .npy array."""
+    if not path.exists():
+        raise GankitError(f"--in {path} does not exist; pass a folder, an image or a .npy file")
+    if path.suffix == ".npy":
+        return read_array(path, shape), []
+    files = (
+        sorted(p for p in path.rglob("*") if p.suffix.lower() in EXTENSIONS)
+        if path.is_dir()
+        else [path]
+    )
+    if not files:
+        raise GankitError(f"--in {path} holds no images ({', '.join(e[1:] for e in EXTENSIONS)})")
+    images = []
+    for f in files:
+        try:
+            with Image.open(f) as img:
+                images.append(fit_pil(img, shape[1], shape[0]))
+        except OSError:
+            raise GankitError(f"--in: {f} is not a readable image; remove it or fix it") from None
+    names = [str(f.relative_to(path)) if path.is_dir() else f.name for f in files]
+    return uint8_to_float(torch.stack(images)), names
+
+
+def read_array(path: Path, shape: tuple[int, ...]) -> torch.Tensor:
+    try:
+        array = np.load(path, allow_pickle=False)
+    except (OSError, ValueError) as exc:
+        raise GankitError(f"--in {path} is not a readable .npy array ({exc})") from None
+    if array.ndim != 4 or tuple(array.shape[1:]) != tuple(shape) or array.dtype.kind != "f":
+        raise GankitError(
+            f"--in {path} holds {array.dtype} {list(array.shape)}; this run translates float "
+            f"arrays [N, {', '.join(map(str, shape))}] in [-1, 1]"
+        )
+    return torch.from_numpy(array.astype(np.float32))
+
+
+def write_images(images: torch.Tensor, out: Path, names: list[str], source: Path) -> None:
+    """The same kind as the input: .npy, one image, or a folder of PNGs under the input names."""
+    try:
+        if out.suffix == ".npy":
+            out.parent.mkdir(parents=True, exist_ok=True)
+            with atomic(out) as tmp, open(tmp, "wb") as f:
+                np.save(f, images.numpy().astype(np.float32))
+            return
+        pixels = float_to_uint8(images).permute(0, 2, 3, 1).numpy()
+        targets = [out / Path(n).with_suffix(".png") for n in names] if source.is_dir() else [out]
+        for array, target in zip(pixels, targets):
+            target.parent.mkdir(parents=True, exist_ok=True)
+            with atomic(target) as tmp:
+                Image.fromarray(array.squeeze(-1) if array.shape[-1] == 1 else array).save(
+                    tmp, format="PNG"
+                )
+    except OSError as exc:
+        raise WriteError(f"could not write {out} ({why(exc)})") from None
+
+
+def translate_files(run_dir: str, inp: str, to: str, out: str, ref: str | None = None,
+                    seed: int = 0, which: str = "latest", src: str | None = None) -> Path:  # fmt: skip
+    """``gankit translate``: read, translate, write; returns the output path."""
+    inp_path, out_path = Path(inp).expanduser(), Path(out).expanduser()
+    if (inp_path.suffix == ".npy") != (out_path.suffix == ".npy"):
+        raise GankitError("--in and --out must be the same kind: both .npy, or both images/folders")
+    translator = Translator.load(run_dir, which)
+    dst = translator.domain(to, "--to")
+    source = translator.domain(src, "--from") if src else None
+    shape = translator.model.shape
+    x, names = read_images(inp_path, shape)
+    refs = read_images(Path(ref).expanduser(), shape)[0] if ref else None
+    write_images(translator(x, dst, source, refs, seed), out_path, names, inp_path)
+    return out_path
