@@ -52,7 +52,9 @@ def check_colors(t: Translator, digits: torch.Tensor, labels: torch.Tensor, rend
             grey = a.amax(1, keepdim=True)  # the digit, whatever its tint
             tint = (a + 1).sum((2, 3)).argmax(1)  # the brightest channel
             name = f"{t.domains[src]}2{t.domains[dst]}"
-            out[f"digit_kept_{name}"] = round(float((read_digits(classifier, grey) == labels).float().mean()), 4)
+            out[f"digit_kept_{name}"] = round(
+                float((read_digits(classifier, grey) == labels).float().mean()), 4
+            )
             out[f"tint_{name}"] = round(float((tint == dst).float().mean()), 4)
             out[f"style_mad_{name}"] = round(float((a - b).abs().mean() / 2), 4)
     return out
@@ -66,7 +68,9 @@ def main() -> None:
     ap.add_argument("--checkpoint", default="latest")
     args = ap.parse_args()
     t = Translator.load(args.run, args.checkpoint)
-    test = DATASETS.build("mnist", path=args.data, resolution=t.model.shape[1], train=False, labels=True)
+    test = DATASETS.build(
+        "mnist", path=args.data, resolution=t.model.shape[1], train=False, labels=True
+    )
     digits, labels = test.images[: args.n], test.labels[: args.n]
     task = DATASETS.get("mnist-invert" if t.domains == ["plain", "inverted"] else "mnist-colors")
     with torch.no_grad():

@@ -37,6 +37,11 @@ class Translator:
     @classmethod
     def load(cls, run_dir: str, which: str = "latest", device="cpu") -> Translator:
         state, cfg = load_checkpoint(RunDir.existing(run_dir), which)
+        return cls.from_state(state, cfg, device, run_dir)
+
+    @classmethod
+    def from_state(cls, state: dict, cfg, device="cpu", run_dir: str = "the run") -> Translator:
+        """From a checkpoint and the config it was saved with."""
         kind = cfg.model.kind
         if not MODELS.get(kind.name).translates:
             raise GankitError(
@@ -51,7 +56,7 @@ class Translator:
                 net.load_state_dict(state["ema"].get(name) or state["networks"][name])
         except (RuntimeError, KeyError):
             raise GankitError(
-                f"checkpoint {which} does not fit model.kind={kind.name} of its config"
+                f"the checkpoint of {run_dir} does not fit model.kind={kind.name} of its config"
             ) from None
         return cls(model, device)
 

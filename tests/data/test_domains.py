@@ -55,7 +55,10 @@ def test_domain_stream_resumes_exactly(two_domains):
     "make, message",
     [
         (lambda root: write_domain(root / "only", 3, (1, 2, 3)), "two or more domains"),
-        (lambda root: (write_domain(root / "a", 3, (1, 2, 3)), (root / "b").mkdir()), "holds no images"),
+        (
+            lambda root: (write_domain(root / "a", 3, (1, 2, 3)), (root / "b").mkdir()),
+            "holds no images",
+        ),
     ],
     ids=["one-domain", "empty-domain"],
 )

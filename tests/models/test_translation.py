@@ -53,16 +53,23 @@ class Zeros(nn.Module):
 
 def cyclegan(**options):
     loss = LOSSES.build("least_squares")
-    return MODELS.build("cyclegan", (1, 16, 16), ["a", "b"], loss, blocks=1, width=4, d_width=4, **options)
+    return MODELS.build(
+        "cyclegan", (1, 16, 16), ["a", "b"], loss, blocks=1, width=4, d_width=4, **options
+    )
 
 
 def test_l1_is_the_mean_absolute_difference():
-    assert l1(torch.tensor([0.0, 1.0, -2.0]), torch.tensor([1.0, 1.0, 1.0])).item() == pytest.approx(4 / 3)
+    assert l1(
+        torch.tensor([0.0, 1.0, -2.0]), torch.tensor([1.0, 1.0, 1.0])
+    ).item() == pytest.approx(4 / 3)
 
 
 @pytest.mark.parametrize(
     "g_ab, g_ba, cycle, identity",
-    [(0.5, 2.0, 0.0, 0.5 * 0.6 + 1.0 * 0.4), (0.5, 0.5, 0.75 * 0.4 + 0.75 * 0.6, 0.5 * 0.6 + 0.5 * 0.4)],
+    [
+        (0.5, 2.0, 0.0, 0.5 * 0.6 + 1.0 * 0.4),
+        (0.5, 0.5, 0.75 * 0.4 + 0.75 * 0.6, 0.5 * 0.6 + 0.5 * 0.4),
+    ],
     ids=["inverse-maps", "shrinking-maps"],
 )
 def test_cyclegan_terms_match_hand_values(g_ab, g_ba, cycle, identity):
@@ -94,7 +101,9 @@ def test_pool_mixes_old_and_new_images_with_its_probability_and_resumes():
     expected = [pool.query(torch.full((8, 1), -float(i))) for i in range(5)]
     again = ImagePool(size=8, p=0.3, seed=123)
     again.load_state_dict(state, "cpu")
-    assert all(torch.equal(e, again.query(torch.full((8, 1), -float(i)))) for i, e in enumerate(expected))
+    assert all(
+        torch.equal(e, again.query(torch.full((8, 1), -float(i)))) for i, e in enumerate(expected)
+    )
 
 
 def test_pool_of_size_zero_passes_images_through():
@@ -107,22 +116,26 @@ def test_adain_with_a_given_style_is_the_closed_form():
     x, s = torch.randn(2, 3, 4, 4) * 3 + 1, torch.randn(2, 5)
     gamma, beta = (layer.fc.weight @ s.T + layer.fc.bias[:, None]).T.view(2, 2, 3).unbind(1)
     mu, var = x.mean((2, 3), keepdim=True), x.var((2, 3), unbiased=False, keepdim=True)
-    expected = (1 + gamma[..., None, None]) * (x - mu) / torch.sqrt(var + 1e-5) + beta[..., None, None]
+    expected = (1 + gamma[..., None, None]) * (x - mu) / torch.sqrt(var + 1e-5) + beta[
+        ..., None, None
+    ]
     assert torch.allclose(layer(x, s), expected, atol=1e-5)
 
 
 def test_starganv2_diversity_term_enters_g_with_a_minus_sign(tiny_config, mnist_root):
     losses = {}
     for weight in (0.0, 1.0):
-        cfg = translation_config(tiny_config, mnist_root, "starganv2", f"model.kind.diversity={weight}")
+        cfg = translation_config(
+            tiny_config, mnist_root, "starganv2", f"model.kind.diversity={weight}"
+        )
         built = build(cfg)
         model, stream = built.model, built.data.batches(6, "cpu", 0)
-        ctx = Context(step=0, batch_size=6, index=0, next_real=lambda: next(stream), optimizers={})
+        ctx = Context(step=0, batch_size=6, index=0, next_real=stream.__next__, optimizers={})
         torch.manual_seed(1)
         model.inputs = model.draw_inputs(next(stream), ctx)
         torch.manual_seed(2)
         losses[weight] = model.g_loss(model.inputs, "latent", step=0)
-    (l0, s0), (l1_, s1) = losses[0.0], losses[1.0]
+    (l0, _), (l1_, s1) = losses[0.0], losses[1.0]
     assert s1["diversity"].item() > 0
     assert (l1_ - l0).item() == pytest.approx(-s1["diversity"].item(), rel=1e-4)
     assert model.diversity_weight(0) == 1.0 and model.diversity_weight(3) == 0.0  # decays to 0
@@ -147,7 +160,9 @@ def test_translation_model_trains_and_resumes_bitwise(tiny_config, mnist_root, k
         if name in a.emas:
             assert all(torch.equal(x, y) for x, y in zip(a.inference(name).parameters(),
                                                         b.inference(name).parameters()))  # fmt: skip
-    rows = [[{k: v.item() for k, v in r.items()} for step in s for r in step] for s in (later, again)]
+    rows = [
+        [{k: v.item() for k, v in r.items()} for step in s for r in step] for s in (later, again)
+    ]
     assert rows[0] == rows[1]
     assert all(math.isfinite(v) for row in rows[0] for v in row.values())
 

@@ -117,12 +117,26 @@ def _captioned(image: Image.Image, text: str) -> Image.Image:
     return canvas
 
 
+#: logged terms drawn in the second panel of losses.png, with their labels
+TERMS = {
+    "wdist": "critic W1 estimate",
+    "gp": "gradient penalty",
+    "g_adv": "G adversarial",
+    "cycle": "cycle",
+    "identity": "identity",
+    "style": "style reconstruction",
+    "diversity": "diversity (maximised)",
+    "r1": "R1",
+}
+
+
 def plot_losses(rows: list[dict], out: Path) -> None:
-    """D and G loss curves in one image; a second panel for W1 estimate / penalties if logged."""
+    """D and G loss curves in one image; a second panel for the W1 estimate, penalties and the
+    terms of a composite objective (cycle, identity, style, ...) when they are logged."""
     if not rows:
         return
     steps = [r["step"] for r in rows]
-    extra = [k for k in ("wdist", "gp") if k in rows[-1]]
+    extra = [k for k in TERMS if k in rows[-1]]
     fig, axes = plt.subplots(
         1, 2 if extra else 1, figsize=(11 if extra else 6, 4), dpi=100, squeeze=False
     )
@@ -134,10 +148,9 @@ def plot_losses(rows: list[dict], out: Path) -> None:
     ax.grid(alpha=0.3)
     if extra:
         ax2 = axes[0, 1]
-        for key, label in (("wdist", "critic W1 estimate"), ("gp", "gradient penalty")):
-            if key in rows[-1]:
-                ax2.plot(steps, [_num(r.get(key)) for r in rows], label=label)
-        ax2.set(xlabel="generator step", title="Critic")
+        for key in extra:
+            ax2.plot(steps, [_num(r.get(key)) for r in rows], label=TERMS[key])
+        ax2.set(xlabel="generator step", title="Terms of the objectives (unweighted)")
         ax2.legend()
         ax2.grid(alpha=0.3)
     fig.tight_layout()

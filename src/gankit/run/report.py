@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 from gankit.errors import GankitError
+from gankit.models import MODELS
 from gankit.run.artifacts import make_gif, plot_losses, plot_metrics
 from gankit.run.rundir import RunDir, frame_step, write_text_atomic
+
+TRANSLATION_KINDS = {name for name in MODELS.names() if MODELS.get(name).translates}
 
 
 def render(run: RunDir) -> None:
@@ -35,6 +38,13 @@ def _count(summary: dict, key: str) -> str:
     return f"{summary[key]:,}" if isinstance(summary.get(key), int) else "?"
 
 
+def _parameters(summary: dict) -> str:
+    counts = {k[len("params_") :]: k for k in summary if k.startswith("params_")}
+    shown = [f"{name.upper() if len(name) == 1 else name} {_count(summary, key)}"
+             for name, key in counts.items()]  # fmt: skip
+    return ", ".join(shown) or "G ?, D ?"
+
+
 def _component(c: dict) -> str:
     args = ", ".join(f"{k}={_fmt(v)}" for k, v in c.items() if k != "name")
     return f"`{c['name']}`" + (f" ({args})" if args else "")
@@ -46,11 +56,16 @@ def _config_table(cfg: dict) -> list[str]:
         ", ".join(_component({"name": n, **a}) for n, a in cfg.get("regularizers", {}).items())
         or "none"
     )
-    rows = [
-        ("model", _component(m.get("kind") or {"name": "gan"})),
-        ("data", _component(cfg["data"])),
+    kind = m.get("kind") or {"name": "gan"}
+    # a translation model builds its own networks from the model row's options
+    nets = [] if kind["name"] in TRANSLATION_KINDS else [
         ("generator", _component(m["generator"]) + f", z_dim={m['z_dim']}"),
         ("discriminator", _component(m["discriminator"])),
+    ]  # fmt: skip
+    rows = [
+        ("model", _component(kind)),
+        ("data", _component(cfg["data"])),
+        *nets,
         ("loss", _component(cfg["loss"])),
         ("regularizers", regs),
         ("optimizers", f"G {_component(cfg['optim']['g'])}; D {_component(cfg['optim']['d'])}"),
@@ -58,7 +73,7 @@ def _config_table(cfg: dict) -> list[str]:
             "schedule",
             f"{t['steps']} G steps, batch {t['batch_size']}, n_critic {t['n_critic']}, seed {t['seed']}",
         ),
-        ("EMA of G", str(m.get("ema") or "off")),
+        ("EMA", str(m.get("ema") or "off")),
     ]
     return ["| setting | value |", "|---|---|"] + [f"| {k} | {v} |" for k, v in rows]
 
@@ -128,8 +143,7 @@ def report_markdown(run: RunDir, rows: list[dict], evals: list[dict] = ()) -> st
     out += [
         "",
         "Full config: [config.yaml](config.yaml). "
-        f"Data: {data or '?'}. Parameters: G {_count(summary, 'params_g')}, "
-        f"D {_count(summary, 'params_d')}.",
+        f"Data: {data or '?'}. Parameters: {_parameters(summary)}.",
         "",
         "## Timings",
         "",

@@ -1,0 +1,189 @@
+"""Translation runs end to end: the run directory, ``gankit translate`` on folders, images and
+arrays, ``gankit eval`` per direction, and the one-line refusals."""
+
+import json
+
+import numpy as np
+import pytest
+import torch
+from PIL import Image
+
+from gankit.cli import main
+from gankit.translate import Translator
+from tests.conftest import TINY
+from tests.models.test_translation import TINY as MODEL_SETS
+
+
+def train(out, mnist_root, kind, *extra):
+    sets = [*TINY, f"model.kind.name={kind}", *MODEL_SETS[kind], f"data.path={mnist_root}", *extra]
+    return main(
+        ["train", "--out", str(out), "--steps", "4", *[a for s in sets for a in ("--set", s)]]
+    )
+
+
+@pytest.fixture
+def cyclegan_run(tmp_path, mnist_root):
+    out = tmp_path / "cg"
+    assert train(out, mnist_root, "cyclegan", "model.ema=0.9") == 0
+    return out
+
+
+def test_translation_run_leaves_its_artefacts(cyclegan_run):
+    for name in ("progress.gif", "losses.png", "best.png", "report.md", "checkpoints/latest.pt"):
+        assert (cyclegan_run / name).is_file(), name
+    frame = np.asarray(Image.open(sorted((cyclegan_run / "samples").glob("*.png"))[-1]))
+    assert frame.shape[:2] == (
+        6 * 18 + 2,
+        8 * 18 + 2,
+    )  # 2 domains x (input, output, back) rows of 8
+    report = (cyclegan_run / "report.md").read_text()
+    assert "`cyclegan`" in report and "g_ab" in report and "| generator |" not in report
+
+
+def test_translate_folder_image_and_array(cyclegan_run, tmp_path):
+    src = tmp_path / "in"
+    (src / "sub").mkdir(parents=True)
+    for i, name in enumerate(["a.png", "sub/b.jpg"]):
+        Image.new("L", (40, 30), 40 * i).save(src / name)
+    out = tmp_path / "out"
+    assert (
+        main(
+            [
+                "translate",
+                str(cyclegan_run),
+                "--in",
+                str(src),
+                "--to",
+                "inverted",
+                "--out",
+                str(out),
+            ]
+        )
+        == 0
+    )
+    written = sorted(p.relative_to(out).as_posix() for p in out.rglob("*.png"))
+    assert written == ["a.png", "sub/b.png"]
+    assert Image.open(out / "a.png").size == (16, 16)  # the run's resolution
+    one = tmp_path / "one.png"
+    assert (
+        main(
+            [
+                "translate",
+                str(cyclegan_run),
+                "--in",
+                str(src / "a.png"),
+                "--to",
+                "plain",
+                "--out",
+                str(one),
+            ]
+        )
+        == 0
+    )
+    assert Image.open(one).size == (16, 16)
+    x = torch.rand(3, 1, 16, 16) * 2 - 1
+    np.save(tmp_path / "x.npy", x.numpy())
+    args = ["translate", str(cyclegan_run), "--in", str(tmp_path / "x.npy"), "--to", "inverted"]
+    assert main([*args, "--out", str(tmp_path / "y.npy")]) == 0
+    y = torch.from_numpy(np.load(tmp_path / "y.npy"))
+    assert torch.allclose(y, Translator.load(str(cyclegan_run))(x, dst=1), atol=1e-6)
+    assert not torch.allclose(y, x, atol=1e-2)  # something was translated
+
+
+def test_translate_uses_the_ema_networks(cyclegan_run):
+    state = torch.load(cyclegan_run / "checkpoints" / "latest.pt", weights_only=False)
+    t = Translator.load(str(cyclegan_run))
+    for name, weights in state["ema"].items():
+        assert all(torch.equal(t.nets[name].state_dict()[k], v) for k, v in weights.items())
+
+
+def test_eval_reports_fid_per_direction(cyclegan_run, capsys):
+    args = ["eval", str(cyclegan_run), "--n", "20", "--extractor", "random_conv", "--json"]
+    assert main(args) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert set(result) == {"fid_inverted2plain", "fid_plain2inverted", "fid_mean"}
+    assert all(v > 0 for v in result.values())
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--to", "sepia"], "the run's domains are plain, inverted"),
+        (["--to", "plain", "--from", "x"], "--from x"),
+    ],
+)
+def test_unknown_domains_are_one_line_errors(cyclegan_run, tmp_path, capsys, args, message):
+    x = tmp_path / "x.npy"
+    np.save(x, np.zeros((1, 1, 16, 16), np.float32))
+    assert (
+        main(
+            [
+                "translate",
+                str(cyclegan_run),
+                "--in",
+                str(x),
+                "--out",
+                str(tmp_path / "y.npy"),
+                *args,
+            ]
+        )
+        == 2
+    )
+    err = capsys.readouterr().err.strip()
+    assert message in err and len(err.splitlines()) == 1
+
+
+def test_a_wrongly_shaped_array_is_refused(cyclegan_run, tmp_path, capsys):
+    np.save(tmp_path / "x.npy", np.zeros((1, 3, 16, 16), np.float32))
+    args = ["translate", str(cyclegan_run), "--in", str(tmp_path / "x.npy"), "--to", "plain"]
+    assert main([*args, "--out", str(tmp_path / "y.npy")]) == 2
+    assert "float arrays [N, 1, 16, 16]" in capsys.readouterr().err
+
+
+def test_sample_refuses_a_translation_run(cyclegan_run, tmp_path, capsys):
+    assert main(["sample", str(cyclegan_run), "--out", str(tmp_path / "s.png")]) == 2
+    err = capsys.readouterr().err.strip()
+    assert "gankit translate" in err and len(err.splitlines()) == 1
+
+
+def test_translate_refuses_a_gan_run(tmp_path, capsys):
+    out = tmp_path / "gan"
+    assert (
+        main(["train", "--out", str(out), "--steps", "2", *[a for s in TINY for a in ("--set", s)]])
+        == 0
+    )
+    x = tmp_path / "x.npy"
+    np.save(x, np.zeros((1, 3, 16, 16), np.float32))
+    assert (
+        main(["translate", str(out), "--in", str(x), "--to", "a", "--out", str(tmp_path / "y.npy")])
+        == 2
+    )
+    assert "not a translation run" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    "sets, message",
+    [
+        (["data.name=digits"], "translates between image domains"),
+        (["regularizers.r1.weight=1"], "regularizers (r1) belong to model.kind=gan"),
+        (["train.batch_size=5"], "multiple of the 2 domains"),
+        (["data.resolution=18"], "divisible by 4"),
+    ],
+)
+def test_bad_translation_configs_are_refused_before_any_file(
+    tmp_path, mnist_root, capsys, sets, message
+):
+    out = tmp_path / "bad"
+    assert train(out, mnist_root, "cyclegan", *sets) == 2
+    assert message in capsys.readouterr().err
+    assert not out.exists()
+
+
+def test_starganv2_runs_and_translates_with_a_reference(tmp_path, mnist_root):
+    out = tmp_path / "sg"
+    assert train(out, mnist_root, "starganv2") == 0
+    t = Translator.load(str(out))
+    x, ref = torch.rand(2, 3, 16, 16) * 2 - 1, torch.rand(1, 3, 16, 16) * 2 - 1
+    by_ref, by_noise = t(x, dst=2, ref=ref), t(x, dst=2, seed=0)
+    assert by_ref.shape == x.shape and not torch.allclose(by_ref, by_noise)
+    assert torch.equal(by_noise, t(x, dst=2, seed=0))  # a seed is a style
