@@ -142,6 +142,8 @@ def check_translation(cfg: Config) -> None:
         raise GankitError(
             f"model.kind={kind.name} fixes its own update phases; train.n_critic must stay 1"
         )
+    if cfg.eval.every:
+        FEATURES.get(cfg.eval.extractor)
     shape, cls = image_shape(cfg.data), MODELS.get(kind.name)
     loss = LOSSES.build(cfg.loss.name, **cfg.loss.args)
     try:  # on the meta device: options and shapes are checked, nothing is allocated

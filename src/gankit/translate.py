@@ -14,7 +14,6 @@ import numpy as np
 import torch
 from PIL import Image
 
-from gankit.build import image_shape
 from gankit.data.base import float_to_uint8, uint8_to_float
 from gankit.data.folder import EXTENSIONS
 from gankit.data.transforms import fit_pil
@@ -49,7 +48,7 @@ class Translator:
                 f"use gankit sample to draw from its generator"
             )
         loss = LOSSES.build(cfg.loss.name, **cfg.loss.args)
-        shape = tuple(state["data_shape"]) or image_shape(cfg.data)
+        shape = tuple(state["data_shape"])
         model = MODELS.build(kind.name, shape, state["model"]["domains"], loss, **kind.args)
         try:
             for name, net in model.networks.items():

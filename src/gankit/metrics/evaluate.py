@@ -15,6 +15,7 @@ from gankit.metrics.translation import translation_fid
 from gankit.models import MODELS
 from gankit.run.rundir import RunDir
 from gankit.sample import build_generator, generator_sampler, latent_of, load_checkpoint
+from gankit.translate import Translator
 
 
 def primary(names: list[str]) -> tuple[str, bool]:
@@ -105,8 +106,6 @@ def evaluate_run(
 def evaluate_translation(run: RunDir, state: dict, cfg, n: int | None, which: str,
                          extractor: str, seed: int) -> dict:  # fmt: skip
     """FID per target domain of a translation run (``gankit eval`` on CycleGAN / StarGAN v2)."""
-    from gankit.translate import Translator  # translate imports this package's siblings
-
     device = "cuda" if torch.cuda.is_available() else "cpu"
     translator = Translator.from_state(state, cfg, device, str(run.path))
     data = DATASETS.build(cfg.data.name, **cfg.data.args)
