@@ -146,16 +146,9 @@ def check_translation(cfg: Config) -> None:
         FEATURES.get(cfg.eval.extractor)
     shape, cls = image_shape(cfg.data), MODELS.get(kind.name)
     loss = LOSSES.build(cfg.loss.name, **cfg.loss.args)
-    try:  # on the meta device: options and shapes are checked, nothing is allocated
-        with torch.device("meta"):
-            cls(shape, ["a", "b"], loss, **kind.args)
-    except GankitError:
-        raise
-    except Exception as exc:  # noqa: BLE001 - a constructor's own complaint about its options
-        raise GankitError(
-            f"model.kind={kind.name} cannot be built with these options ({type(exc).__name__}: "
-            f"{str(exc).splitlines()[0][:120]}); check model.kind.*"
-        ) from None
+    model = on_meta(lambda: cls(shape, ["a", "b"], loss, **kind.args), f"model.kind={kind.name}",
+                    "model.kind.*")  # fmt: skip
+    check_size(list(model.networks.values()))
 
 
 def build_translation(cfg: Config, data: DataSource, device: torch.device) -> Model:
@@ -217,23 +210,33 @@ def check_optimizer(spec: Component, where: str) -> None:
 def check_model_size(cfg: Config, shape: tuple[int, ...]) -> None:
     """Build both networks on the meta device (no memory) and refuse absurd sizes up front."""
     latent = make_latent(cfg, CLASSES_FOR_CHECKS if labelled(cfg) else 0)
+    check_size(on_meta(lambda: make_nets(cfg, shape, latent), "the networks", "model.*"))
+
+
+def on_meta(make, what: str, where: str):
+    """``make()`` on the meta device (options and shapes checked, nothing allocated); a
+    constructor's own complaint about its options becomes a one-line error."""
     try:
         with torch.device("meta"):
-            G, D = make_nets(cfg, shape, latent)
+            return make()
     except GankitError:
         raise
     except Exception as exc:  # noqa: BLE001 - a constructor's own complaint about its options
         raise GankitError(
-            f"the networks cannot be built with these options ({type(exc).__name__}: "
-            f"{str(exc).splitlines()[0][:120]}); check model.*"
+            f"{what} cannot be built with these options ({type(exc).__name__}: "
+            f"{str(exc).splitlines()[0][:120]}); check {where}"
         ) from None
-    n = sum(p.numel() for net in (G, D) for p in net.parameters())
+
+
+def check_size(nets) -> None:
+    """Refuse networks too large to train here, before anything is allocated."""
+    n = sum(p.numel() for net in nets for p in net.parameters())
     ram = (
         os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") if hasattr(os, "sysconf") else None
     )
     if n > MAX_PARAMETERS or (ram and 16 * n > ram):  # weights, gradients and two Adam moments
         raise GankitError(
-            f"G and D would have {n:,} parameters ({16 * n / 2**30:,.0f} GiB to train); "
+            f"the networks would have {n:,} parameters ({16 * n / 2**30:,.0f} GiB to train); "
             f"lower model.z_dim or the networks' width"
         )
 

@@ -1,6 +1,4 @@
-import gzip
 import math
-import struct
 from pathlib import Path
 
 import pytest
@@ -8,12 +6,7 @@ import torch
 
 from gankit.data import DATASETS
 from gankit.metrics.stacked_modes import digit_triples, mode_histogram_stats
-
-
-def write_idx(raw, stem, tensor, magic):
-    dims = tensor.shape
-    with gzip.open(raw / f"{stem}.gz", "wb") as f:
-        f.write(struct.pack(">I" + "I" * len(dims), magic, *dims) + tensor.numpy().tobytes())
+from tests.conftest import write_idx
 
 
 @pytest.fixture
