@@ -187,3 +187,19 @@ def test_starganv2_runs_and_translates_with_a_reference(tmp_path, mnist_root):
     by_ref, by_noise = t(x, dst=2, ref=ref), t(x, dst=2, seed=0)
     assert by_ref.shape == x.shape and not torch.allclose(by_ref, by_noise)
     assert torch.equal(by_noise, t(x, dst=2, seed=0))  # a seed is a style
+
+
+@pytest.mark.parametrize("layout", ["one-domain", "empty-domain"])
+def test_bad_domain_folders_exit_2_in_one_line(tmp_path, capsys, layout):
+    root = tmp_path / "root"
+    (root / "a").mkdir(parents=True)
+    for i in range(3):
+        Image.new("RGB", (20, 20), (10 * i, 0, 0)).save(root / "a" / f"{i}.png")
+    if layout == "empty-domain":
+        (root / "b").mkdir()
+    sets = [*TINY, "model.kind.name=cyclegan", *MODEL_SETS["cyclegan"], "data.name=domains"]
+    args = ["train", "--out", str(tmp_path / "run"), "--data", str(root)]
+    assert main([*args, *[a for s in sets for a in ("--set", s)]]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and ("two or more domains" in err[0] or "holds no images" in err[0])
+    assert not (tmp_path / "run").exists()

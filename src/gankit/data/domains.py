@@ -61,12 +61,16 @@ class DomainData(ImageData):
 
     domain_names: list[str]
 
-    def set_domains(self, images: list[torch.Tensor], names: list[str]) -> None:
-        if len(images) < 2:
+    @staticmethod
+    def check_domains(names: list[str]) -> None:
+        if len(names) < 2:
             raise GankitError(
-                f"translation needs two or more domains, found {len(images)} ({', '.join(names)}); "
+                f"translation needs two or more domains, found {len(names)} ({', '.join(names)}); "
                 f"add a folder per domain (ROOT/DOMAIN/image.png) or list them in data.paths"
             )
+
+    def set_domains(self, images: list[torch.Tensor], names: list[str]) -> None:
+        self.check_domains(names)
         self.domain_names = list(names)
         self.images = torch.cat(images)
         self.set_labels(torch.cat([torch.full((len(x),), d) for d, x in enumerate(images)]),
@@ -111,6 +115,7 @@ class Domains(DomainData):
             names, sources = list(paths), [Path(str(p)).expanduser() for p in paths.values()]
         else:
             names, sources = domain_folders(Path(path).expanduser())
+        self.check_domains(names)  # before minutes of decoding
         self.path = str(path) if path else {n: str(s) for n, s in zip(names, sources)}
         images = [self._read(source, resolution, channels, workers, cache) for source in sources]
         self.set_domains(images, names)

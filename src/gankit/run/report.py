@@ -156,7 +156,7 @@ def report_markdown(run: RunDir, rows: list[dict], evals: list[dict] = ()) -> st
         "",
         "D loss is the full objective D minimises (penalties included).",
         "",
-        "## Training progress (fixed noise)",
+        "## Training progress (fixed noise, or fixed inputs of a translation model)",
         "",
         "![progress](progress.gif)",
         "",
