@@ -7,6 +7,7 @@ import torch
 from torch import nn
 
 from gankit.checks import Width, ints
+from gankit.nets.attention import SelfAttention, check_attention
 from gankit.nets.base import DISCRIMINATORS, GENERATORS, Discriminator, ImageNet
 from gankit.nets.conditional import (
     ConditionalGenerator,
@@ -30,6 +31,7 @@ class DCGANGenerator(ImageNet, ConditionalGenerator):
     ``constant_width`` (``width`` channels in every layer; with norm=none, its "no BN and a
     constant number of filters"), ``act=tanh`` and ``act=gated`` (see layers.Gated).
     With ``num_classes`` (set from labelled data) it is G(z, y), conditioned by ``conditioning``.
+    ``attention`` (a feature-map side, e.g. 32) adds a SAGAN self-attention block there.
     """
 
     resolutions = RESOLUTIONS
@@ -44,6 +46,7 @@ class DCGANGenerator(ImageNet, ConditionalGenerator):
         constant_width: bool = False,
         num_classes: ints(0, 100_000) = 0,
         conditioning: GConditioning = "cbn",
+        attention: ints(0, 1024) = 0,
     ):
         super().__init__()
         self.check_shape(shape)
@@ -51,14 +54,16 @@ class DCGANGenerator(ImageNet, ConditionalGenerator):
         bias = check_norm(norm) == "none"
         n = log2_int(size) - 2
         widths = [width if constant_width else width * 2 ** (n - 1 - i) for i in range(n)]
+        check_attention(attention, [4 * 2**i for i in range(n)], "model.generator")
         layers, c_in, stride = [], self.condition(num_classes, conditioning, z_dim), (1, 0)
-        for c_out in widths:
+        for i, c_out in enumerate(widths):
             wide = act_channels(act, c_out)
             layers += [
                 nn.ConvTranspose2d(c_in, wide, 4, *stride, bias=bias),
                 norm2d(norm, wide),
                 activation(act),
             ]
+            layers += [SelfAttention(c_out)] if 4 * 2**i == attention else []
             c_in, stride = c_out, (2, 1)
         layers += [nn.ConvTranspose2d(widths[-1], channels, 4, 2, 1), nn.Tanh()]
         self.z_dim = z_dim
@@ -80,6 +85,7 @@ class DCGANDiscriminator(ImageNet, Discriminator):
     map is the feature vector; a linear head (the classic final 4x4 conv) scores it. ``act``
     replaces LeakyReLU (tanh and gated are robustness variants of the WGAN-GP paper).
     With ``num_classes`` (set from labelled data) it is D(x, y), conditioned by ``conditioning``.
+    ``attention`` (a feature-map side, e.g. 16) adds a SAGAN self-attention block there.
     """
 
     resolutions = RESOLUTIONS
@@ -92,6 +98,7 @@ class DCGANDiscriminator(ImageNet, Discriminator):
         act: str = "leaky_relu",
         num_classes: ints(0, 100_000) = 0,
         conditioning: DConditioning = "projection",
+        attention: ints(0, 1024) = 0,
     ):
         super().__init__()
         self.check_shape(shape)
@@ -99,14 +106,17 @@ class DCGANDiscriminator(ImageNet, Discriminator):
         bias = check_norm(norm) == "none"
         n = log2_int(size) - 2
         widths = [width * 2**i for i in range(n)]
+        check_attention(attention, [size // 2 ** (i + 1) for i in range(n)], "model.discriminator")
         layers = [nn.Conv2d(channels, act_channels(act, widths[0]), 4, 2, 1), activation(act)]
-        for c_in, c_out in zip(widths, widths[1:]):
+        layers += [SelfAttention(widths[0])] if size // 2 == attention else []
+        for i, (c_in, c_out) in enumerate(zip(widths, widths[1:])):
             wide = act_channels(act, c_out)
             layers += [
                 nn.Conv2d(c_in, wide, 4, 2, 1, bias=bias),
                 norm2d(norm, wide),
                 activation(act),
             ]
+            layers += [SelfAttention(c_out)] if size // 2 ** (i + 2) == attention else []
         self.net = nn.Sequential(*layers, nn.Flatten())
         self.feature_dim = widths[-1] * 16
         self.head = nn.Linear(self.feature_dim, 1)

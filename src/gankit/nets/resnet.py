@@ -11,6 +11,7 @@ from torch import nn
 
 from gankit.checks import Depth, Width, ints
 from gankit.errors import GankitError
+from gankit.nets.attention import SelfAttention, check_attention
 from gankit.nets.base import DISCRIMINATORS, GENERATORS, Discriminator, ImageNet
 from gankit.nets.conditional import (
     ConditionalGenerator,
@@ -64,7 +65,7 @@ class ResNetGenerator(ImageNet, ConditionalGenerator):
     blocks, then nearest-neighbour 2x upsampling and a 3x3 conv halving the channels (down to
     ``width``); finally norm, ReLU, a 3x3 conv to C channels and tanh. With ``num_classes``
     (set from labelled data) it is G(z, y), conditioned by ``conditioning`` (SNGAN-projection's
-    generator: cbn).
+    generator: cbn). ``attention`` (a feature-map side) adds SAGAN self-attention there.
     """
 
     resolutions = RESOLUTIONS
@@ -78,15 +79,18 @@ class ResNetGenerator(ImageNet, ConditionalGenerator):
         blocks: Depth = 2,
         num_classes: ints(0, 100_000) = 0,
         conditioning: GConditioning = "cbn",
+        attention: ints(0, 1024) = 0,
     ):
         super().__init__()
         channels, n = _stages(self, shape, norm, blocks)
         widths = [width * 2 ** max(n - 1 - i, 0) for i in range(n + 1)]
+        check_attention(attention, [4 * 2**i for i in range(n)], "model.generator")
         self.z_dim, self.top = z_dim, widths[0]
         self.project = nn.Linear(self.condition(num_classes, conditioning, z_dim), widths[0] * 16)
         layers: list[nn.Module] = []
-        for c_in, c_out in zip(widths, widths[1:]):
+        for i, (c_in, c_out) in enumerate(zip(widths, widths[1:])):
             layers += [ResBlock(c_in, norm, nn.ReLU) for _ in range(blocks)]
+            layers += [SelfAttention(c_in)] if 4 * 2**i == attention else []
             layers += [nn.Upsample(scale_factor=2, mode="nearest"), nn.Conv2d(c_in, c_out, 3, 1, 1)]
         layers += [
             norm2d(norm, widths[-1]),
@@ -110,6 +114,7 @@ class ResNetDiscriminator(ImageNet, Discriminator):
     to 4x4. The activated, flattened 4x4 map is the feature vector; a linear head scores it.
     ``norm``: batch/layer/instance/none (layer or none with a gradient penalty). With
     ``num_classes`` (set from labelled data) it is D(x, y), conditioned by ``conditioning``.
+    ``attention`` (a feature-map side) adds SAGAN self-attention there.
     """
 
     resolutions = RESOLUTIONS
@@ -122,14 +127,18 @@ class ResNetDiscriminator(ImageNet, Discriminator):
         blocks: Depth = 2,
         num_classes: ints(0, 100_000) = 0,
         conditioning: DConditioning = "projection",
+        attention: ints(0, 1024) = 0,
     ):
         super().__init__()
         channels, n = _stages(self, shape, norm, blocks)
         channels += self.condition(num_classes, conditioning)
         widths = [width * 2 ** min(i, n - 1) for i in range(n + 1)]
+        size = shape[1]
+        check_attention(attention, [size // 2**i for i in range(n)], "model.discriminator")
         layers: list[nn.Module] = [nn.Conv2d(channels, widths[0], 3, 1, 1)]
-        for c_in, c_out in zip(widths, widths[1:]):
+        for i, (c_in, c_out) in enumerate(zip(widths, widths[1:])):
             layers += [ResBlock(c_in, norm, lambda: nn.LeakyReLU(0.2)) for _ in range(blocks)]
+            layers += [SelfAttention(c_in)] if size // 2**i == attention else []
             layers += [nn.Conv2d(c_in, c_out, 3, 1, 1), nn.AvgPool2d(2)]
         self.net = nn.Sequential(*layers, nn.LeakyReLU(0.2), nn.Flatten())
         self.feature_dim = widths[-1] * 16
