@@ -75,3 +75,34 @@ def test_infogan_code_and_traversal_figure(runs, tmp_path):
     fig = tmp_path / "traverse.png"
     assert main(["sample", str(runs["infogan"]), "--traverse", "c1", "--out", str(fig)]) == 0
     assert Image.open(fig).size == (10 * 18 + 2, 10 * 18 + 2)  # 10 code values x 10 steps
+
+
+def test_truncated_noise_stays_inside_and_is_a_truncated_normal():
+    import torch
+    from scipy import stats
+
+    from gankit.models.latent import Latent
+
+    draw = Latent(50).sample(
+        2000, "cpu", generator=torch.Generator().manual_seed(0), truncation=0.5
+    )
+    z = draw.z.flatten().numpy()
+    assert abs(z).max() <= 0.5
+    # Kolmogorov-Smirnov against N(0, 1) truncated to [-0.5, 0.5]: 100,000 draws fit it
+    assert stats.kstest(z, stats.truncnorm(-0.5, 0.5).cdf).pvalue > 0.01
+    # ...and are nothing like the untruncated normal's middle slice taken uniformly
+    assert stats.kstest(z, stats.uniform(-0.5, 1.0).cdf).pvalue < 1e-6
+
+
+def test_sample_cli_truncates(tmp_path, capsys):
+    out = tmp_path / "run"
+    assert (
+        main(["train", "--out", str(out), "--steps", "2", *[a for s in TINY for a in ("--set", s)]])
+        == 0
+    )
+    args = ["sample", str(out), "--n", "16", "--out"]
+    assert main([*args, str(tmp_path / "t.npy"), "--truncation", "0.3"]) == 0
+    assert main([*args, str(tmp_path / "u.npy")]) == 0
+    assert not np.allclose(np.load(tmp_path / "t.npy"), np.load(tmp_path / "u.npy"))
+    assert main([*args, str(tmp_path / "v.npy"), "--truncation", "-1"]) == 2
+    assert "--truncation must be a positive threshold" in capsys.readouterr().err

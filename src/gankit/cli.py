@@ -51,6 +51,8 @@ def parser() -> argparse.ArgumentParser:
                    help="pin an InfoGAN code, e.g. cat0=3 or c1=0.5 (repeatable)")  # fmt: skip
     s.add_argument("--traverse", default=None, metavar="CODE",
                    help="InfoGAN figure: rows = cat0 values, columns = CODE from -2 to 2")  # fmt: skip
+    s.add_argument("--truncation", type=float, default=None, metavar="T",
+                   help="BigGAN's truncation trick: noise components beyond +-T are drawn again")  # fmt: skip
     t = sub.add_parser(
         "translate", help="translate images with a translation run (CycleGAN, StarGAN v2)"
     )
@@ -123,7 +125,7 @@ def cmd_train(args) -> None:
 def cmd_sample(args) -> None:
     from gankit.sample import Choice, sample_to_file
 
-    choice = Choice(args.klass, parse_codes(args.code), args.traverse)
+    choice = Choice(args.klass, parse_codes(args.code), args.traverse, args.truncation)
     path = sample_to_file(args.run_dir, args.n, args.out, args.checkpoint, args.seed, choice)
     print(f"gankit: wrote samples to {path}", file=sys.stderr)
 

@@ -76,9 +76,10 @@ class Sampler:
     """Reproducible samples (CPU floats in data space) from ``generate(draw)``, a function of G's
     inputs: by default every class in turn (conditional G); or one class; or pinned codes."""
 
-    def __init__(self, generate, latent: Latent, device, seed: int = 0, batch: int = 512):
+    def __init__(self, generate, latent: Latent, device, seed: int = 0, batch: int = 512,
+                 truncation: float | None = None):  # fmt: skip
         self.generate, self.latent, self.device = generate, latent, device
-        self.seed, self.batch = seed, batch
+        self.seed, self.batch, self.truncation = seed, batch, truncation
 
     def __call__(self, n: int) -> torch.Tensor:
         return self.draw(n)
@@ -88,16 +89,18 @@ class Sampler:
         """n samples; ``y`` one class for all, or [n] classes; ``fixed`` pins codes."""
         gen = torch.Generator().manual_seed(self.seed)
         labels = torch.full((n,), y, dtype=torch.int64) if isinstance(y, int) else y
-        draw = self.latent.sample(n, self.device, generator=gen, y=labels, fixed=fixed)
+        draw = self.latent.sample(n, self.device, generator=gen, y=labels, fixed=fixed,
+                                  truncation=self.truncation)  # fmt: skip
         return self.generate_all(draw)
 
     def generate_all(self, draw: Draw) -> torch.Tensor:
         return torch.cat([self.generate(chunk).cpu() for chunk in draw.split(self.batch)])
 
 
-def generator_sampler(G: torch.nn.Module, latent: Latent, seed: int = 0) -> Sampler:
+def generator_sampler(G: torch.nn.Module, latent: Latent, seed: int = 0,
+                      truncation: float | None = None) -> Sampler:  # fmt: skip
     device = next(G.parameters()).device
-    return Sampler(lambda draw: run_generator(G, draw), latent, device, seed)
+    return Sampler(lambda draw: run_generator(G, draw), latent, device, seed, truncation=truncation)
 
 
 #: one sample file stays well inside memory (float32 samples are built in RAM before saving)
@@ -112,8 +115,13 @@ class Choice:
     klass: int | None = None
     codes: dict[str, float] = field(default_factory=dict)
     traverse: str | None = None
+    truncation: float | None = None  # BigGAN's truncation trick: |z_i| <= truncation
 
     def check(self, latent: Latent) -> None:
+        if self.truncation is not None and not 0 < self.truncation < 100:
+            raise GankitError(
+                f"--truncation must be a positive threshold on |z_i| (e.g. 0.5), got {self.truncation}"
+            )
         if self.klass is not None:
             if not latent.num_classes:
                 raise GankitError(
@@ -192,7 +200,7 @@ def sample_to_file(run_dir: str, n: int, out: str, which: str = "latest", seed: 
             f"--n {n} is too many for one file ({size / 2**30:.1f} GiB of samples; a PNG grid "
             f"holds at most 10,000); draw several files with different --seed"
         )
-    sampler = generator_sampler(G, latent, seed)
+    sampler = generator_sampler(G, latent, seed, choice.truncation)
     samples, nrow = choose(sampler, n, choice, out_path.suffix == ".png")
     try:
         out_path.parent.mkdir(parents=True, exist_ok=True)

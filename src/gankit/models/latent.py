@@ -73,11 +73,17 @@ class Latent:
         return cls(**{**state, "categorical": tuple(state.get("categorical", ()))})
 
     def sample(self, n: int, device, generator: torch.Generator | None = None,
-               y: torch.Tensor | None = None, fixed: dict[str, float] | None = None) -> Draw:  # fmt: skip
+               y: torch.Tensor | None = None, fixed: dict[str, float] | None = None,
+               truncation: float | None = None) -> Draw:  # fmt: skip
         """n draws; ``generator`` (CPU) makes them reproducible, else the global RNG on ``device``
-        draws them. ``y`` defaults to classes 0, 1, ..., K-1 repeated; ``fixed`` pins codes."""
+        draws them. ``y`` defaults to classes 0, 1, ..., K-1 repeated; ``fixed`` pins codes;
+        ``truncation`` t draws the noise from N(0, I) truncated to [-t, t] (BigGAN's trick)."""
         where = {"generator": generator} if generator is not None else {"device": device}
-        z = torch.randn(n, self.z_dim, **where)
+        z = (
+            truncated_normal(n, self.z_dim, truncation, where)
+            if truncation
+            else torch.randn(n, self.z_dim, **where)
+        )
         cat = torch.stack([torch.randint(k, (n,), **where) for k in self.categorical], 1) \
             if self.categorical else None  # fmt: skip
         cont = torch.rand(n, self.continuous, **where) * 2 - 1 if self.continuous else None
@@ -119,3 +125,15 @@ class Latent:
             have = ", ".join(names) if names else "none (this run has no InfoGAN codes)"
             raise GankitError(f"unknown code '{name}'; this run's codes: {have}")
         return ("cat", int(name[3:])) if name.startswith("cat") else ("c", int(name[1:]))
+
+
+def truncated_normal(n: int, dim: int, threshold: float, where: dict) -> torch.Tensor:
+    """[n, dim] standard normal draws, each component beyond +-threshold drawn again until it
+    falls inside (the truncation trick, Brock et al. 2019: fidelity for variety)."""
+    z = torch.randn(n, dim, **where)
+    for _ in range(10_000):  # P(outside) <= 0.96 even at threshold 0.05: this always ends
+        outside = z.abs() > threshold
+        if not outside.any():
+            return z
+        z = torch.where(outside, torch.randn(n, dim, **where), z)
+    return z.clamp(-threshold, threshold)

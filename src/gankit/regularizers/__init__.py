@@ -10,6 +10,7 @@ from gankit.regularizers import (  # noqa: F401
     instance_noise,
     locally_stable,
     minibatch,
+    orthogonal,
     r1,
     r2,
     spectral_norm,
