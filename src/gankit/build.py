@@ -110,6 +110,13 @@ def check_components(cfg: Config) -> None:
     if cfg.eval.every:
         parse_metrics(cfg.eval.metrics)
         FEATURES.get(cfg.eval.extractor)
+    if LOSSES.get(cfg.loss.name).pairs_with_real:
+        for name in cfg.regularizers:
+            if not REGULARIZERS.get(name).handles_paired_losses:
+                raise GankitError(
+                    f"regularizer {name} scores fakes without reals, which loss "
+                    f"{cfg.loss.name} pairs; drop one of them"
+                )
     lipschitz = any(REGULARIZERS.get(n).constrains_lipschitz for n in cfg.regularizers)
     if LOSSES.get(cfg.loss.name).estimates_wasserstein and not lipschitz:
         warnings.warn(
@@ -128,6 +135,11 @@ def check_translation(cfg: Config) -> None:
     kind, t = cfg.model.kind, cfg.train
     MODELS.check_args(kind.name, kind.args, positional=3, where="model.kind")
     LOSSES.check_args(cfg.loss.name, cfg.loss.args, where="loss")
+    if LOSSES.get(cfg.loss.name).pairs_with_real:
+        raise GankitError(
+            f"model.kind={kind.name} scores translations alone; loss {cfg.loss.name} pairs them "
+            f"with reals: use least_squares or nonsaturating"
+        )
     if not issubclass(DATASETS.get(cfg.data.name), DomainData):
         raise GankitError(
             f"model.kind={kind.name} translates between image domains; set data.name to "

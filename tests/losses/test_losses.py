@@ -3,7 +3,8 @@ import math
 import pytest
 import torch
 
-from gankit.losses import LOSSES
+from gankit.errors import GankitError
+from gankit.losses import LOSSES, generator_loss
 
 LOG2 = math.log(2.0)
 
@@ -100,5 +101,18 @@ def test_every_loss_pushes_d_up_on_real_and_g_up_on_fake(name):
     loss.d_loss(real, fake).backward()
     assert (sign * real.grad < 0).all() and (sign * fake.grad > 0).all()
     fake_g = torch.full((8,), 0.5, requires_grad=True)
-    loss.g_loss(fake_g).backward()
+    generator_loss(loss, fake_g, real.detach()).backward()  # a relativistic G also reads reals
     assert (sign * fake_g.grad < 0).all()
+
+
+def test_relativistic_pairing_by_hand():
+    loss = build("relativistic")
+    real, fake = torch.tensor([2.0, 0.0]), torch.tensor([1.0, 1.0])
+    # softplus(-(D(x) - D(G(z)))) per pair: softplus(-1), softplus(1)
+    d = (math.log1p(math.exp(-1.0)) + math.log1p(math.exp(1.0))) / 2
+    assert loss.d_loss(real, fake).item() == pytest.approx(d)
+    assert loss.g_loss(fake, real).item() == pytest.approx(d)  # G's differences are the negatives
+    shifted = loss.d_loss(real + 5, fake + 5).item()
+    assert shifted == pytest.approx(d)  # only differences matter: a shift of D changes nothing
+    with pytest.raises(GankitError, match="pairs"):
+        loss.g_loss(fake)

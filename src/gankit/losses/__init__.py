@@ -1,6 +1,14 @@
 """Adversarial losses, registered by name in ``LOSSES``."""
 
-from gankit.losses import ebgan, hinge, least_squares, minimax, nonsaturating, wasserstein  # noqa: F401
-from gankit.losses.base import LOSSES, GANLoss
+from gankit.losses import (  # noqa: F401
+    ebgan,
+    hinge,
+    least_squares,
+    minimax,
+    nonsaturating,
+    relativistic,
+    wasserstein,
+)
+from gankit.losses.base import LOSSES, GANLoss, generator_loss
 
-__all__ = ["LOSSES", "GANLoss"]
+__all__ = ["LOSSES", "GANLoss", "generator_loss"]

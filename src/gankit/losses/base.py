@@ -20,6 +20,8 @@ class GANLoss:
     estimates_wasserstein = False
     #: True when D's output is an energy (low on real data) rather than a score (high on real).
     expects_energy = False
+    #: True when G's loss compares each fake with a real sample: ``g_loss(fake, real)``
+    pairs_with_real = False
 
     def d_loss(self, real: torch.Tensor, fake: torch.Tensor) -> torch.Tensor:
         raise NotImplementedError
@@ -30,6 +32,11 @@ class GANLoss:
     def __repr__(self) -> str:
         fields = ", ".join(f"{k}={v}" for k, v in vars(self).items())
         return f"{type(self).__name__}({fields})"
+
+
+def generator_loss(loss: GANLoss, fake: torch.Tensor, real: torch.Tensor | None) -> torch.Tensor:
+    """``loss.g_loss`` on D's outputs for fakes, and for reals when the loss pairs them."""
+    return loss.g_loss(fake, real) if loss.pairs_with_real else loss.g_loss(fake)
 
 
 def bce_d_loss(real: torch.Tensor, fake: torch.Tensor, label_smoothing: float) -> torch.Tensor:

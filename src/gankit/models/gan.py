@@ -101,8 +101,8 @@ class GAN(Model):
         fake = self.generate(self.G, draw)
         D = bind(self.D, y)
         fake_out = self.g_scores(D, self.d_input(fake, ctx.step))
-        loss = 0.0 if self.g_loss_replaced else self.loss.g_loss(fake_out)
         real = self.last_real.x if self.last_real is not None else None
+        loss = 0.0 if self.g_loss_replaced else self.adversarial_g(D, fake_out, real, ctx)
         step = GStep(bind(self.G, y), D, fake, fake_out, ctx.step, real=real, loss=self.loss,
                      next_real=lambda: ctx.next_real().x, sample_z=lambda n: self.draw(n, y).z,
                      opt_d=ctx.optimizers["D"])  # fmt: skip
@@ -110,6 +110,13 @@ class GAN(Model):
         loss = self._add_terms(loss, stats, (reg.g_penalty(step) for reg in self.regularizers))
         loss, stats = self.g_extra(loss, stats, draw, fake)
         return loss, {**stats, "loss_g": loss}
+
+    def adversarial_g(self, D: nn.Module, fake_out: torch.Tensor, real, ctx: Context):
+        """G's adversarial loss; a relativistic loss pairs each fake with the last real batch."""
+        if not self.loss.pairs_with_real:
+            return self.loss.g_loss(fake_out)
+        real = real if real is not None else ctx.next_real().x
+        return self.loss.g_loss(fake_out, D(self.d_input(real, ctx.step)).float())
 
     def g_scores(self, D: nn.Module, fake: torch.Tensor) -> torch.Tensor:
         """D's scores [N] of G's samples in the g phase (a model with heads on D's features

@@ -72,6 +72,8 @@ class Regularizer:
     graph_safe = False
     #: False if it draws its own real batches, whose labels it cannot hand to a conditional D
     handles_labels = True
+    #: False if it evaluates G's loss on fakes alone (a relativistic loss also needs reals)
+    handles_paired_losses = True
 
     def prepare(self, G: nn.Module, D: nn.Module) -> None:
         pass

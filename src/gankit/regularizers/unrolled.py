@@ -23,6 +23,7 @@ class Unrolled(Regularizer):
     replaces_g_loss = True
     differentiates_twice = ("G", "D")
     handles_labels = False
+    handles_paired_losses = False
 
     def __init__(
         self,

@@ -10,6 +10,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from gankit.losses.base import generator_loss
 from gankit.regularizers.base import trainable
 
 
@@ -24,8 +25,8 @@ def squared_grad_norm(loss: torch.Tensor, module: nn.Module) -> torch.Tensor:
 
 def player_losses(D: nn.Module, G: nn.Module, loss, real: torch.Tensor, z: torch.Tensor):
     """(L_D, L_G) at the current point, with G's graph (fake = G(z) is not detached)."""
-    fake_out = D(G(z))
-    return loss.d_loss(D(real), fake_out), loss.g_loss(fake_out)
+    fake_out, real_out = D(G(z)), D(real)
+    return loss.d_loss(real_out, fake_out), generator_loss(loss, fake_out, real_out)
 
 
 def d_field_norm(
