@@ -180,3 +180,25 @@ def test_sigkill_resume_is_exact_for_translation_models(tmp_path, mnist_root, ki
         assert torch.equal(first["exp_avg_sq"], again["exp_avg_sq"]), net
     for name, pool in a["model"].get("pools", {}).items():
         assert torch.equal(pool["images"], b["model"]["pools"][name]["images"]), name
+
+
+def test_sigkill_resume_is_exact_with_ada(tmp_path):
+    """ADA's p, its accumulator and history resume with the run (stylegan2-ada-pytorch #81)."""
+    extra = (
+        "regularizers.ada.kimg=0.2",
+        "regularizers.ada.interval=1",
+        "regularizers.ada.target=0.3",
+    )
+    ref, out = tmp_path / "ref", tmp_path / "run"
+    assert start(ref, extra=extra).returncode == 0
+    assert start(out, fault="step:5", extra=extra).returncode == -signal.SIGKILL
+    resumed = gankit("train", "--resume", str(out))
+    assert resumed.returncode == 0, resumed.stderr
+    reference = outcome(ref)
+    assert_same(reference, out)
+    ps = [row["ada_p"] for row in reference[1] if "ada_p" in row]
+    assert len(set(ps)) > 2  # p really moved during the run
+    ada_ref, ada = (
+        load(r / "checkpoints" / "latest.pt")["model"]["regularizers"][0] for r in (ref, out)
+    )
+    assert torch.equal(ada_ref["p"], ada["p"]) and ada_ref["history"] == ada["history"]

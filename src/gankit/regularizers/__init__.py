@@ -1,6 +1,7 @@
 """Regularisers and constraints, registered by name in ``REGULARIZERS``."""
 
 from gankit.regularizers import (  # noqa: F401
+    ada,
     consensus,
     diffaugment,
     dragan,

@@ -127,6 +127,7 @@ TERMS = {
     "style": "style reconstruction",
     "diversity": "diversity (maximised)",
     "r1": "R1",
+    "ada_p": "ADA augmentation probability p",
 }
 
 
