@@ -26,6 +26,7 @@ from gankit.models import MODELS, Latent, Model
 from gankit.nets import DISCRIMINATORS, GENERATORS, build_player
 from gankit.registry import Registry
 from gankit.regularizers import REGULARIZERS
+from gankit.training.schedules import schedules_for
 
 OPTIMIZERS: Registry[torch.optim.Optimizer] = Registry("optimizer")
 for _name, _cls in {
@@ -49,6 +50,7 @@ class Built:
 
 def check_components(cfg: Config) -> None:
     """Every name exists and every argument is one its class accepts (nothing is built)."""
+    schedules_for(cfg)
     params = inspect.signature(DATASETS.get(cfg.data.name)).parameters
     if (
         "path" in params

@@ -103,6 +103,8 @@ class Config:
     loss: Component = field(default_factory=lambda: Component("nonsaturating"))
     #: regulariser name -> its args, e.g. {gradient_penalty: {weight: 10}}
     regularizers: dict[str, dict[str, Any]] = field(default_factory=dict)
+    #: hyperparameters that follow a schedule: {lr|beta2|gamma|ema_half_life: {start, end, ...}}
+    schedules: dict[str, dict[str, Any]] = field(default_factory=dict)
     optim: OptimConfig = field(default_factory=OptimConfig)
     train: TrainConfig = field(default_factory=TrainConfig)
     log: LogConfig = field(default_factory=LogConfig)

@@ -6,6 +6,7 @@ import torch
 
 from gankit.build import Built, build
 from gankit.config import Config
+from gankit.training.schedules import schedules_for
 from gankit.training.trainer import Trainer
 
 AMP_DTYPES = {"none": None, "bf16": torch.bfloat16}
@@ -25,5 +26,7 @@ def make_trainer(cfg: Config, built: Built | None = None, **options) -> Trainer:
         cuda_graphs=t.cuda_graphs,
         decay_until=t.steps if cfg.optim.lr_decay == "linear" else None,
         decay_from=int(cfg.optim.decay_from * t.steps),
+        schedules=schedules_for(cfg),
+        total_steps=t.steps,
     )
     return Trainer(built.model, built.optimizers, built.data, built.device, **{**args, **options})

@@ -17,6 +17,7 @@ from gankit.data.streams import Batch
 from gankit.errors import GankitError
 from gankit.models import Context, Draw, Latent, Model, Phase
 from gankit.run.checkpoint import rng_state, set_rng_state
+from gankit.training import schedules
 from gankit.training.cuda_graph import CapturedUpdate
 from gankit.training.ema import EMA
 
@@ -37,6 +38,8 @@ class Trainer:
         decay_until: int | None = None,
         decay_from: int = 0,
         cuda_graphs: bool = False,
+        schedules: dict | None = None,
+        total_steps: int = 0,
     ):
         self.model, self.optimizers, self.device = model, optimizers, device
         self.batch_size = batch_size
@@ -50,6 +53,8 @@ class Trainer:
         # learning rates: base x a rollback factor x (linear decay to 0 at decay_until, if set)
         self.base_lr = [opt.param_groups[0]["lr"] for opt in optimizers.values()]
         self.lr_scale, self.decay_until, self.decay_from = 1.0, decay_until, decay_from
+        self.schedules, self.total_steps = schedules or {}, total_steps  # training.schedules
+        self.lr_factor = 1.0  # the lr schedule's value at this step
         self.graph = CapturedUpdate(self) if cuda_graphs else None
 
     def autocast(self):
@@ -59,7 +64,9 @@ class Trainer:
         return torch.autocast(self.device.type, dtype=self.amp, cache_enabled=self.graph is None)
 
     def train_step(self) -> list[dict[str, torch.Tensor]]:
-        if self.decay_until:
+        if self.schedules:
+            schedules.apply(self, self.schedules, self.total_steps)
+        if self.decay_until or "lr" in self.schedules:
             self._set_lr()
         reals = [next(self.batches) for _ in range(self.reals_per_step)]
         stats = self.graph(reals) if self.graph is not None else self.update(reals)
@@ -130,10 +137,11 @@ class Trainer:
             schedule = min(1.0, max(0.0, 1.0 - (self.step - self.decay_from) / span))
         for opt, base in zip(self.optimizers.values(), self.base_lr):
             for group in opt.param_groups:
+                lr = base * self.lr_scale * schedule * self.lr_factor
                 if torch.is_tensor(group["lr"]):  # a captured optimiser step reads it on the device
-                    group["lr"].fill_(base * self.lr_scale * schedule)
+                    group["lr"].fill_(lr)
                 else:
-                    group["lr"] = base * self.lr_scale * schedule
+                    group["lr"] = lr
 
     # ---- sampling and health
     def weights_finite(self) -> bool:

@@ -1,0 +1,114 @@
+"""Hyperparameters that change over training (R3GAN's recipe: cosine decays of the learning
+rate, Adam's beta2, the R1/R2 weight gamma and the EMA half-life).
+
+A schedule is a pure function of the step, evaluated before every step, so a resumed run
+follows it exactly. ``Schedule(start, end, until)``: ``start`` at step 0, ``end`` from
+``until * train.steps`` on, joined by half a cosine (``shape: cosine``) or a line.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from gankit.errors import GankitError
+
+#: what a schedule may drive, and what its values mean
+TARGETS = {
+    "lr": "a factor on every optimiser's configured learning rate",
+    "beta2": "Adam's beta2 of every optimiser",
+    "gamma": "the weight of the r1 and r2 regularisers",
+    "ema_half_life": "the EMA's half-life in images (beta = 0.5^(batch / half-life))",
+}
+
+
+@dataclass(frozen=True)
+class Schedule:
+    start: float
+    end: float
+    until: float = 1.0  # fraction of train.steps at which ``end`` is reached
+    shape: str = "cosine"
+
+    def __call__(self, step: int, total: int) -> float:
+        t = min(1.0, step / max(1.0, self.until * total))
+        mix = (1 - math.cos(math.pi * t)) / 2 if self.shape == "cosine" else t
+        return self.start + mix * (self.end - self.start)
+
+
+def parse_schedules(raw: dict) -> dict[str, Schedule]:
+    """Config ``schedules: {target: {start, end, until, shape}}`` -> Schedules, checked."""
+    out = {}
+    for target, spec in raw.items():
+        if target not in TARGETS:
+            raise GankitError(
+                f"schedules.{target}: unknown target; schedules drive {', '.join(TARGETS)}"
+            )
+        if (
+            not isinstance(spec, dict)
+            or not {"start", "end"} <= spec.keys()
+            or set(spec) - {"start", "end", "until", "shape"}
+        ):
+            raise GankitError(
+                f"schedules.{target} needs start and end (and optionally until, shape), e.g. "
+                f"--set schedules.{target}.start=1 --set schedules.{target}.end=0.25"
+            )
+        s = Schedule(**spec)
+        numbers = all(
+            isinstance(v, (int, float)) and not isinstance(v, bool)
+            for v in (s.start, s.end, s.until)
+        )
+        if not numbers or not 0 < s.until <= 1 or s.shape not in ("cosine", "linear"):
+            raise GankitError(
+                f"schedules.{target}: start and end are numbers, until in (0, 1], shape cosine "
+                f"or linear; got {spec}"
+            )
+        if min(s.start, s.end) < 0 or (target == "beta2" and max(s.start, s.end) >= 1):
+            raise GankitError(f"schedules.{target}: {TARGETS[target]} cannot take {spec}")
+        out[target] = s
+    return out
+
+
+#: the regularisers whose weight ``gamma`` sets (R3GAN: gamma/2 (R1 + R2))
+GAMMA_REGULARIZERS = ("r1", "r2")
+
+
+def schedules_for(cfg) -> dict[str, Schedule]:
+    """The run's schedules, checked against the rest of its config."""
+    out = parse_schedules(cfg.schedules)
+    if "gamma" in out and not set(GAMMA_REGULARIZERS) & set(cfg.regularizers):
+        raise GankitError(
+            "schedules.gamma sets the weight of r1 and r2, but neither is on; add "
+            "--set regularizers.r1.weight=1 (and r2), or drop schedules.gamma"
+        )
+    if "ema_half_life" in out and cfg.model.ema is None:
+        raise GankitError(
+            "schedules.ema_half_life drives the EMA of G, which is off; set model.ema (e.g. 0.999)"
+        )
+    if cfg.train.cuda_graphs and {"beta2", "gamma", "ema_half_life"} & out.keys():
+        raise GankitError(
+            "train.cuda_graphs replays one captured step, which cannot follow schedules of "
+            "beta2, gamma or the EMA; drop one of them"
+        )
+    return out
+
+
+def apply(trainer, schedules: dict[str, Schedule], total: int) -> None:
+    """Set every scheduled hyperparameter for the trainer's next step."""
+    step = trainer.step
+    if "lr" in schedules:
+        trainer.lr_factor = schedules["lr"](step, total)
+    if "beta2" in schedules:
+        beta2 = schedules["beta2"](step, total)
+        for opt in trainer.optimizers.values():
+            for group in opt.param_groups:
+                if "betas" in group:
+                    group["betas"] = (group["betas"][0], beta2)
+    if "gamma" in schedules:
+        gamma = schedules["gamma"](step, total)
+        for reg in getattr(trainer.model, "regularizers", []):
+            if getattr(reg, "registered_name", "") in GAMMA_REGULARIZERS:
+                reg.weight = gamma
+    if "ema_half_life" in schedules:
+        half_life = schedules["ema_half_life"](step, total)
+        for ema in trainer.emas.values():
+            ema.beta = 0.5 ** (trainer.batch_size / max(half_life, 1e-8))
