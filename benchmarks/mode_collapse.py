@@ -53,6 +53,13 @@ CONFIGS = {  # name -> overrides of the ring8-gan preset (non-saturating loss, A
     "feature matching": ["regularizers.feature_matching={}"],
     "R1": ["regularizers.r1.weight=1"],
     "DRAGAN": ["regularizers.dragan.weight=1"],
+    "R3GAN (RpGAN + R1 + R2)": [
+        "loss.name=relativistic",
+        "regularizers.r1.weight=0.1",
+        "regularizers.r2.weight=0.1",
+        "optim.g.betas=[0.0, 0.99]",
+        "optim.d.betas=[0.0, 0.99]",
+    ],
     "EBGAN": [
         "loss.name=ebgan",
         "model.discriminator.name=autoencoder",
