@@ -115,7 +115,8 @@ class ImageFolder(ImageData):
     memory-mapped by later runs on the same files and settings. ``hflip`` mirrors training
     samples left-right at random (on the training device). ``labels``: each image's class is
     its class sub-folder (``class_labels``). ``subdir`` reads only that folder of the folder or
-    zip (e.g. ``train`` of a zip holding ``train/<class>/`` and ``test/<class>/``)."""
+    zip (e.g. ``train`` of a zip holding ``train/<class>/`` and ``test/<class>/``). ``limit``
+    keeps the first N images by name (small-data studies; 0: all)."""
 
     def __init__(
         self,
@@ -127,6 +128,7 @@ class ImageFolder(ImageData):
         hflip: bool = False,
         labels: bool = False,
         subdir: str = "",
+        limit: ints(0, 10**9) = 0,
     ):
         super().__init__(resolution, channels, hflip)
         self.path = Path(path).expanduser()
@@ -135,6 +137,7 @@ class ImageFolder(ImageData):
                 f"data path {self.path} does not exist; pass --data PATH to a folder or .zip of images"
             )
         names = within(list_images(self.path), self.path, subdir)
+        names = names[:limit] if limit else names  # a small dataset: the first N by name
         if not names:
             where = f"{self.path}" + (f" (sub-folder {subdir})" if subdir else "")
             raise GankitError(
