@@ -22,7 +22,7 @@ from torch import nn
 from gankit.checks import Count, Depth, Width, ints
 from gankit.errors import GankitError
 from gankit.nets.base import DISCRIMINATORS, GENERATORS, Discriminator, ImageNet
-from gankit.nets.conditional import ConditionalGenerator, DConditioning, GConditioning
+from gankit.nets.conditional import ConditionalGenerator, DConditioning
 from gankit.nets.layers import log2_int
 
 RESOLUTIONS = (8, 16, 32, 64, 128, 256)
@@ -34,6 +34,8 @@ def msr(layer: nn.Module, gain: float = 1.0) -> nn.Module:
     """Weights ~ N(0, gain^2 / fan_in); a gain of 0 starts the layer at zero."""
     fan_in = layer.weight[0].numel()
     nn.init.normal_(layer.weight, 0.0, gain / math.sqrt(fan_in))
+    if layer.bias is not None:
+        nn.init.zeros_(layer.bias)
     return layer
 
 
@@ -101,7 +103,8 @@ def groups(width: int, expansion: int, group_width: int) -> int:
 
 @GENERATORS.register("r3gan")
 class R3GANGenerator(ImageNet, ConditionalGenerator):
-    """z [N, z_dim] (joined to a class embedding when conditional) -> image [N, C, S, S].
+    """z [N, z_dim] (joined to a class embedding when conditional: its only way to read a
+    label, as there is no batch norm to condition) -> image [N, C, S, S].
     A learned 4x4 basis scaled per channel by a linear map of z, stages of residual blocks with
     lowpass 2x upsampling between them, and a 1x1 conv to C channels (no tanh, as the paper)."""
 
@@ -109,14 +112,10 @@ class R3GANGenerator(ImageNet, ConditionalGenerator):
     bounded = False  # no tanh: the paper's G is linear at the output
 
     def __init__(self, shape, z_dim: int, width: Width = 256, group_width: Count = 16,
-                 blocks: Depth = 2, expansion: Count = 2, num_classes: ints(0, 100_000) = 0,
-                 conditioning: GConditioning = "concat"):  # fmt: skip
+                 blocks: Depth = 2, expansion: Count = 2,
+                 num_classes: ints(0, 100_000) = 0):  # fmt: skip
         super().__init__()
         self.check_shape(shape)
-        if conditioning != "concat":
-            raise GankitError(
-                "r3gan's generator has no batch norm for cbn; set model.generator.conditioning=concat"
-            )
         cardinality = groups(width, expansion, group_width)
         stages = log2_int(shape[1]) - 1
         depth = stages * blocks
@@ -159,7 +158,7 @@ class R3GANDiscriminator(ImageNet, Discriminator):
         layers += [msr(nn.Conv2d(width, width, 4, groups=width, bias=False)), nn.Flatten()]
         self.net = nn.Sequential(*layers)
         self.feature_dim = width
-        self.head = msr(nn.Linear(width, 1, bias=False))
+        self.head = msr(nn.Linear(width, 1))  # a bias (0 at first) cancels in the pairing loss
         self.condition_head(width)
 
     def embed(self, x: torch.Tensor, y: torch.Tensor | None = None) -> torch.Tensor:
