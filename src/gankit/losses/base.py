@@ -36,7 +36,7 @@ class GANLoss:
 
 def generator_loss(loss: GANLoss, fake: torch.Tensor, real: torch.Tensor | None) -> torch.Tensor:
     """``loss.g_loss`` on D's outputs for fakes, and for reals when the loss pairs them."""
-    return loss.g_loss(fake, real) if loss.pairs_with_real else loss.g_loss(fake)
+    return loss.g_loss(fake, real) if getattr(loss, "pairs_with_real", False) else loss.g_loss(fake)
 
 
 def bce_d_loss(real: torch.Tensor, fake: torch.Tensor, label_smoothing: float) -> torch.Tensor:

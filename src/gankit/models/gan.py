@@ -113,7 +113,7 @@ class GAN(Model):
 
     def adversarial_g(self, D: nn.Module, fake_out: torch.Tensor, real, ctx: Context):
         """G's adversarial loss; a relativistic loss pairs each fake with the last real batch."""
-        if not self.loss.pairs_with_real:
+        if not getattr(self.loss, "pairs_with_real", False):  # duck-typed losses pair nothing
             return self.loss.g_loss(fake_out)
         real = real if real is not None else ctx.next_real().x
         return self.loss.g_loss(fake_out, D(self.d_input(real, ctx.step)).float())
