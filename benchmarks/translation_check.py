@@ -8,7 +8,8 @@ mnist-invert (CycleGAN): PSNR of each direction's translations against the true 
 mnist-colors (StarGAN v2): for every (source, target) pair, the share of translations that
 gankit's MNIST classifier reads as the input's digit (on the channel maximum, i.e. the grey
 digit), the share whose brightest channel is the target's tint, and how much two noise seeds'
-outputs differ (mean absolute difference, pixels in [0, 1]).
+outputs differ: the mean absolute difference in data space ([-1, 1], as gankit's arrays and
+``gankit translate`` write them; ``style_mad``) and on the [0, 1] pixel scale (half of it).
 """
 
 from __future__ import annotations
@@ -56,7 +57,11 @@ def check_colors(t: Translator, digits: torch.Tensor, labels: torch.Tensor, rend
                 float((read_digits(classifier, grey) == labels).float().mean()), 4
             )
             out[f"tint_{name}"] = round(float((tint == dst).float().mean()), 4)
-            out[f"style_mad_{name}"] = round(float((a - b).abs().mean() / 2), 4)
+            mad = float((a - b).abs().mean())  # in data space, [-1, 1] as gankit's arrays
+            out[f"style_mad_{name}"], out[f"style_mad_pixels_{name}"] = (
+                round(mad, 4),
+                round(mad / 2, 4),
+            )
     return out
 
 
