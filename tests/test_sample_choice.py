@@ -24,15 +24,15 @@ def runs(tmp_path_factory):
     return out
 
 
+def sample(run, out, *args) -> np.ndarray:
+    """``gankit sample RUN --out OUT.npy ARGS``; the samples it wrote."""
+    assert main(["sample", str(run), "--out", str(out), *args]) == 0
+    return np.load(out)
+
+
 def test_class_k_draws_only_that_label(runs, tmp_path):
-    a, b = tmp_path / "a.npy", tmp_path / "b.npy"
-    assert (
-        main(["sample", str(runs["conditional"]), "--n", "6", "--class", "3", "--out", str(a)]) == 0
-    )
-    assert (
-        main(["sample", str(runs["conditional"]), "--n", "6", "--class", "4", "--out", str(b)]) == 0
-    )
-    x, y = np.load(a), np.load(b)
+    x = sample(runs["conditional"], tmp_path / "a.npy", "--n", "6", "--class", "3")
+    y = sample(runs["conditional"], tmp_path / "b.npy", "--n", "6", "--class", "4")
     assert x.shape == (6, 1, 16, 16) and not np.allclose(x, y)  # same noise, another class
 
 
@@ -64,14 +64,9 @@ def test_bad_choices_are_one_line_with_exit_code_2(runs, tmp_path, capsys, run, 
 
 
 def test_infogan_code_and_traversal_figure(runs, tmp_path):
-    a, b = tmp_path / "a.npy", tmp_path / "b.npy"
-    assert (
-        main(["sample", str(runs["infogan"]), "--n", "4", "--code", "cat0=1", "--out", str(a)]) == 0
-    )
-    assert (
-        main(["sample", str(runs["infogan"]), "--n", "4", "--code", "cat0=2", "--out", str(b)]) == 0
-    )
-    assert not np.allclose(np.load(a), np.load(b))
+    a = sample(runs["infogan"], tmp_path / "a.npy", "--n", "4", "--code", "cat0=1")
+    b = sample(runs["infogan"], tmp_path / "b.npy", "--n", "4", "--code", "cat0=2")
+    assert not np.allclose(a, b)
     fig = tmp_path / "traverse.png"
     assert main(["sample", str(runs["infogan"]), "--traverse", "c1", "--out", str(fig)]) == 0
     assert Image.open(fig).size == (10 * 18 + 2, 10 * 18 + 2)  # 10 code values x 10 steps
@@ -94,15 +89,10 @@ def test_truncated_noise_stays_inside_and_is_a_truncated_normal():
     assert stats.kstest(z, stats.uniform(-0.5, 1.0).cdf).pvalue < 1e-6
 
 
-def test_sample_cli_truncates(tmp_path, capsys):
-    out = tmp_path / "run"
-    assert (
-        main(["train", "--out", str(out), "--steps", "2", *[a for s in TINY for a in ("--set", s)]])
-        == 0
-    )
-    args = ["sample", str(out), "--n", "16", "--out"]
-    assert main([*args, str(tmp_path / "t.npy"), "--truncation", "0.3"]) == 0
-    assert main([*args, str(tmp_path / "u.npy")]) == 0
-    assert not np.allclose(np.load(tmp_path / "t.npy"), np.load(tmp_path / "u.npy"))
-    assert main([*args, str(tmp_path / "v.npy"), "--truncation", "-1"]) == 2
+def test_sample_cli_truncates(runs, tmp_path, capsys):
+    truncated = sample(runs["plain"], tmp_path / "t.npy", "--n", "16", "--truncation", "0.3")
+    plain = sample(runs["plain"], tmp_path / "u.npy", "--n", "16")
+    assert not np.allclose(truncated, plain)
+    out = tmp_path / "v.npy"
+    assert main(["sample", str(runs["plain"]), "--out", str(out), "--truncation", "-1"]) == 2
     assert "--truncation must be a positive threshold" in capsys.readouterr().err
