@@ -203,3 +203,23 @@ def test_bad_domain_folders_exit_2_in_one_line(tmp_path, capsys, layout):
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and ("two or more domains" in err[0] or "holds no images" in err[0])
     assert not (tmp_path / "run").exists()
+
+
+def test_in_training_evaluation_ranks_checkpoints_by_mean_fid(tmp_path, mnist_root):
+    out = tmp_path / "cg"
+    sets = ("eval.every=2", "eval.extractor=random_conv", "eval.n=20")
+    assert train(out, mnist_root, "cyclegan", *sets) == 0
+    rows = [json.loads(line) for line in (out / "metrics.jsonl").read_text().splitlines()]
+    evals = [r["eval"] for r in rows if "eval" in r]
+    assert len(evals) == 2 and set(evals[0]) == {
+        "fid_inverted2plain",
+        "fid_plain2inverted",
+        "fid_mean",
+    }
+    assert all(
+        e["fid_mean"] == pytest.approx((e["fid_inverted2plain"] + e["fid_plain2inverted"]) / 2)
+        for e in evals
+    )
+    best = json.loads((out / "best.json").read_text())
+    assert best["metric"] == "fid_mean" and best["value"] == min(e["fid_mean"] for e in evals)
+    assert (out / "checkpoints" / "best.pt").is_file()

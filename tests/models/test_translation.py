@@ -178,3 +178,22 @@ def test_starganv2_trains_f_a_hundred_times_slower(tiny_config, mnist_root):
     t = setup.make_trainer(translation_config(tiny_config, mnist_root, "starganv2"))
     lrs = {name: opt.param_groups[0]["lr"] for name, opt in t.optimizers.items()}
     assert lrs["F"] == pytest.approx(lrs["G"] / 100)
+
+
+def test_translation_frame_rows_are_input_output_back_per_domain(tiny_config, mnist_root):
+    from contextlib import contextmanager
+    from types import SimpleNamespace
+
+    from gankit.training.pictures import TranslationPictures
+
+    data = build(translation_config(tiny_config, mnist_root, "cyclegan")).data
+    model = SimpleNamespace(latent=SimpleNamespace(z_dim=1),
+                            translate=lambda nets, x, src, dst, z=None, ref=None: x + 10)  # fmt: skip
+    trainer = SimpleNamespace(evaluating=contextmanager(lambda: (yield {})))
+    pictures = TranslationPictures(None, data, model, seed=0, device="cpu")
+    rows = pictures.rows(trainer).view(2, 3, 8, *data.shape)  # domain, row, column
+    x = pictures.x.view(2, 8, *data.shape)
+    for d in range(2):
+        assert torch.equal(rows[d, 0], x[d]) and torch.equal(rows[d, 1], x[d] + 10)
+        assert torch.allclose(rows[d, 2], x[d] + 20)
+    assert pictures.src.tolist() == [0] * 8 + [1] * 8 and pictures.dst.tolist() == [1] * 8 + [0] * 8

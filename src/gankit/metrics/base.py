@@ -8,12 +8,11 @@ from collections.abc import Callable
 
 import numpy as np
 import torch
-from tqdm import tqdm
 
 from gankit.data import DataSource
 from gankit.data.base import float_to_uint8
 from gankit.errors import GankitError
-from gankit.metrics.features import FeatureExtractor
+from gankit.metrics.features import FeatureExtractor, extract
 from gankit.metrics.stats import FeatureStats
 from gankit.registry import Registry
 
@@ -116,16 +115,7 @@ class EvalContext:
     def _batched(self, which: str, fn) -> np.ndarray:
         return self.extract(self.images(which), fn, which)
 
-    @torch.no_grad()
     def extract(self, images: torch.Tensor, fn=None, label: str = "images") -> np.ndarray:
         """``fn`` (default: the feature extractor) over uint8 images [N, C, H, W], in batches,
         on the extractor's device; float32 [N, ...]."""
-        fn = fn or self.extractor
-        device = next(self.extractor.parameters(), torch.empty(0)).device  # may sit on a GPU
-        out = [
-            fn(chunk.to(device)).cpu().numpy()
-            for chunk in tqdm(
-                images.split(self.batch), desc=f"features ({label})", unit="batch", leave=False
-            )
-        ]
-        return np.concatenate(out).astype(np.float32)
+        return extract(self.extractor, images, fn, self.batch, label)

@@ -110,15 +110,8 @@ def evaluate_translation(run: RunDir, state: dict, cfg, n: int | None, which: st
     translator = Translator.from_state(state, cfg, device, str(run.path))
     data = DATASETS.build(cfg.data.name, **cfg.data.args)
     n = n or 2000
-    noise = torch.Generator().manual_seed(seed)
-
-    def translate(x, src, dst):
-        z = torch.randn(len(x), translator.model.latent.z_dim, generator=noise).to(x.device)
-        return translator.model.translate(translator.nets, x, src, dst, z=z)
-
-    with torch.no_grad():
-        results = translation_fid(translate, data, FEATURES.build(extractor).to(device), n,
-                                  seed, device)  # fmt: skip
+    results = translation_fid(translator.model, translator.nets, data,
+                              FEATURES.build(extractor).to(device), n, seed, device)  # fmt: skip
     return {"checkpoint": str(run.checkpoint_file(which)), "step": int(state["step"]), "n": n,
             "extractor": extractor, **strict_json(results)}  # fmt: skip
 

@@ -6,8 +6,10 @@ change in either gives a different cache entry for real-data statistics.
 
 from __future__ import annotations
 
+import numpy as np
 import torch
 from torch import nn
+from tqdm import tqdm
 
 from gankit.checks import ints
 from gankit.registry import Registry
@@ -27,6 +29,19 @@ class FeatureExtractor(nn.Module):
 
 
 FEATURES: Registry[FeatureExtractor] = Registry("feature extractor")
+
+
+@torch.no_grad()
+def extract(extractor: FeatureExtractor, images: torch.Tensor, fn=None, batch: int = 250,
+            label: str = "images") -> np.ndarray:  # fmt: skip
+    """``fn`` (default: ``extractor`` itself) over uint8 images [N, C, H, W], in batches, on
+    the extractor's device (it may sit on a GPU); float32 [N, ...]."""
+    fn = fn or extractor
+    device = next(extractor.parameters(), torch.empty(0)).device
+    chunks = tqdm(images.split(batch), desc=f"features ({label})", unit="batch", leave=False)
+    return np.concatenate([fn(chunk.to(device)).cpu().numpy() for chunk in chunks]).astype(
+        np.float32
+    )
 
 
 @FEATURES.register("random_conv")

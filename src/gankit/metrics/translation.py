@@ -8,7 +8,7 @@ import torch
 
 from gankit.data.base import float_to_uint8, uint8_to_float
 from gankit.data.domains import DomainData
-from gankit.metrics.features import FeatureExtractor
+from gankit.metrics.features import FeatureExtractor, extract
 from gankit.metrics.fid import frechet_distance
 from gankit.metrics.stats import FeatureStats
 
@@ -27,19 +27,12 @@ def pick(images: torch.Tensor, n: int, generator: torch.Generator) -> torch.Tens
     return images[torch.randperm(len(images), generator=generator)[:n]]
 
 
-def features(extractor: FeatureExtractor, images: torch.Tensor, batch: int = 250) -> np.ndarray:
-    """uint8 images [N, C, S, S] -> float32 features [N, dim], on the extractor's device."""
-    device = next(extractor.parameters(), torch.empty(0)).device
-    with torch.no_grad():
-        out = [extractor(chunk.to(device)).cpu().numpy() for chunk in images.split(batch)]
-    return np.concatenate(out).astype(np.float32)
-
-
-def translation_fid(translate, data: DomainData, extractor: FeatureExtractor, n: int,
+@torch.no_grad()
+def translation_fid(model, nets: dict, data: DomainData, extractor: FeatureExtractor, n: int,
                     seed: int = 0, device="cpu", batch: int = 250) -> dict[str, float]:  # fmt: skip
-    """``translate(x, src, dst)`` (float images in [-1, 1] on ``device``) is run on n images
-    drawn evenly from the other domains for every target domain; each FID compares those with
-    n real images of the target. Lower is better; values at different n are not comparable."""
+    """``model.translate(nets, ...)`` runs on n images drawn evenly from the other domains for
+    every target domain, its style (if any) from seeded noise; each FID compares those with n
+    real images of the target. Lower is better; values at different n are not comparable."""
     g = torch.Generator().manual_seed(seed)
     k, results = len(data.domain_names), {}
     for dst in range(k):
@@ -49,10 +42,12 @@ def translation_fid(translate, data: DomainData, extractor: FeatureExtractor, n:
         src = torch.cat([torch.full((m,), s) for s, m in zip(others, sizes)])
         fakes = []
         for xs, ss in zip(x.split(batch), src.split(batch)):
+            z = torch.randn(len(xs), model.latent.z_dim, generator=g).to(device)
             xs, ss = uint8_to_float(xs).to(device), ss.to(device)
-            fakes.append(float_to_uint8(translate(xs, ss, torch.full_like(ss, dst)).cpu()))
-        real = FeatureStats.of(features(extractor, pick(data.domain(dst), n, g)))
-        fake = FeatureStats.of(features(extractor, torch.cat(fakes)))
+            out = model.translate(nets, xs, ss, torch.full_like(ss, dst), z=z)
+            fakes.append(float_to_uint8(out.cpu()))
+        real = FeatureStats.of(extract(extractor, pick(data.domain(dst), n, g), label="real"))
+        fake = FeatureStats.of(extract(extractor, torch.cat(fakes), label="translated"))
         results[direction(data.domain_names, dst)] = frechet_distance(
             *real.mean_cov(), *fake.mean_cov()
         )

@@ -74,6 +74,8 @@ class Regularizer:
     handles_labels = True
     #: False if it evaluates G's loss on fakes alone (a relativistic loss also needs reals)
     handles_paired_losses = True
+    #: True if ``schedules.gamma`` drives its ``weight`` (R3GAN's R1 and R2)
+    gamma_weighted = False
 
     def prepare(self, G: nn.Module, D: nn.Module) -> None:
         pass

@@ -10,6 +10,7 @@ class R1(LazyPenalty):
     training locally convergent where plain gradient descent circles the equilibrium. Inputs of
     any shape [N, ...]. ``every`` > 1 applies it lazily (scaled by every). Logs ``r1``."""
 
+    gamma_weighted = True  # schedules.gamma sets its weight (R3GAN)
     name = "r1"
 
     def __init__(self, weight: Positive = 10.0, every: Every = 1):

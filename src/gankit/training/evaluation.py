@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import torch
-
 from gankit.config import Config
 from gankit.data import DataSource
 from gankit.metrics import FEATURES
@@ -49,15 +47,9 @@ class TranslationEval:
     def __call__(self, trainer: Trainer) -> dict[str, float]:
         if self._extractor is None:
             self._extractor = FEATURES.build(self.ev.extractor).to(trainer.device)
-        model, noise = trainer.model, torch.Generator().manual_seed(self.seed + 3)
-
-        def translate(x, src, dst):
-            z = torch.randn(len(x), model.latent.z_dim, generator=noise).to(x.device)
-            with trainer.evaluating() as nets:
-                return model.translate(nets, x, src, dst, z=z)
-
-        return translation_fid(translate, self.data, self._extractor, self.ev.n, self.seed,
-                               trainer.device)  # fmt: skip
+        with trainer.evaluating() as nets:
+            return translation_fid(trainer.model, nets, self.data, self._extractor, self.ev.n,
+                                   self.seed + 3, trainer.device)  # fmt: skip
 
     def new_best(self, results: dict[str, float], best: dict | None, step: int) -> dict | None:
         value = results[PRIMARY]

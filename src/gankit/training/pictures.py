@@ -93,10 +93,10 @@ class TranslationPictures:
         with trainer.evaluating() as nets:
             out = self.model.translate(nets, self.x, self.src, self.dst, z=self.z)
             back = self.model.translate(nets, out, self.dst, self.src, ref=self.x)
-        n = self.columns
-        triples = [t for i in range(0, len(self.x), n) for t in (self.x, out, back)
-                   for t in [t[i : i + n]]]  # fmt: skip
-        return torch.cat(triples)
+        # [3, K * 8, ...] -> per domain, its inputs, translations and reconstructions
+        k = len(self.x) // self.columns
+        rows = torch.stack([self.x, out, back]).unflatten(1, (k, self.columns))
+        return rows.transpose(0, 1).flatten(0, 2)
 
     def frame(self, trainer: Trainer) -> torch.Tensor:
         images = self.rows(trainer)

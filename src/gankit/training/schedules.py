@@ -12,6 +12,7 @@ import math
 from dataclasses import dataclass
 
 from gankit.errors import GankitError
+from gankit.regularizers import REGULARIZERS
 
 #: what a schedule may drive, and what its values mean
 TARGETS = {
@@ -68,14 +69,10 @@ def parse_schedules(raw: dict) -> dict[str, Schedule]:
     return out
 
 
-#: the regularisers whose weight ``gamma`` sets (R3GAN: gamma/2 (R1 + R2))
-GAMMA_REGULARIZERS = ("r1", "r2")
-
-
 def schedules_for(cfg) -> dict[str, Schedule]:
     """The run's schedules, checked against the rest of its config."""
     out = parse_schedules(cfg.schedules)
-    if "gamma" in out and not set(GAMMA_REGULARIZERS) & set(cfg.regularizers):
+    if "gamma" in out and not any(REGULARIZERS.get(n).gamma_weighted for n in cfg.regularizers):
         raise GankitError(
             "schedules.gamma sets the weight of r1 and r2, but neither is on; add "
             "--set regularizers.r1.weight=1 (and r2), or drop schedules.gamma"
@@ -106,7 +103,7 @@ def apply(trainer, schedules: dict[str, Schedule], total: int) -> None:
     if "gamma" in schedules:
         gamma = schedules["gamma"](step, total)
         for reg in getattr(trainer.model, "regularizers", []):
-            if getattr(reg, "registered_name", "") in GAMMA_REGULARIZERS:
+            if reg.gamma_weighted:
                 reg.weight = gamma
     if "ema_half_life" in schedules:
         half_life = schedules["ema_half_life"](step, total)
