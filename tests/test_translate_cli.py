@@ -110,6 +110,7 @@ def test_eval_reports_fid_per_direction(cyclegan_run, capsys):
     [
         (["--to", "sepia"], "the run's domains are plain, inverted"),
         (["--to", "plain", "--from", "x"], "--from x"),
+        (["--to", "plain", "--ref", "x.npy"], "translates without styles; drop --ref"),
     ],
 )
 def test_unknown_domains_are_one_line_errors(cyclegan_run, tmp_path, capsys, args, message):

@@ -158,6 +158,11 @@ def translate_files(run_dir: str, inp: str, to: str, out: str, ref: str | None =
     if (inp_path.suffix == ".npy") != (out_path.suffix == ".npy"):
         raise GankitError("--in and --out must be the same kind: both .npy, or both images/folders")
     translator = Translator.load(run_dir, which)
+    if ref and not translator.model.multimodal:
+        kind = getattr(translator.model, "registered_name", type(translator.model).__name__)
+        raise GankitError(
+            f"--ref copies a reference's style, but {kind} translates without styles; drop --ref"
+        )
     dst = translator.domain(to, "--to")
     source = translator.domain(src, "--from") if src else None
     shape = translator.model.shape

@@ -29,6 +29,8 @@ class Translation(Model):
 
     translates = True
     sampler = ""  # nothing draws from noise alone
+    #: True if a translation takes a style (from noise or a reference image), as StarGAN v2's
+    multimodal = False
 
     def __init__(self, networks: dict[str, nn.Module], phases: list[Phase], latent: Latent,
                  shape: tuple[int, ...], domains: list[str], loss: GANLoss):  # fmt: skip
