@@ -1,4 +1,5 @@
-"""Command line: ``gankit train | sample | translate | eval | report | presets | sweep | demo``."""
+"""Command line: ``gankit train | sample | translate | eval | nearest | export | report | presets
+| sweep | demo``."""
 
 from __future__ import annotations
 
@@ -53,6 +54,10 @@ def parser() -> argparse.ArgumentParser:
                    help="InfoGAN figure: rows = cat0 values, columns = CODE from -2 to 2")  # fmt: skip
     s.add_argument("--truncation", type=float, default=None, metavar="T",
                    help="BigGAN's truncation trick: noise components beyond +-T are drawn again")  # fmt: skip
+    s.add_argument("--z", default=None, metavar="Z.npy",
+                   help="explicit latents, float32 [N, z_dim] (--n is then N)")  # fmt: skip
+    s.add_argument("--interpolate", type=int, default=None, metavar="K",
+                   help="K slerp walks between random latents: --out walk.gif or walk.png")  # fmt: skip
     t = sub.add_parser(
         "translate", help="translate images with a translation run (CycleGAN, StarGAN v2)"
     )
@@ -86,6 +91,23 @@ def parser() -> argparse.ArgumentParser:
     e.add_argument(
         "--json", action="store_true", help="print one JSON object (metric -> value) on stdout"
     )
+    x = sub.add_parser("export", help="export a run's generator: safetensors, onnx or torchscript")
+    x.add_argument("run_dir")
+    x.add_argument("--format", required=True, choices=["safetensors", "onnx", "torchscript"])
+    x.add_argument("--out", required=True, help="the file to write, e.g. G.onnx")
+    x.add_argument("--checkpoint", default="latest", help="latest, best or a checkpoint path")
+    n = sub.add_parser(
+        "nearest", help="memorisation check: samples beside their nearest training images"
+    )
+    n.add_argument("run_dir")
+    n.add_argument("--data", default=None, help="training images (default: the run's data)")
+    n.add_argument("--n", type=int, default=64, help="generated samples to check")
+    n.add_argument("--k", type=int, default=4, help="neighbours shown per sample")
+    n.add_argument("--out", required=True, help="nn.png; the distance plot goes beside it")
+    n.add_argument("--space", default="inception",
+                   help="inception (the FID network), pixel, or another feature network")  # fmt: skip
+    n.add_argument("--checkpoint", default="latest", help="latest, best or a checkpoint path")
+    n.add_argument("--seed", type=int, default=0)
     r = sub.add_parser("report", help="re-render report.md, progress.gif and losses.png")
     r.add_argument("run_dir")
     sub.add_parser("presets", help="list presets")
@@ -123,9 +145,11 @@ def cmd_train(args) -> None:
 
 
 def cmd_sample(args) -> None:
-    from gankit.sample import Choice, sample_to_file
+    from gankit.sample import Choice, read_noise, sample_to_file
 
-    choice = Choice(args.klass, parse_codes(args.code), args.traverse, args.truncation)
+    noise = read_noise(args.z) if args.z else None
+    choice = Choice(args.klass, parse_codes(args.code), args.traverse, args.truncation, noise,
+                    args.interpolate)  # fmt: skip
     path = sample_to_file(args.run_dir, args.n, args.out, args.checkpoint, args.seed, choice)
     print(f"gankit: wrote samples to {path}", file=sys.stderr)
 
@@ -180,6 +204,23 @@ def cmd_eval(args) -> None:
         run.write_json(run.path / "eval.json", report)
     except WriteError as exc:
         raise GankitError(f"{exc}; the results are printed above") from None
+
+
+def cmd_export(args) -> None:
+    from gankit.export import export
+
+    facts = export(args.run_dir, args.format, args.out, args.checkpoint)
+    check = f" (checked: max |diff| {facts['max_abs_diff']:.2g})" if "max_abs_diff" in facts else ""
+    print(f"gankit: wrote {facts['path']}{check}", file=sys.stderr)
+
+
+def cmd_nearest(args) -> None:
+    from gankit.nearest import nearest_to_file
+
+    facts = nearest_to_file(args.run_dir, args.data, args.n, args.k, args.out, args.space,
+                            args.checkpoint, args.seed)  # fmt: skip
+    print(facts["summary"])
+    print(f"gankit: wrote {facts['grid']} and {facts['plot']}", file=sys.stderr)
 
 
 def cmd_report(args) -> None:
@@ -247,6 +288,8 @@ def main(argv: list[str] | None = None) -> int:
             "translate": cmd_translate,
             "eval": cmd_eval,
             "report": cmd_report,
+            "export": cmd_export,
+            "nearest": cmd_nearest,
             "presets": cmd_presets,
             "demo": cmd_demo,
             "sweep": cmd_sweep,

@@ -58,10 +58,8 @@ def build_generator(state: dict, cfg: Config) -> torch.nn.Module:
             f"this is an image-to-image translation run (model.kind={kind}), with no generator "
             f"that samples from noise; use gankit translate RUN --in PATH --to DOMAIN"
         )
-    spec, latent = cfg.model.generator, latent_of(state, cfg)
-    shape = tuple(state["data_shape"])
-    G = build_player(GENERATORS, spec.name, spec.args, (shape, latent.dim), latent.num_classes,
-                     "model.generator")  # fmt: skip
+    spec = cfg.model.generator
+    G = make_generator(spec.name, spec.args, tuple(state["data_shape"]), latent_of(state, cfg))
     try:
         ema, nets = state["ema"], state["networks"]
         G.load_state_dict(ema["G"] if "G" in ema else nets["G"])
@@ -70,6 +68,14 @@ def build_generator(state: dict, cfg: Config) -> torch.nn.Module:
             f"checkpoint does not fit generator '{spec.name}' of its config"
         ) from None
     return G.eval()
+
+
+def make_generator(
+    name: str, args: dict, shape: tuple[int, ...], latent: Latent
+) -> torch.nn.Module:
+    """An untrained generator of registry entry ``name`` for this data shape and latent."""
+    return build_player(GENERATORS, name, args, (shape, latent.dim), latent.num_classes,
+                        "model.generator")  # fmt: skip
 
 
 class Sampler:
@@ -85,16 +91,33 @@ class Sampler:
         return self.draw(n)
 
     @torch.no_grad()
-    def draw(self, n: int, y: int | torch.Tensor | None = None, fixed: dict | None = None):
-        """n samples; ``y`` one class for all, or [n] classes; ``fixed`` pins codes."""
+    def draw(self, n: int, y: int | torch.Tensor | None = None, fixed: dict | None = None,
+             noise: torch.Tensor | None = None) -> torch.Tensor:  # fmt: skip
+        """n samples; ``y`` one class for all, or [n] classes; ``fixed`` pins codes; ``noise``
+        [n, z_dim] replaces the drawn noise (codes are still drawn or pinned)."""
         gen = torch.Generator().manual_seed(self.seed)
         labels = torch.full((n,), y, dtype=torch.int64) if isinstance(y, int) else y
-        draw = self.latent.sample(n, self.device, generator=gen, y=labels, fixed=fixed,
+        draw = self.latent.sample(n, "cpu", generator=gen, y=labels, fixed=fixed,
                                   truncation=self.truncation)  # fmt: skip
-        return self.generate_all(draw)
+        if noise is not None:
+            draw = draw._replace(z=self.latent.join(check_noise(noise, self.latent), *draw[2:]))
+        return self.generate_all(draw.to(self.device))
 
     def generate_all(self, draw: Draw) -> torch.Tensor:
         return torch.cat([self.generate(chunk).cpu() for chunk in draw.split(self.batch)])
+
+
+def check_noise(noise, latent: Latent) -> torch.Tensor:
+    """Explicit latents: float [N, z_dim] (a tensor or an array); a one-line error otherwise."""
+    z = torch.as_tensor(noise)
+    if z.dim() != 2 or z.shape[1] != latent.z_dim or not z.is_floating_point():
+        raise GankitError(
+            f"--z must hold float latents of shape [N, {latent.z_dim}] (this generator's z_dim), "
+            f"got {'x'.join(map(str, z.shape)) or 'a scalar'} of {str(z.dtype).replace('torch.', '')}"
+        )
+    if not torch.isfinite(z).all():
+        raise GankitError("--z holds NaN or infinite values; every latent must be finite")
+    return z.float()
 
 
 def generator_sampler(G: torch.nn.Module, latent: Latent, seed: int = 0,
@@ -116,8 +139,16 @@ class Choice:
     codes: dict[str, float] = field(default_factory=dict)
     traverse: str | None = None
     truncation: float | None = None  # BigGAN's truncation trick: |z_i| <= truncation
+    noise: np.ndarray | None = None  # --z: explicit latents [N, z_dim]
+    interpolate: int | None = None  # --interpolate K: K slerp walks
 
     def check(self, latent: Latent) -> None:
+        if self.noise is not None:
+            check_noise(self.noise, latent)
+        if self.interpolate is not None and not 1 <= self.interpolate <= 256:
+            raise GankitError(f"--interpolate takes 1..256 walks, got {self.interpolate}")
+        if self.interpolate is not None and (self.noise is not None or self.traverse):
+            raise GankitError("--interpolate draws its own latents; drop --z / --traverse")
         if self.truncation is not None and not 0 < self.truncation < 100:
             raise GankitError(
                 f"--truncation must be a positive threshold on |z_i| (e.g. 0.5), got {self.truncation}"
@@ -165,6 +196,9 @@ def choose(sampler: Sampler, n: int, choice: Choice, grid: bool) -> tuple[torch.
     if choice.traverse:
         draw = traversal(latent, choice.traverse, sampler.seed, sampler.device)
         return sampler.generate_all(draw), TRAVERSE_STEPS
+    if choice.noise is not None:
+        noise = torch.from_numpy(choice.noise)
+        return sampler.draw(len(noise), y=choice.klass, fixed=choice.codes, noise=noise), None
     if choice.klass is not None or not latent.num_classes or not grid:
         return sampler.draw(n, y=choice.klass, fixed=choice.codes), None
     rows = min(latent.num_classes, 10)  # one row per class
@@ -175,37 +209,32 @@ def choose(sampler: Sampler, n: int, choice: Choice, grid: bool) -> tuple[torch.
 def sample_to_file(run_dir: str, n: int, out: str, which: str = "latest", seed: int = 0,
                    choice: Choice | None = None) -> Path:  # fmt: skip
     """FILE.png: a grid (or a scatter for toy data); FILE.npy: float32 samples in data space
-    ([N, C, H, W] in [-1, 1] for images, [N, D] for points)."""
+    ([N, C, H, W] in [-1, 1] for images, [N, D] for points); with ``choice.interpolate``,
+    FILE.gif or FILE.png: the latent walks."""
     choice = choice or Choice()
     if n < 1:
         raise GankitError(f"--n must be >= 1, got {n}")
-    out_path = Path(out).expanduser()
-    if out_path.suffix not in (".png", ".npy"):
-        raise GankitError(
-            f"--out must end in .png (a picture) or .npy (raw samples), got {out_path.name}"
-        )
-    if out_path.is_dir():
-        raise GankitError(
-            f"--out {out_path} is a directory; name a file, e.g. {out_path / ('samples' + out_path.suffix)}"
-        )
-    blocking = next((p for p in out_path.parents if p.exists() and not p.is_dir()), None)
-    if blocking is not None:
-        raise GankitError(f"--out {out_path} cannot be written: {blocking} is a file, not a folder")
+    walking = choice.interpolate is not None
+    out_path = _out_path(out, (".gif", ".png") if walking else (".png", ".npy"))
     state, cfg = load_checkpoint(RunDir.existing(run_dir), which)
     G, latent = build_generator(state, cfg), latent_of(state, cfg)
     choice.check(latent)
+    n = len(choice.noise) if choice.noise is not None else n
     size = n * math.prod(state["data_shape"]) * 4
     if size > MAX_SAMPLE_BYTES or (out_path.suffix == ".png" and n > 10_000):
         raise GankitError(
             f"--n {n} is too many for one file ({size / 2**30:.1f} GiB of samples; a PNG grid "
             f"holds at most 10,000); draw several files with different --seed"
         )
+    _make_parent(out_path)
+    if walking:
+        from gankit.walk import STEPS, save_walk, walk_draws
+
+        draw = walk_draws(latent, choice.interpolate, STEPS, seed, choice.klass, choice.truncation)
+        sampler = generator_sampler(G, latent, seed)
+        return save_walk(sampler.generate_all(draw), choice.interpolate, out_path)
     sampler = generator_sampler(G, latent, seed, choice.truncation)
     samples, nrow = choose(sampler, n, choice, out_path.suffix == ".png")
-    try:
-        out_path.parent.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise WriteError(f"could not create {out_path.parent} ({why(exc)})") from None
     if out_path.suffix == ".npy":
         with atomic(out_path) as tmp, open(tmp, "wb") as f:
             np.save(f, samples.numpy().astype(np.float32))
@@ -217,3 +246,46 @@ def sample_to_file(run_dir: str, n: int, out: str, which: str = "latest", seed: 
         )
         save_samples(samples, out_path, real, title=f"{len(samples)} samples", nrow=nrow)
     return out_path
+
+
+def _out_path(out: str, suffixes: tuple[str, ...]) -> Path:
+    """--out checked before anything is computed: a file name of a kind we write."""
+    out_path = Path(out).expanduser()
+    if out_path.suffix not in suffixes:
+        kinds = {
+            ".png": ".png (a picture)",
+            ".npy": ".npy (raw samples)",
+            ".gif": ".gif (animated)",
+        }
+        raise GankitError(
+            f"--out must end in {' or '.join(kinds[s] for s in suffixes)}, got {out_path.name}"
+        )
+    if out_path.is_dir():
+        raise GankitError(
+            f"--out {out_path} is a directory; name a file, e.g. {out_path / ('samples' + out_path.suffix)}"
+        )
+    blocking = next((p for p in out_path.parents if p.exists() and not p.is_dir()), None)
+    if blocking is not None:
+        raise GankitError(f"--out {out_path} cannot be written: {blocking} is a file, not a folder")
+    return out_path
+
+
+def _make_parent(path: Path) -> None:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise WriteError(f"could not create {path.parent} ({why(exc)})") from None
+
+
+def read_noise(path: str) -> np.ndarray:
+    """--z FILE.npy: float32 latents [N, z_dim]; a one-line error for anything else."""
+    try:
+        z = np.load(Path(path).expanduser(), allow_pickle=False)
+    except (OSError, ValueError) as exc:
+        raise GankitError(f"--z {path} is not a readable .npy array ({why(exc)})") from None
+    if z.dtype.kind != "f" or z.ndim != 2 or len(z) == 0:
+        raise GankitError(
+            f"--z {path} must be a float array [N, z_dim] with N >= 1, got {z.dtype} of shape "
+            f"{list(z.shape)}"
+        )
+    return z.astype(np.float32)

@@ -93,7 +93,7 @@ class BigGANGenerator(ImageNet):
     def forward(self, z: torch.Tensor, y: torch.Tensor | None = None) -> torch.Tensor:
         check_labels(self, y)
         chunks = z.split(self.chunks, dim=1)
-        h = self.input(chunks[0]).view(len(z), self.width, 4, 4)
+        h = self.input(chunks[0]).view(-1, self.width, 4, 4)
         embedding = self.shared(y).to(z.dtype) if self.shared is not None else None
         for i, (block, part) in enumerate(zip(self.blocks, chunks[1:])):
             c = torch.cat([part, embedding], 1) if embedding is not None else part

@@ -49,8 +49,8 @@ class ConditionalBatchNorm2d(nn.Module):
         nn.init.zeros_(self.shift.weight)
 
     def forward(self, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
-        shape = (len(y), -1, 1, 1)
-        return self.norm(x) * self.scale(y).view(shape) + self.shift(y).view(shape)
+        # [N, C] -> [N, C, 1, 1] without naming N, so a traced/exported G takes any batch
+        return self.norm(x) * self.scale(y)[:, :, None, None] + self.shift(y)[:, :, None, None]
 
 
 def swap_batch_norms(module: nn.Module, num_classes: int) -> int:

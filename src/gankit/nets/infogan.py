@@ -43,7 +43,7 @@ class InfoGANGenerator(ImageNet):
         dcgan_init(self)
 
     def forward(self, z: torch.Tensor) -> torch.Tensor:
-        return self.conv(self.fc(z).view(len(z), self.top, self.size, self.size))
+        return self.conv(self.fc(z).view(-1, self.top, self.size, self.size))
 
 
 @DISCRIMINATORS.register("infogan")

@@ -1,0 +1,175 @@
+"""Shipping a generator to other programs: ``gankit export RUN --format F --out FILE``.
+
+- safetensors: G's weights and, in the file's metadata, a JSON of what builds G (registry name,
+  options, data shape, latent); ``gankit.load(FILE)`` rebuilds it without unpickling anything.
+- onnx: inputs ``z`` float32 [N, latent.dim] (and ``y`` int64 [N] for a class-conditional G),
+  output ``x`` [N, C, H, W] in [-1, 1], any batch size; checked with onnxruntime against PyTorch.
+- torchscript: ``torch.jit.load(FILE)(z)`` (or ``(z, y)``) gives the same images.
+
+The exported network is the EMA generator when the run kept one, in eval mode, its output
+clamped to [-1, 1] (R3GAN's G is unbounded while training).
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from gankit.errors import GankitError, why
+from gankit.generator import TrainedGenerator, load
+from gankit.models.latent import Latent
+from gankit.run.rundir import atomic
+from gankit.sample import make_generator
+
+FORMATS = {".safetensors": "safetensors", ".onnx": "onnx", ".pt": "torchscript"}
+#: the Python packages each format needs, and the extra that installs them
+NEEDS = {"safetensors": ["safetensors"], "onnx": ["onnx", "onnxruntime", "onnxscript"]}
+OPSET = 18
+#: the largest difference allowed between onnxruntime's and PyTorch's images
+TOLERANCE = 1e-4
+
+
+class Exported(torch.nn.Module):
+    """G as other programs call it: z (and y) in, images clamped to [-1, 1] out."""
+
+    def __init__(self, net: torch.nn.Module, conditional: bool):
+        super().__init__()
+        self.net, self.conditional = net, conditional
+
+    def forward(self, z: torch.Tensor, y: torch.Tensor | None = None) -> torch.Tensor:
+        return (self.net(z, y) if self.conditional else self.net(z)).clamp(-1, 1)
+
+
+def require(fmt: str) -> None:
+    missing = [m for m in NEEDS.get(fmt, []) if importlib.util.find_spec(m) is None]
+    if missing:
+        raise GankitError(
+            f"--format {fmt} needs {', '.join(missing)}: pip install 'gankit[export]'"
+        )
+
+
+def export(run_dir: str, fmt: str, out: str, which: str = "latest") -> dict:
+    """Write G of the run to ``out`` in ``fmt``; returns facts about the export (and its check)."""
+    if fmt not in FORMATS.values():
+        raise GankitError(f"--format must be one of {', '.join(FORMATS.values())}, got '{fmt}'")
+    require(fmt)
+    out_path = Path(out).expanduser()
+    if out_path.is_dir():
+        raise GankitError(f"--out {out_path} is a directory; name a file, e.g. {out_path}/G.{fmt}")
+    G = load(run_dir, which)
+    if len(G.shape) != 3:
+        raise GankitError("export writes image generators; this run makes points (a toy dataset)")
+    try:
+        out_path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise GankitError(f"could not create {out_path.parent} ({why(exc)})") from None
+    return {"safetensors": write_safetensors, "onnx": write_onnx, "torchscript": write_torchscript}[
+        fmt
+    ](G, out_path)
+
+
+def example_inputs(G: TrainedGenerator, n: int = 4, seed: int = 0) -> tuple[torch.Tensor, ...]:
+    draw = G.latent.sample(n, "cpu", generator=torch.Generator().manual_seed(seed))
+    return (draw.z,) if draw.y is None else (draw.z, draw.y)
+
+
+def write_safetensors(G: TrainedGenerator, out: Path) -> dict:
+    from safetensors.torch import save_model
+
+    meta = {
+        "format": "gankit-generator",
+        "version": 1,
+        "generator": G.config["model"]["generator"],
+        "data_shape": list(G.shape),
+        "latent": G.latent.to_dict(),
+        "step": G.step,
+        "description": G.config.get("description", ""),
+    }
+    with atomic(out) as tmp:
+        save_model(G.net, str(tmp), metadata={"gankit": json.dumps(meta)})
+    return {"format": "safetensors", "path": str(out)}
+
+
+def read_safetensors(path: Path) -> TrainedGenerator:
+    """A generator from a gankit safetensors export (weights and JSON only, no pickle)."""
+    from safetensors import safe_open
+    from safetensors.torch import load_model
+
+    try:
+        with safe_open(str(path), "pt") as f:
+            meta = json.loads((f.metadata() or {})["gankit"])
+    except (OSError, KeyError, ValueError, json.JSONDecodeError) as exc:
+        raise GankitError(f"{path} is not a gankit safetensors export ({why(exc)})") from None
+    latent, spec = Latent.from_dict(meta["latent"]), meta["generator"]
+    args = {k: v for k, v in spec.items() if k != "name"}
+    net = make_generator(spec["name"], args, tuple(meta["data_shape"]), latent)
+    try:
+        load_model(net, str(path))
+    except RuntimeError as exc:
+        raise GankitError(
+            f"{path}: weights do not fit generator '{spec['name']}' ({exc})"
+        ) from None
+    config = {"model": {"generator": spec}, "description": meta.get("description", "")}
+    return TrainedGenerator(net, latent, tuple(meta["data_shape"]), config, meta.get("step"))
+
+
+def write_torchscript(G: TrainedGenerator, out: Path) -> dict:
+    module = Exported(G.net, bool(G.latent.num_classes)).eval()
+    inputs = example_inputs(G)
+    with torch.no_grad():
+        traced = torch.jit.trace(module, inputs, check_trace=False)
+        # a traced graph may bake the batch size in: check another one
+        other = example_inputs(G, n=3, seed=1)
+        diff = (traced(*other) - module(*other)).abs().max().item()
+    if diff > TOLERANCE:
+        raise GankitError(
+            f"TorchScript export differs from PyTorch by {diff:.2g} at another batch size; "
+            f"this generator cannot be traced, use --format safetensors or onnx"
+        )
+    with atomic(out) as tmp:
+        traced.save(str(tmp))
+    return {"format": "torchscript", "path": str(out), "max_abs_diff": diff}
+
+
+def write_onnx(G: TrainedGenerator, out: Path) -> dict:
+    module = Exported(G.net, bool(G.latent.num_classes)).eval()
+    inputs = example_inputs(G)
+    names = ["z", "y"][: len(inputs)]
+    batch = torch.export.Dim("batch")
+    with atomic(out) as tmp, torch.no_grad():
+        try:
+            torch.onnx.export(
+                module, inputs, str(tmp), input_names=names, output_names=["x"],
+                opset_version=OPSET, dynamic_shapes={name: {0: batch} for name in names},
+                dynamo=True, external_data=False, verbose=False,
+            )  # fmt: skip
+        except Exception as exc:  # the exporter's errors are pages long: keep the first line
+            first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            raise GankitError(
+                f"ONNX export of generator '{G.config['model']['generator']['name']}' failed "
+                f"({first}); --format safetensors or torchscript still work"
+            ) from None
+        diff = check_onnx(tmp, module, G)
+    return {"format": "onnx", "path": str(out), "opset": OPSET, "max_abs_diff": diff}
+
+
+def check_onnx(path: Path, module: torch.nn.Module, G: TrainedGenerator) -> float:
+    """Run the file with onnxruntime on fresh latents (another batch size than the export's)."""
+    import onnxruntime
+
+    session = onnxruntime.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+    inputs = example_inputs(G, n=5, seed=1)
+    feeds = {name: t.numpy() for name, t in zip(["z", "y"], inputs)}
+    with torch.no_grad():
+        expected = module(*inputs).numpy()
+    diff = float(np.abs(session.run(["x"], feeds)[0] - expected).max())
+    if diff > TOLERANCE:
+        raise GankitError(
+            f"the ONNX export differs from PyTorch by {diff:.2g} (more than {TOLERANCE}); "
+            f"the file was not kept"
+        )
+    return diff

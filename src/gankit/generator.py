@@ -1,0 +1,132 @@
+"""A trained generator to use from Python: ``gankit.load(RUN_DIR or FILE)``.
+
+G = gankit.load("runs/demo")                 # a run directory (EMA weights if kept)
+G = gankit.load("G.safetensors")             # an export: weights + JSON, nothing unpickled
+x = G.sample(64, seed=0)                     # float [64, C, H, W] in [-1, 1], on the CPU
+G.sample(64, output="grid")                  # one PIL image; output="pil": a list of them
+G.interpolate(4, output="gif", out="walk.gif")
+G.metrics                                    # the run's logged rows, a list of dicts
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import torch
+
+from gankit.errors import GankitError
+from gankit.models.latent import Latent, run_generator
+from gankit.run import checkpoint
+from gankit.run.rundir import RunDir
+from gankit.sample import build_generator, generator_sampler, latent_of, load_checkpoint
+from gankit.walk import STEPS, image_grid, save_walk, walk_draws, walk_frames, walk_grid
+
+OUTPUTS = ("tensor", "pil", "grid")
+
+
+class TrainedGenerator:
+    """G with what it reads (``latent``: z_dim, classes, codes) and the shape it makes.
+
+    ``net`` maps z [N, latent.dim] (and y [N] for a class-conditional G) to images
+    [N, C, H, W] in [-1, 1] or points [N, D]; ``config`` is the run's config as a dict."""
+
+    def __init__(self, net: torch.nn.Module, latent: Latent, shape: tuple[int, ...],
+                 config: dict, step: int | None = None, run: RunDir | None = None):  # fmt: skip
+        self.net, self.latent, self.shape = net.eval(), latent, tuple(shape)
+        self.config, self.step, self.run = config, step, run
+
+    def __repr__(self) -> str:
+        where = f", run={self.run.path}" if self.run else ""
+        return (
+            f"TrainedGenerator({self.config['model']['generator']['name']}, shape={list(self.shape)}, "
+            f"{self.latent.describe()}, step={self.step}{where})"
+        )
+
+    @property
+    def device(self) -> torch.device:
+        return next(self.net.parameters()).device
+
+    def to(self, device) -> TrainedGenerator:
+        self.net.to(device)
+        return self
+
+    @torch.no_grad()
+    def __call__(self, z: torch.Tensor, y: torch.Tensor | None = None) -> torch.Tensor:
+        """G's output for G's full input z [N, latent.dim] (noise and codes) and labels y."""
+        return self.net(z) if y is None else self.net(z, y)
+
+    def sample(self, n: int = 64, seed: int = 0, y: int | torch.Tensor | None = None,
+               truncation: float | None = None, z=None, codes: dict | None = None,
+               output: str = "tensor"):  # fmt: skip
+        """n samples from ``seed`` (or from the latents ``z`` [n, z_dim]); ``y`` a class for all
+        or [n] classes; ``codes`` pins InfoGAN codes; ``truncation`` as BigGAN's trick."""
+        n = len(z) if z is not None else n
+        sampler = generator_sampler(self.net, self.latent, seed, truncation)
+        return self._output(sampler.draw(n, y=y, fixed=codes, noise=z), output)
+
+    @torch.no_grad()
+    def interpolate(self, walks: int = 4, steps: int = STEPS, seed: int = 0, y: int | None = None,
+                    truncation: float | None = None, output: str = "tensor",
+                    out: str | Path | None = None):  # fmt: skip
+        """``walks`` slerp walks of ``steps`` points: a tensor [walks * steps, ...] (walk-major),
+        output="grid" (a row per walk), "gif" (a list of frames), or a file with ``out``."""
+        draw = walk_draws(self.latent, walks, steps, seed, y, truncation).to(self.device)
+        images = torch.cat([run_generator(self.net, d).cpu() for d in draw.split(512)])
+        if out is not None:
+            return save_walk(images, walks, Path(out))
+        if output == "gif":
+            return walk_frames(images, walks)
+        return walk_grid(images, walks) if output == "grid" else images
+
+    def _output(self, x: torch.Tensor, output: str):
+        if output not in OUTPUTS:
+            raise GankitError(f"output must be one of {', '.join(OUTPUTS)}, got '{output}'")
+        if output == "tensor":
+            return x
+        if x.dim() != 4:
+            raise GankitError("this generator makes points, not images; use output='tensor'")
+        return image_grid(x) if output == "grid" else [image_grid(img[None]) for img in x]
+
+    @property
+    def metrics(self) -> list[dict]:
+        """The run's logged rows (metrics.jsonl), oldest first; [] for an exported file."""
+        return self.run.read_metrics() if self.run else []
+
+    def dataframe(self):
+        """The metrics as a pandas DataFrame (needs pandas)."""
+        try:
+            import pandas as pd
+        except ImportError:
+            raise GankitError("dataframe() needs pandas: pip install pandas") from None
+        return pd.DataFrame(self.metrics)
+
+
+def load(path: str | Path, which: str = "latest", device="cpu") -> TrainedGenerator:
+    """A run directory (checkpoint ``which``: latest, best or a path), a checkpoint ``.pt`` or a
+    ``.safetensors`` export; the EMA generator when the run kept one."""
+    path = Path(path).expanduser()
+    if path.suffix == ".safetensors":
+        from gankit.export import read_safetensors
+
+        return read_safetensors(path).to(device)
+    if path.is_dir():
+        run = RunDir.existing(path)
+        state, cfg = load_checkpoint(run, which)
+    elif path.suffix == ".pt" and path.is_file():
+        run, state = None, checkpoint.load(path)
+        cfg = checkpoint_config(state, path)
+    else:
+        raise GankitError(
+            f"cannot load {path}: give a run directory, a checkpoint .pt or a .safetensors export"
+        )
+    G = build_generator(state, cfg).to(device)
+    return TrainedGenerator(G, latent_of(state, cfg), tuple(state["data_shape"]), cfg.to_dict(),
+                            state.get("step"), run)  # fmt: skip
+
+
+def checkpoint_config(state: dict, path: Path):
+    from gankit.config import Config, from_dict
+
+    if not isinstance(state, dict) or "config" not in state:
+        raise GankitError(f"{path} is not a gankit checkpoint (it has no config)")
+    return from_dict(Config, state["config"], "")
