@@ -61,9 +61,12 @@ def main() -> None:
             seconds = time.perf_counter() - start
             state, cfg = load_checkpoint(RunDir(out), "latest")
             G = build_generator(state, cfg).to("cuda" if torch.cuda.is_available() else "cpu")
+            # the real features are computed once per benchmark folder, not once per run
+            key = {"name": "small-data", "path": args.data, "resolution": args.resolution}
             with torch.no_grad():
                 scores = evaluate(full, generator_sampler(G, latent_of(state, cfg)), ["kid", "fid"],
-                                  args.n, args.extractor, cache_root=None)  # fmt: skip
+                                  args.n, args.extractor, cache_root=Path(args.out) / "features",
+                                  dataset_key=key)  # fmt: skip
             print(json.dumps({"images": size, "augment": aug, "steps": args.steps,
                               "train_s": round(seconds, 1), **scores}), flush=True)  # fmt: skip
 

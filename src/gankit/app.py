@@ -43,17 +43,19 @@ def train(
     out: str | None = None,
     overwrite: bool = False,
     resume: str | None = None,
+    base: dict | None = None,
 ) -> RunDir:
-    """Train a new run into ``out`` (or resume the run directory ``resume``); returns the run."""
+    """Train a new run into ``out`` (or resume the run directory ``resume``); returns the run.
+    ``base`` (a config dict) takes the place of the preset."""
     flags = flags or {}
     if resume:
-        if preset is not None or config_file:
+        if preset is not None or config_file or base is not None:
             raise GankitError(
                 "--resume continues a run with its own config; drop --preset/--config"
             )
         run, cfg, state = open_resume(resume, flags, sets)
     else:
-        cfg = C.resolve(preset, config_file, flags, sets)
+        cfg = C.resolve(preset, config_file, flags, sets, base)
         run = RunDir(out or f"runs/{preset or C.DEFAULT_PRESET}-{time.strftime('%Y%m%d-%H%M%S')}")
         protect = data_paths(cfg)  # what --overwrite must never remove
         run.check_new(overwrite, protect)  # before any data is read

@@ -108,7 +108,7 @@ def parser() -> argparse.ArgumentParser:
                    help="inception (the FID network), pixel, or another feature network")  # fmt: skip
     n.add_argument("--checkpoint", default="latest", help="latest, best or a checkpoint path")
     n.add_argument("--seed", type=int, default=0)
-    r = sub.add_parser("report", help="re-render report.md, progress.gif and losses.png")
+    r = sub.add_parser("report", help="re-render report.md/.html, progress.gif and losses.png")
     r.add_argument("run_dir")
     sub.add_parser("presets", help="list presets")
     w = sub.add_parser(
@@ -229,7 +229,8 @@ def cmd_report(args) -> None:
 
     run = RunDir.existing(args.run_dir)
     render(run)
-    print(f"gankit: wrote {run.report}, {run.gif.name}, {run.losses.name}", file=sys.stderr)
+    print(f"gankit: wrote {run.report}, report.html, {run.gif.name}, {run.losses.name}",
+          file=sys.stderr)  # fmt: skip
 
 
 def cmd_presets(args) -> None:

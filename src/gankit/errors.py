@@ -25,10 +25,13 @@ class WriteError(GankitError):
     """A file of a run (or a cache) could not be written: a full disk, a read-only folder."""
 
 
-def why(exc: OSError) -> str:
-    """A short reason for an OSError, e.g. 'the disk is full' or 'Read-only file system'."""
+def why(exc: Exception) -> str:
+    """A short reason for an OSError, e.g. 'the disk is full' or 'Read-only file system' (the
+    first line of the message for any other error)."""
     import errno
 
+    if not isinstance(exc, OSError):
+        return (str(exc).strip().splitlines() or [type(exc).__name__])[0]
     return {errno.ENOSPC: "the disk is full", errno.EDQUOT: "the disk quota is exceeded"}.get(
         exc.errno, exc.strerror or type(exc).__name__
     )

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -96,13 +97,13 @@ def write_safetensors(G: TrainedGenerator, out: Path) -> dict:
 
 def read_safetensors(path: Path) -> TrainedGenerator:
     """A generator from a gankit safetensors export (weights and JSON only, no pickle)."""
-    from safetensors import safe_open
+    from safetensors import SafetensorError, safe_open
     from safetensors.torch import load_model
 
     try:
         with safe_open(str(path), "pt") as f:
             meta = json.loads((f.metadata() or {})["gankit"])
-    except (OSError, KeyError, ValueError, json.JSONDecodeError) as exc:
+    except (OSError, KeyError, ValueError, SafetensorError) as exc:
         raise GankitError(f"{path} is not a gankit safetensors export ({why(exc)})") from None
     latent, spec = Latent.from_dict(meta["latent"]), meta["generator"]
     args = {k: v for k, v in spec.items() if k != "name"}
@@ -120,7 +121,10 @@ def read_safetensors(path: Path) -> TrainedGenerator:
 def write_torchscript(G: TrainedGenerator, out: Path) -> dict:
     module = Exported(G.net, bool(G.latent.num_classes)).eval()
     inputs = example_inputs(G)
-    with torch.no_grad():
+    with torch.no_grad(), warnings.catch_warnings():
+        # torch marks TorchScript deprecated; the format is still what many C++ users load
+        warnings.simplefilter("ignore", FutureWarning)
+        warnings.simplefilter("ignore", DeprecationWarning)
         traced = torch.jit.trace(module, inputs, check_trace=False)
         # a traced graph may bake the batch size in: check another one
         other = example_inputs(G, n=3, seed=1)

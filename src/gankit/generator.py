@@ -13,6 +13,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import torch
+from PIL import Image
 
 from gankit.errors import GankitError
 from gankit.models.latent import Latent, run_generator
@@ -85,7 +86,7 @@ class TrainedGenerator:
             return x
         if x.dim() != 4:
             raise GankitError("this generator makes points, not images; use output='tensor'")
-        return image_grid(x) if output == "grid" else [image_grid(img[None]) for img in x]
+        return image_grid(x) if output == "grid" else [to_pil(img) for img in x]
 
     @property
     def metrics(self) -> list[dict]:
@@ -99,6 +100,12 @@ class TrainedGenerator:
         except ImportError:
             raise GankitError("dataframe() needs pandas: pip install pandas") from None
         return pd.DataFrame(self.metrics)
+
+
+def to_pil(image: torch.Tensor) -> Image.Image:
+    """One image [C, H, W] in [-1, 1] as a PIL image: grey (L), RGB or RGBA."""
+    array = image.float().clamp(-1, 1).add(1).mul(127.5).round().byte().permute(1, 2, 0).numpy()
+    return Image.fromarray(array[:, :, 0] if array.shape[2] == 1 else array)
 
 
 def load(path: str | Path, which: str = "latest", device="cpu") -> TrainedGenerator:

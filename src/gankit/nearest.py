@@ -10,6 +10,7 @@ them (Webster et al. 2019; the check of the StyleGAN2-ADA paper on small dataset
 
 from __future__ import annotations
 
+import inspect
 from pathlib import Path
 
 import numpy as np
@@ -55,11 +56,13 @@ def embed(images: torch.Tensor, space: str, device, label: str) -> torch.Tensor:
 
 def training_images(cfg: dict, path: str | None, shape: tuple[int, ...]) -> torch.Tensor:
     """The run's training images (or those at ``path``, read like the run read its own)."""
-    data_cfg = cfg["data"]
-    args = {k: v for k, v in data_cfg.items() if k != "name"}
+    name, args = cfg["data"]["name"], {k: v for k, v in cfg["data"].items() if k != "name"}
+    if path is not None and "path" not in inspect.signature(DATASETS.get(name)).parameters:
+        # a dataset without a path (the embedded digits): read --data as a folder of images
+        name, args = "folder", {"resolution": shape[-1], "channels": shape[0]}
     if path is not None:
         args["path"] = path
-    data = DATASETS.build(data_cfg["name"], **args)
+    data = DATASETS.build(name, **args)
     if not isinstance(data, ImageData):
         raise GankitError("gankit nearest checks image generators; this run's data are points")
     if tuple(data.shape) != tuple(shape):
@@ -80,8 +83,8 @@ def nearest_to_file(run_dir: str, data_path: str | None, n: int, k: int, out: st
     if space != "pixel":
         FEATURES.get(space)  # an unknown name fails here, with "did you mean"
     G = load(run_dir, which)
-    if "data" not in G.config or len(G.shape) != 3:
-        raise GankitError("gankit nearest needs an image run directory (not an exported file)")
+    if len(G.shape) != 3:
+        raise GankitError("gankit nearest checks image generators; this run's data are points")
     real = training_images(G.config, data_path, G.shape)
     device = "cuda" if torch.cuda.is_available() else "cpu"
     G.to(device)

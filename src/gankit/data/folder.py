@@ -11,7 +11,7 @@ from pathlib import Path
 import torch
 from PIL import Image
 from torch.utils.data import DataLoader, Dataset
-from tqdm import tqdm
+from tqdm.auto import tqdm
 
 from gankit.checks import Channels, Resolution, ints
 from gankit.data import decoded_cache

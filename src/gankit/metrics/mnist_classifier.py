@@ -10,7 +10,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 from torchvision.datasets.mnist import read_label_file
-from tqdm import tqdm
+from tqdm.auto import tqdm
 
 from gankit.data.torchvision_sets import MNIST, read_idx
 from gankit.errors import GankitError

@@ -1,10 +1,12 @@
-"""Re-render a run's GIF, loss plot and report.md from what is on disk (no model needed)."""
+"""Re-render a run's GIF, loss plot, report.md and report.html from what is on disk (no model
+needed)."""
 
 from __future__ import annotations
 
 from gankit.errors import GankitError
 from gankit.models import MODELS
 from gankit.run.artifacts import make_gif, plot_losses, plot_metrics
+from gankit.run.html import write_html
 from gankit.run.rundir import RunDir, frame_step, write_text_atomic
 
 TRANSLATION_KINDS = {name for name in MODELS.names() if MODELS.get(name).translates}
@@ -18,6 +20,7 @@ def render(run: RunDir) -> None:
     if evals:
         plot_metrics(evals, run.path / "metrics.png")
     write_text_atomic(run.report, report_markdown(run, rows, evals))
+    write_html(run)
 
 
 def _config(run: RunDir) -> dict | None:

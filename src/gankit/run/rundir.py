@@ -9,6 +9,7 @@
     checkpoints/       latest.pt and step-XXXXXXX.pt
     summary.json       facts about the run (shape, timings, parameters)
     report.md          the short report
+    report.html        the same as one self-contained page (images embedded)
     tb/                TensorBoard events
     .lock              held (flock) by the process training in the directory
 
@@ -38,7 +39,7 @@ FRAME = re.compile(r"step-(\d{7,})\.png")
 LAYOUT = {
     ".": re.compile(
         r"config\.yaml|metrics\.jsonl|samples|checkpoints|tb|progress\.gif|losses\.png|"
-        r"metrics\.png|best\.png|best\.json|summary\.json|report\.md|eval\.json|\.lock"
+        r"metrics\.png|best\.png|best\.json|summary\.json|report\.md|report\.html|eval\.json|\.lock"
     ),
     "samples": FRAME,
     "checkpoints": re.compile(r"latest\.pt|best\.pt|step-\d+\.pt"),

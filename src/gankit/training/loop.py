@@ -19,7 +19,7 @@ import sys
 import time
 import warnings
 
-from tqdm import tqdm
+from tqdm.auto import tqdm
 
 from gankit.config import Config
 from gankit.data import DataSource

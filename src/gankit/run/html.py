@@ -1,0 +1,68 @@
+"""report.html: report.md as one self-contained page (every image and the GIF embedded).
+
+The page is the Markdown report rendered by python-markdown, so the two never disagree; each
+image the report names is inlined as a data URI (an image not written yet becomes a note, never a
+broken picture). Links to other files of the run (config.yaml, metrics.jsonl) stay relative.
+The same HTML, without the page around it, is what a ``gankit.Run`` shows in Jupyter.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import re
+
+import markdown
+
+from gankit.run.rundir import RunDir, write_text_atomic
+
+IMG = re.compile(r'<img alt="([^"]*)" src="([^"]+)"\s*/?>')
+MIME = {".png": "image/png", ".gif": "image/gif", ".jpg": "image/jpeg", ".svg": "image/svg+xml"}
+STYLE = """
+body { font-family: system-ui, sans-serif; max-width: 60rem; margin: 2rem auto; padding: 0 1rem;
+       color: #222; line-height: 1.45; }
+table { border-collapse: collapse; margin: 0.5rem 0; }
+td, th { border: 1px solid #ccc; padding: 0.2rem 0.6rem; text-align: left; }
+img { max-width: 100%; image-rendering: pixelated; border: 1px solid #eee; }
+code { background: #f4f4f4; padding: 0 0.2rem; }
+"""
+
+
+def _inline(run: RunDir, match: re.Match) -> str:
+    alt, src = match.group(1), match.group(2)
+    path = run.path / src
+    mime = MIME.get(path.suffix.lower())
+    try:
+        data = (
+            path.read_bytes()
+            if mime and path.resolve().is_relative_to(run.path.resolve())
+            else None
+        )
+    except OSError:
+        data = None
+    if not data:
+        return f"<em>({html.escape(src)} is not written yet)</em>"
+    encoded = base64.b64encode(data).decode("ascii")
+    return f'<img alt="{alt}" src="data:{mime};base64,{encoded}">'
+
+
+def fragment(run: RunDir) -> str:
+    """The report as HTML without <html>/<head>: for a notebook cell or inside a page."""
+    try:
+        text = run.report.read_text(encoding="utf-8")
+    except OSError:
+        return f"<p>{html.escape(str(run.path))}: no report.md yet (the run has not logged).</p>"
+    body = markdown.markdown(text, extensions=["tables", "fenced_code"])
+    return IMG.sub(lambda m: _inline(run, m), body)
+
+
+def page(run: RunDir) -> str:
+    title = html.escape(f"gankit run: {run.path.name}")
+    return (
+        f'<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n<title>{title}'
+        f"</title>\n<style>{STYLE}</style>\n</head>\n<body>\n{fragment(run)}\n</body>\n</html>\n"
+    )
+
+
+def write_html(run: RunDir) -> None:
+    write_text_atomic(run.path / "report.html", page(run))

@@ -1,0 +1,117 @@
+"""gankit export: safetensors, ONNX and TorchScript give back G's images, for every generator."""
+
+import inspect
+
+import numpy as np
+import pytest
+import torch
+
+from gankit import export as E
+from gankit.cli import main
+from gankit.errors import GankitError
+from gankit.generator import TrainedGenerator, load
+from gankit.models.latent import Latent
+from gankit.nets import GENERATORS
+from gankit.sample import make_generator
+
+SMALL = {"width": 4}
+# every image generator at its smallest example shape, plain and (where it reads labels) with 3 classes
+CASES = [
+    (name, min(s for s in GENERATORS.get(name).example_shapes() if len(s) == 3), classes)
+    for name in GENERATORS.names()
+    if any(len(s) == 3 for s in GENERATORS.get(name).example_shapes())
+    for classes in (0, 3)
+    if not classes or "num_classes" in inspect.signature(GENERATORS.get(name)).parameters
+]
+IDS = [f"{n}-{'x'.join(map(str, s))}-{'cond' if c else 'plain'}" for n, s, c in CASES]
+
+
+def trained(name, shape, classes) -> TrainedGenerator:
+    """A generator with random (not initial) weights and batch-norm statistics."""
+    latent = Latent(z_dim=7, num_classes=classes)
+    net = make_generator(name, SMALL, shape, latent)
+    with torch.no_grad():
+        for p in net.parameters():
+            p.add_(torch.randn_like(p) * 0.05)
+        net.train()
+        draw = latent.sample(8, "cpu")
+        net(draw.z) if draw.y is None else net(draw.z, draw.y)  # moves running statistics
+    config = {"model": {"generator": {"name": name, **SMALL}}, "description": "test"}
+    return TrainedGenerator(net, latent, shape, config, step=3)
+
+
+def images(G: TrainedGenerator, n: int = 5):
+    draw = G.latent.sample(n, "cpu", generator=torch.Generator().manual_seed(1))
+    return draw, G(draw.z, draw.y).clamp(-1, 1)
+
+
+@pytest.mark.parametrize("name,shape,classes", CASES, ids=IDS)
+def test_safetensors_round_trip_rebuilds_the_same_generator(tmp_path, name, shape, classes):
+    G = trained(name, shape, classes)
+    E.write_safetensors(G, tmp_path / "G.safetensors")
+    H = load(tmp_path / "G.safetensors")
+    draw, expected = images(G)
+    assert H.latent == G.latent and H.shape == shape and H.step == 3
+    torch.testing.assert_close(H(draw.z, draw.y).clamp(-1, 1), expected, rtol=0, atol=0)
+
+
+@pytest.mark.parametrize("name,shape,classes", CASES, ids=IDS)
+def test_torchscript_gives_the_same_images_at_any_batch_size(tmp_path, name, shape, classes):
+    G = trained(name, shape, classes)
+    E.write_torchscript(G, tmp_path / "G.pt")
+    module = torch.jit.load(str(tmp_path / "G.pt"))
+    for n in (1, 6):
+        draw, expected = images(G, n)
+        got = module(draw.z) if draw.y is None else module(draw.z, draw.y)
+        torch.testing.assert_close(got, expected, rtol=0, atol=1e-5)
+
+
+@pytest.mark.parametrize(
+    "name,shape,classes", [c for c in CASES if c[0] in ("dcgan", "biggan", "r3gan")],
+    ids=[i for c, i in zip(CASES, IDS) if c[0] in ("dcgan", "biggan", "r3gan")],
+)  # fmt: skip
+def test_onnx_runs_in_onnxruntime_like_pytorch(tmp_path, name, shape, classes):
+    import onnxruntime
+
+    G = trained(name, shape, classes)
+    facts = E.write_onnx(G, tmp_path / "G.onnx")
+    assert facts["max_abs_diff"] <= E.TOLERANCE and facts["opset"] >= 17
+    session = onnxruntime.InferenceSession(str(tmp_path / "G.onnx"))
+    assert [i.name for i in session.get_inputs()] == (["z", "y"] if classes else ["z"])
+    for n in (2, 7):  # dynamic batch
+        draw, expected = images(G, n)
+        feeds = {"z": draw.z.numpy(), **({"y": draw.y.numpy()} if classes else {})}
+        (x,) = session.run(["x"], feeds)
+        assert x.shape == (n, *shape) and np.abs(x - expected.numpy()).max() <= 1e-4
+
+
+def test_cli_exports_a_trained_run_with_its_ema_generator(tmp_path, tiny_run):
+    for fmt, ext in (("safetensors", "safetensors"), ("torchscript", "pt"), ("onnx", "onnx")):
+        assert (
+            main(["export", str(tiny_run), "--format", fmt, "--out", str(tmp_path / f"G.{ext}")])
+            == 0
+        )
+    G = load(tiny_run)
+    assert G.config["model"]["ema"]  # the run kept an EMA copy, and export took it
+    draw, expected = images(G, 4)
+    torch.testing.assert_close(load(tmp_path / "G.safetensors")(draw.z).clamp(-1, 1), expected)
+    torch.testing.assert_close(torch.jit.load(str(tmp_path / "G.pt"))(draw.z), expected)
+
+
+def test_a_missing_extra_names_the_pip_install(tmp_path, tiny_run, monkeypatch, capsys):
+    real = E.importlib.util.find_spec
+    monkeypatch.setattr(E.importlib.util, "find_spec",
+                        lambda m: None if m == "onnxruntime" else real(m))  # fmt: skip
+    code = main(["export", str(tiny_run), "--format", "onnx", "--out", str(tmp_path / "G.onnx")])
+    err = capsys.readouterr().err
+    assert code == 2 and "needs onnxruntime: pip install 'gankit[export]'" in err
+    assert len(err.strip().splitlines()) == 1 and not (tmp_path / "G.onnx").exists()
+
+
+def test_loading_a_file_that_is_not_an_export_is_one_line(tmp_path):
+    bad = tmp_path / "x.safetensors"
+    bad.write_bytes(b"not a safetensors file")
+    with pytest.raises(GankitError, match="is not a gankit safetensors export"):
+        load(bad)
+    with pytest.raises(GankitError, match="give a run directory"):
+        load(tmp_path / "nothing.onnx")
