@@ -10,14 +10,18 @@ from __future__ import annotations
 
 import base64
 import html
+import io
 import re
 
 import markdown
+from PIL import Image
 
 from gankit.run.rundir import RunDir, write_text_atomic
 
 IMG = re.compile(r'<img alt="([^"]*)" src="([^"]+)"\s*/?>')
 MIME = {".png": "image/png", ".gif": "image/gif", ".jpg": "image/jpeg", ".svg": "image/svg+xml"}
+#: pictures narrower than this are shown enlarged
+MIN_WIDTH = 320
 STYLE = """
 body { font-family: system-ui, sans-serif; max-width: 60rem; margin: 2rem auto; padding: 0 1rem;
        color: #222; line-height: 1.45; }
@@ -43,7 +47,17 @@ def _inline(run: RunDir, match: re.Match) -> str:
     if not data:
         return f"<em>({html.escape(src)} is not written yet)</em>"
     encoded = base64.b64encode(data).decode("ascii")
-    return f'<img alt="{alt}" src="data:{mime};base64,{encoded}">'
+    return f'<img alt="{alt}" src="data:{mime};base64,{encoded}"{_enlarged(data)}>'
+
+
+def _enlarged(data: bytes) -> str:
+    """A small grid (16px digits) is drawn at a whole multiple of its size, pixels kept sharp."""
+    try:
+        with Image.open(io.BytesIO(data)) as img:
+            width = img.width
+    except OSError:
+        return ""
+    return f' width="{width * (MIN_WIDTH // width + 1)}"' if width < MIN_WIDTH else ""
 
 
 def fragment(run: RunDir) -> str:

@@ -1,0 +1,83 @@
+"""The Python API: gankit.train / gankit.Run / gankit.load, and the executed notebook."""
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+import torch
+
+import gankit
+from gankit.api import sets_from
+from gankit.errors import GankitError
+from tests.conftest import TINY
+
+TINY_KW = {k: json.loads(v) if v[0].isdigit() else v for k, v in (s.split("=") for s in TINY)}
+NOTEBOOK = Path(__file__).parents[2] / "examples" / "assignment.ipynb"
+
+
+def test_overrides_become_set_assignments():
+    sets = sets_from({"loss.name": "hinge", "train__batch_size": 32, "regularizers.r1": None,
+                      "optim.g.betas": [0.0, 0.99], "data.path": "a b: #c"})  # fmt: skip
+    assert sets == ['loss.name="hinge"', "train.batch_size=32", "regularizers.r1=null",
+                    "optim.g.betas=[0.0, 0.99]", 'data.path="a b: #c"']  # fmt: skip
+    with pytest.raises(GankitError, match="is not a plain value"):
+        sets_from({"train.steps": object()})
+
+
+def test_train_returns_a_run_with_metrics_generator_and_html(tmp_path):
+    run = gankit.train(steps=4, out=str(tmp_path / "run"), **TINY_KW, **{"loss.name": "hinge"})
+    assert isinstance(run, gankit.Run) and run.step == 4
+    assert run.config["loss"]["name"] == "hinge" and run.config["train"]["batch_size"] == 16
+    assert [r["step"] for r in run.metrics] == [2, 4] and "loss_d" in run.metrics[-1]
+    G = run.generator()
+    assert isinstance(G, gankit.TrainedGenerator) and G.step == 4
+    x = G.sample(3, seed=0)
+    torch.testing.assert_close(gankit.load(run.path).sample(3, seed=0), x)
+    page = run._repr_html_()
+    srcs = re.findall(r'<img alt="[^"]*" src="([^"]{0,30})', page)
+    assert len(srcs) == 3 and all(s.startswith("data:image/") for s in srcs)  # losses, GIF, best
+    resumed = gankit.train(resume=str(run.path), steps=6)
+    assert resumed.step == 6 and resumed.path == run.path
+
+
+def test_train_takes_a_config_dict_or_yaml(tmp_path):
+    base = {"train": {"steps": 2}, "loss": {"name": "least_squares"}}
+    run = gankit.train(base, out=str(tmp_path / "a"), **TINY_KW)
+    assert run.config["loss"]["name"] == "least_squares" and run.step == 2
+    yaml = tmp_path / "c.yaml"
+    yaml.write_text("loss: {name: hinge}\ntrain: {steps: 2}\n")
+    assert gankit.train(yaml, out=str(tmp_path / "b"), **TINY_KW).config["loss"]["name"] == "hinge"
+
+
+def test_bad_api_input_is_a_gankit_error(tmp_path):
+    with pytest.raises(GankitError, match="unknown preset"):
+        gankit.train("no-such-preset", out=str(tmp_path / "x"))
+    with pytest.raises(GankitError, match="is not a gankit run directory"):
+        gankit.Run(tmp_path / "missing")
+
+
+def test_the_assignment_notebook_is_committed_without_outputs():
+    import nbformat
+
+    nb = nbformat.read(NOTEBOOK, as_version=4)
+    code = [c for c in nb.cells if c.cell_type == "code"]
+    assert code and all(not c.outputs and c.execution_count is None for c in code)
+
+
+def test_the_assignment_notebook_executes(tmp_path):
+    """Every cell runs on a CPU in a fresh kernel (the notebook makes its own tiny data)."""
+    import nbclient
+    import nbformat
+
+    nb = nbformat.read(NOTEBOOK, as_version=4)
+    client = nbclient.NotebookClient(nb, timeout=600, kernel_name="python3",
+                                     resources={"metadata": {"path": str(tmp_path)}})  # fmt: skip
+    client.execute()  # raises CellExecutionError on any error
+    run = tmp_path / "runs" / "assignment"
+    for name in ("progress.gif", "best.png", "losses.png", "report.md", "report.html"):
+        assert (run / name).is_file(), name
+    kinds = {
+        k for c in nb.cells if c.cell_type == "code" for o in c.outputs for k in o.get("data", {})
+    }
+    assert {"image/png", "image/gif", "text/html"} <= kinds  # grids, the GIF, the run's report
