@@ -22,9 +22,7 @@ import torch
 
 from gankit.errors import GankitError, why
 from gankit.generator import TrainedGenerator, load
-from gankit.models.latent import Latent
 from gankit.run.rundir import atomic
-from gankit.sample import make_generator
 
 FORMATS = {".safetensors": "safetensors", ".onnx": "onnx", ".pt": "torchscript"}
 #: the Python packages each format needs, and the extra that installs them
@@ -93,29 +91,6 @@ def write_safetensors(G: TrainedGenerator, out: Path) -> dict:
     with atomic(out) as tmp:
         save_model(G.net, str(tmp), metadata={"gankit": json.dumps(meta)})
     return {"format": "safetensors", "path": str(out)}
-
-
-def read_safetensors(path: Path) -> TrainedGenerator:
-    """A generator from a gankit safetensors export (weights and JSON only, no pickle)."""
-    from safetensors import SafetensorError, safe_open
-    from safetensors.torch import load_model
-
-    try:
-        with safe_open(str(path), "pt") as f:
-            meta = json.loads((f.metadata() or {})["gankit"])
-    except (OSError, KeyError, ValueError, SafetensorError) as exc:
-        raise GankitError(f"{path} is not a gankit safetensors export ({why(exc)})") from None
-    latent, spec = Latent.from_dict(meta["latent"]), meta["generator"]
-    args = {k: v for k, v in spec.items() if k != "name"}
-    net = make_generator(spec["name"], args, tuple(meta["data_shape"]), latent)
-    try:
-        load_model(net, str(path))
-    except RuntimeError as exc:
-        raise GankitError(
-            f"{path}: weights do not fit generator '{spec['name']}' ({exc})"
-        ) from None
-    config = {"model": {"generator": spec}, "description": meta.get("description", "")}
-    return TrainedGenerator(net, latent, tuple(meta["data_shape"]), config, meta.get("step"))
 
 
 def write_torchscript(G: TrainedGenerator, out: Path) -> dict:

@@ -10,16 +10,23 @@ G.metrics                                    # the run's logged rows, a list of 
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import torch
 from PIL import Image
 
-from gankit.errors import GankitError
+from gankit.errors import GankitError, why
 from gankit.models.latent import Latent, run_generator
 from gankit.run import checkpoint
 from gankit.run.rundir import RunDir
-from gankit.sample import build_generator, generator_sampler, latent_of, load_checkpoint
+from gankit.sample import (
+    build_generator,
+    generator_sampler,
+    latent_of,
+    load_checkpoint,
+    make_generator,
+)
 from gankit.walk import STEPS, image_grid, save_walk, walk_draws, walk_frames, walk_grid
 
 OUTPUTS = ("tensor", "pil", "grid")
@@ -113,13 +120,16 @@ def load(path: str | Path, which: str = "latest", device="cpu") -> TrainedGenera
     ``.safetensors`` export; the EMA generator when the run kept one."""
     path = Path(path).expanduser()
     if path.suffix == ".safetensors":
-        from gankit.export import read_safetensors
-
         return read_safetensors(path).to(device)
     if path.is_dir():
         run = RunDir.existing(path)
         state, cfg = load_checkpoint(run, which)
     elif path.suffix == ".pt" and path.is_file():
+        if is_torchscript(path):
+            raise GankitError(
+                f"{path} is a TorchScript export; load it with torch.jit.load, or gankit.load the "
+                f"run directory or a .safetensors export"
+            )
         run, state = None, checkpoint.load(path)
         cfg = checkpoint_config(state, path)
     else:
@@ -131,9 +141,43 @@ def load(path: str | Path, which: str = "latest", device="cpu") -> TrainedGenera
                             state.get("step"), run)  # fmt: skip
 
 
+def is_torchscript(path: Path) -> bool:
+    """TorchScript archives are zips holding the model's code (``*/code/...``)."""
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(path) as z:
+            return any("/code/" in name for name in z.namelist())
+    except (OSError, zipfile.BadZipFile):
+        return False
+
+
 def checkpoint_config(state: dict, path: Path):
     from gankit.config import Config, from_dict
 
     if not isinstance(state, dict) or "config" not in state:
         raise GankitError(f"{path} is not a gankit checkpoint (it has no config)")
     return from_dict(Config, state["config"], "")
+
+
+def read_safetensors(path: Path) -> TrainedGenerator:
+    """A generator from a gankit safetensors export (weights and JSON only, no pickle)."""
+    from safetensors import SafetensorError, safe_open
+    from safetensors.torch import load_model
+
+    try:
+        with safe_open(str(path), "pt") as f:
+            meta = json.loads((f.metadata() or {})["gankit"])
+    except (OSError, KeyError, ValueError, SafetensorError) as exc:
+        raise GankitError(f"{path} is not a gankit safetensors export ({why(exc)})") from None
+    latent, spec = Latent.from_dict(meta["latent"]), meta["generator"]
+    args = {k: v for k, v in spec.items() if k != "name"}
+    net = make_generator(spec["name"], args, tuple(meta["data_shape"]), latent)
+    try:
+        load_model(net, str(path))
+    except RuntimeError as exc:
+        raise GankitError(
+            f"{path}: weights do not fit generator '{spec['name']}' ({exc})"
+        ) from None
+    config = {"model": {"generator": spec}, "description": meta.get("description", "")}
+    return TrainedGenerator(net, latent, tuple(meta["data_shape"]), config, meta.get("step"))

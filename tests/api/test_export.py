@@ -115,3 +115,13 @@ def test_loading_a_file_that_is_not_an_export_is_one_line(tmp_path):
         load(bad)
     with pytest.raises(GankitError, match="give a run directory"):
         load(tmp_path / "nothing.onnx")
+
+
+def test_loading_a_torchscript_export_says_how_to_load_it(tmp_path, tiny_run):
+    assert (
+        main(["export", str(tiny_run), "--format", "torchscript", "--out", str(tmp_path / "G.pt")])
+        == 0
+    )
+    with pytest.raises(GankitError, match="is a TorchScript export; load it with torch.jit.load"):
+        load(tmp_path / "G.pt")
+    assert load(tiny_run / "checkpoints" / "latest.pt").step == 4  # a checkpoint file loads
