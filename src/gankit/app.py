@@ -13,7 +13,9 @@ import time
 import warnings
 
 from gankit import config as C
-from gankit.build import build, data_paths
+from gankit import distributed
+from gankit.build import build, data_paths, resolve_device
+from gankit.distributed import World
 from gankit.errors import GankitError, WriteError
 from gankit.run.checkpoint import NoCheckpoint, load_newest_good
 from gankit.run.rundir import RunDir
@@ -46,8 +48,12 @@ def train(
     base: dict | None = None,
 ) -> RunDir:
     """Train a new run into ``out`` (or resume the run directory ``resume``); returns the run.
-    ``base`` (a config dict) takes the place of the preset."""
+    ``base`` (a config dict) takes the place of the preset. Under torchrun, rank 0 does all
+    of this and the other ranks follow (gankit.distributed)."""
     flags = flags or {}
+    world = World.from_env()
+    if not world.lead:
+        return follow(world, preset, config_file, flags, sets, out, resume, base)
     if resume:
         if preset is not None or config_file or base is not None:
             raise GankitError(
@@ -61,13 +67,50 @@ def train(
         run.check_new(overwrite, protect)  # before any data is read
         state = None
     try:  # the lock (taken by open_resume or create) is released however this ends
-        built = build(cfg)
-        trainer = make_trainer(cfg, built)
+        built = build_for(cfg, world)
+        trainer = make_trainer(cfg, built, world=world)
         if not resume:  # everything is valid and the data is read: only now is anything written
             run = RunDir.create(run.path, cfg.to_dict(), overwrite, protect)
+        distributed.barrier()  # the other ranks wait for the run directory
         _run_session(run, cfg, built, trainer, state, bool(resume))
     finally:
         run.lock.release()  # a Python caller may train again in this process
+        distributed.stop()
+    return run
+
+
+def build_for(cfg: C.Config, world: World):
+    """build(cfg), first joining the job's process group when there is one."""
+    if world.size > 1:
+        distributed.start(world, resolve_device(cfg.train.device))
+    built = build(cfg)
+    distributed.sync_batchnorm(built.model, cfg.train.sync_batchnorm, world, built.device)
+    return built
+
+
+def follow(world: World, preset, config_file, flags, sets, out, resume, base) -> RunDir:
+    """A rank > 0: the same config and checkpoint as rank 0, the same steps, no writes."""
+    state = None
+    if resume:
+        run = RunDir.existing(resume)
+        try:
+            state, _ = load_newest_good(run.checkpoints)
+            cfg = C.resolve(base=run.read_config() or state["config"], flags=flags, sets=sets)
+        except NoCheckpoint:
+            cfg = C.resolve(base=run.read_config(), flags=flags, sets=sets)
+    else:
+        cfg = C.resolve(preset, config_file, flags, sets, base)
+        run = RunDir(out)
+    try:
+        built = build_for(cfg, world)
+        trainer = make_trainer(cfg, built, world=world)
+        distributed.barrier()  # rank 0 has created (or locked) the run directory
+        session = Session(trainer, run, cfg, built.data, lead=False)
+        if state is not None:
+            session.restore(state)
+        session.train(cfg.train.steps)
+    finally:
+        distributed.stop()
     return run
 
 

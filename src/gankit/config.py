@@ -72,6 +72,7 @@ class TrainConfig:
     nan_retries: int = 3  # roll back on a NaN/Inf loss at most this many times, then stop
     nan_lr_factor: float = 0.5  # each rollback multiplies both learning rates by this
     channels_last: bool = False  # NHWC conv nets and batches (often faster with oneDNN/cuDNN)
+    sync_batchnorm: bool = False  # under torchrun on GPUs: batch norm statistics over all ranks
     compile: bool = False  # torch.compile G, and D unless a penalty differentiates it twice
     amp: str = "none"  # none | bf16: autocast forward passes; penalty norms stay fp32
     cuda_graphs: bool = (

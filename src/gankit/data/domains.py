@@ -38,6 +38,7 @@ class DomainBatches:
                 f"batch holds as many images of every domain); set it to {k * max(1, batch_size // k)}"
             )
         n = batch_size // k
+        self.blocks = k  # one block of n images per domain (a rank takes its share of each)
         self.streams = [TensorBatches(part, n, device, seed + 7919 * d, to_float=uint8_to_float,
                                       hflip=hflip) for d, part in enumerate(parts)]  # fmt: skip
         self.y = torch.arange(k, device=device).repeat_interleave(n)

@@ -7,6 +7,7 @@ import torch
 from torch import nn
 
 from gankit.data.streams import Batch
+from gankit.distributed import per_rank
 from gankit.losses import GANLoss
 from gankit.models.base import MODELS, Context, Model, Phase
 from gankit.models.latent import Draw, Latent
@@ -149,8 +150,9 @@ class GAN(Model):
     def draw(self, n: int, y: torch.Tensor | None) -> Draw:
         """G's inputs for n fakes (labels: the given ones, first n; none if G reads no label)."""
         device = next(self.G.parameters()).device
-        y = y[:n] if y is not None and self.latent.num_classes else None
-        return self.latent.sample(n, device, y=y)
+        # under torchrun: this rank's rows of the global batch's draw (gankit.distributed)
+        draw = per_rank(lambda m: self.latent.sample(m, device), n)
+        return draw._replace(y=y[:n]) if y is not None and self.latent.num_classes else draw
 
     def sample_z(self, n: int) -> torch.Tensor:
         return self.draw(n, None).z

@@ -1,6 +1,8 @@
 import torch
+import torch.distributed as dist
 
 from gankit.checks import Count, Positive, floats
+from gankit.distributed import active, per_rank
 from gankit.errors import GankitError
 from gankit.regularizers.base import REGULARIZERS, DStep, Regularizer
 
@@ -55,6 +57,9 @@ class ADA(Regularizer):
 
     @torch.no_grad()
     def _adjust(self) -> None:
+        if active():  # r_t over the global batch, so p moves alike on every rank
+            dist.all_reduce(self.signs)
+            dist.all_reduce(self.count)
         rt = self.signs / self.count.clamp_min(1)
         step = torch.sign(rt - self.target) * self.count / (self.kimg * 1000)
         self.p.copy_((self.p + step).clamp(0.0, 1.0))
@@ -73,13 +78,13 @@ class ADA(Regularizer):
         return self._color(x)
 
     def _chosen(self, x: torch.Tensor) -> torch.Tensor:
-        return torch.rand(len(x), 1, 1, 1, device=x.device) < self.p
+        return per_rank(lambda m: torch.rand(m, 1, 1, 1, device=x.device), len(x)) < self.p
 
     def _where(self, x, out):
         return torch.where(self._chosen(x), out, x)
 
     def _rotate90(self, x):
-        k = torch.randint(0, 4, (len(x), 1, 1, 1), device=x.device)
+        k = per_rank(lambda m: torch.randint(0, 4, (m, 1, 1, 1), device=x.device), len(x))
         out = x
         for quarter in (1, 2, 3):
             out = torch.where(k == quarter, torch.rot90(x, quarter, (2, 3)), out)
@@ -87,7 +92,11 @@ class ADA(Regularizer):
 
     def _translate(self, x):
         n, _, s, _ = x.shape
-        shift = (torch.rand(2, n, 1, 1, device=x.device) * 2 - 1) * 0.125 * s
+        shift = (
+            (per_rank(lambda m: torch.rand(2, m, 1, 1, device=x.device), n, dim=1) * 2 - 1)
+            * 0.125
+            * s
+        )
         dy, dx = shift.round().long()
         rows = reflect(torch.arange(s, device=x.device).view(1, s, 1) - dy, s)
         cols = reflect(torch.arange(s, device=x.device).view(1, 1, s) - dx, s)
@@ -98,7 +107,9 @@ class ADA(Regularizer):
         n = len(x)
 
         def draw(std):
-            return torch.randn(n, 1, 1, 1, device=x.device, dtype=x.dtype) * std
+            return (
+                per_rank(lambda m: torch.randn(m, 1, 1, 1, device=x.device, dtype=x.dtype), n) * std
+            )
 
         x = self._where(x, x + draw(0.2))
         mean = x.mean(dim=(1, 2, 3), keepdim=True)

@@ -1,6 +1,7 @@
 import torch
 
 from gankit.checks import floats
+from gankit.distributed import per_rank
 from gankit.errors import GankitError
 from gankit.regularizers.base import REGULARIZERS, Regularizer
 
@@ -46,7 +47,9 @@ class DiffAugment(Regularizer):
 
     def _chosen(self, x: torch.Tensor) -> torch.Tensor:
         """[N, 1, 1, 1] mask: 1 where a sample receives the transform."""
-        return (torch.rand(len(x), 1, 1, 1, device=x.device) < self.p).to(x.dtype)
+        return (per_rank(lambda m: torch.rand(m, 1, 1, 1, device=x.device), len(x)) < self.p).to(
+            x.dtype
+        )
 
     def _mix(self, x: torch.Tensor, out: torch.Tensor) -> torch.Tensor:
         if self.p >= 1.0:
@@ -56,7 +59,9 @@ class DiffAugment(Regularizer):
 
     def _color(self, x: torch.Tensor) -> torch.Tensor:
         def rand():
-            return torch.rand(len(x), 1, 1, 1, device=x.device, dtype=x.dtype)
+            return per_rank(
+                lambda m: torch.rand(m, 1, 1, 1, device=x.device, dtype=x.dtype), len(x)
+            )
 
         out = x + (rand() - 0.5)
         mean = out.mean(dim=1, keepdim=True)
@@ -68,8 +73,8 @@ class DiffAugment(Regularizer):
     def _translation(self, x: torch.Tensor) -> torch.Tensor:
         n, _, h, w = x.shape
         sy, sx = int(h * self.translation / 2 + 0.5), int(w * self.translation / 2 + 0.5)
-        dy = torch.randint(-sy, sy + 1, (n, 1, 1), device=x.device)
-        dx = torch.randint(-sx, sx + 1, (n, 1, 1), device=x.device)
+        dy = per_rank(lambda m: torch.randint(-sy, sy + 1, (m, 1, 1), device=x.device), n)
+        dx = per_rank(lambda m: torch.randint(-sx, sx + 1, (m, 1, 1), device=x.device), n)
         rows = torch.arange(h, device=x.device).view(1, h, 1) - dy  # source row of each pixel
         cols = torch.arange(w, device=x.device).view(1, 1, w) - dx
         inside = ((rows >= 0) & (rows < h) & (cols >= 0) & (cols < w)).unsqueeze(1)
@@ -80,8 +85,14 @@ class DiffAugment(Regularizer):
     def _cutout(self, x: torch.Tensor) -> torch.Tensor:
         n, _, h, w = x.shape
         ch, cw = int(h * self.cutout + 0.5), int(w * self.cutout + 0.5)
-        y0 = torch.randint(0, h + 1 - ch % 2, (n, 1, 1), device=x.device) - ch // 2
-        x0 = torch.randint(0, w + 1 - cw % 2, (n, 1, 1), device=x.device) - cw // 2
+        y0 = (
+            per_rank(lambda m: torch.randint(0, h + 1 - ch % 2, (m, 1, 1), device=x.device), n)
+            - ch // 2
+        )
+        x0 = (
+            per_rank(lambda m: torch.randint(0, w + 1 - cw % 2, (m, 1, 1), device=x.device), n)
+            - cw // 2
+        )
         rows = torch.arange(h, device=x.device).view(1, h, 1)
         cols = torch.arange(w, device=x.device).view(1, 1, w)
         hole = (rows >= y0) & (rows < y0 + ch) & (cols >= x0) & (cols < x0 + cw)

@@ -1,14 +1,16 @@
 import torch
 
 from gankit.checks import NonNegative, Positive
+from gankit.distributed import per_rank
 from gankit.errors import GankitError
 from gankit.regularizers.base import REGULARIZERS, DStep, Regularizer
 
 
 def interpolate(real: torch.Tensor, fake: torch.Tensor) -> torch.Tensor:
     """x_hat = alpha * real + (1 - alpha) * fake, one alpha ~ U[0, 1] per sample ([N, 1, ..., 1])."""
-    alpha = torch.rand(
-        (real.shape[0],) + (1,) * (real.dim() - 1), device=real.device, dtype=real.dtype
+    ones = (1,) * (real.dim() - 1)
+    alpha = per_rank(
+        lambda m: torch.rand((m, *ones), device=real.device, dtype=real.dtype), len(real)
     )
     return torch.lerp(fake, real, alpha)
 

@@ -1,6 +1,7 @@
 import torch
 
 from gankit.checks import Positive, ints
+from gankit.distributed import per_rank
 from gankit.errors import GankitError
 from gankit.regularizers.base import REGULARIZERS, Regularizer
 
@@ -24,4 +25,9 @@ class InstanceNoise(Regularizer):
 
     def d_input(self, x: torch.Tensor, step: int) -> torch.Tensor:
         sigma = self.std_at(step)
-        return x + sigma * torch.randn_like(x) if sigma > 0 else x
+        if sigma <= 0:
+            return x
+        noise = per_rank(
+            lambda m: torch.randn(m, *x.shape[1:], device=x.device, dtype=x.dtype), len(x)
+        )
+        return x + sigma * noise

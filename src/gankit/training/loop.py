@@ -21,6 +21,7 @@ import warnings
 
 from tqdm.auto import tqdm
 
+from gankit import distributed
 from gankit.config import Config
 from gankit.data import DataSource
 from gankit.errors import GankitError, Interrupted
@@ -39,14 +40,17 @@ NOT_THIS_RUN = (KeyError, TypeError, ValueError, IndexError, RuntimeError, Attri
 
 
 class Session:
-    """One training process writing one run directory."""
+    """One training process writing one run directory. Under torchrun the ranks > 0 run a
+    session with ``lead=False``: the same steps, checks and rollbacks, and no writes."""
 
-    def __init__(self, trainer: Trainer, run: RunDir, cfg: Config, data: DataSource):
-        self.trainer, self.run, self.cfg, self.data = trainer, run, cfg, data
-        run.ensure_dirs()
+    def __init__(self, trainer: Trainer, run: RunDir, cfg: Config, data: DataSource,
+                 lead: bool = True):  # fmt: skip
+        self.trainer, self.run, self.cfg, self.data, self.lead = trainer, run, cfg, data, lead
+        if lead:
+            run.ensure_dirs()
         self.log = Logger(run)
         self.pictures = make_pictures(run, data, trainer, cfg.train.seed)
-        self.evaluator = make_evaluator(cfg, data, trainer) if cfg.eval.every else None
+        self.evaluator = make_evaluator(cfg, data, trainer) if cfg.eval.every and lead else None
         self.checkpoints = Checkpoints(run, cfg.log.keep_checkpoints)
         self.guard = NaNGuard(cfg.train.nan_retries, cfg.train.nan_lr_factor, trainer.base_lr)
         self.stats = RunningStats()
@@ -64,7 +68,7 @@ class Session:
         # In a log file (no TTY) a redraw every few steps would flood it; refresh every 10 s there.
         refresh = 0.1 if sys.stderr.isatty() else 10.0
         bar = tqdm(total=until, initial=self.trainer.step, desc="train", unit="step",
-                   dynamic_ncols=True, mininterval=refresh)  # fmt: skip
+                   dynamic_ncols=True, mininterval=refresh, disable=not self.lead)  # fmt: skip
         try:
             self._loop(until, bar)
             bar.close()
@@ -88,6 +92,11 @@ class Session:
                 bar.update(t.step)
                 continue
             bar.update(1)
+            if t.world.size > 1:  # every rank stops at the same step
+                stop = distributed.any_rank(bool(self.stop_requested), t.device)
+                self.stop_requested = self.stop_requested or (
+                    "a signal to another rank" if stop else None
+                )
             if self.stop_requested:
                 self.save_checkpoint(numbered=False)
                 self.finish()
@@ -119,12 +128,14 @@ class Session:
         if (is_log or is_ckpt) and not self.healthy(check_weights=is_ckpt):
             self.roll_back(step)
             return False
-        if is_log:
+        if is_log and not self.lead:
+            self.stats.flush()
+        elif is_log:
             row = self.log.train_row(step, self.stats.flush(), self.train_seconds,
-                                     self.trainer.reals_per_step * self.trainer.batch_size)  # fmt: skip
+                                     self.trainer.reals_per_step * self.trainer.global_batch)  # fmt: skip
             shown = {k: f"{row[k]:.3g}" for k in ("loss_d", "loss_g", "wdist") if k in row}
             bar.set_postfix(shown, refresh=False)
-        if due(log.sample_every):
+        if due(log.sample_every) and self.lead:
             self.save_frame()
         if self.evaluator is not None and due(self.cfg.eval.every):
             self.evaluate(step)
@@ -163,10 +174,13 @@ class Session:
             self.pictures.best(self.trainer, why, self.best)
 
     def save_frame(self) -> None:
-        self.log.images(self.pictures.frame(self.trainer), self.trainer.step)
+        if self.lead:
+            self.log.images(self.pictures.frame(self.trainer), self.trainer.step)
 
     def save_checkpoint(self, numbered: bool) -> None:
-        self.checkpoints.save(self.checkpoint_state(), self.trainer.step, numbered)
+        state = self.checkpoint_state()  # a collective under torchrun: every rank builds it
+        if self.lead:
+            self.checkpoints.save(state, self.trainer.step, numbered)
 
     def checkpoint_state(self) -> dict:
         return {
@@ -194,12 +208,15 @@ class Session:
                 f"{str(exc)[:80]}); resume from another checkpoint or start a new run"
             ) from None
         self.best = state.get("best") if isinstance(state.get("best"), dict) else None
-        self.run.truncate_after(self.trainer.step)
+        if self.lead:
+            self.run.truncate_after(self.trainer.step)
 
     # ---- the end
     def finish(self) -> None:
         """The pictures and the report, after the last checkpoint. A signal now skips them
         cleanly (every file is written atomically); ``gankit report`` rebuilds them."""
+        if not self.lead:
+            return
         self.finishing = True
         try:
             self._render()

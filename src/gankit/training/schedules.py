@@ -108,4 +108,4 @@ def apply(trainer, schedules: dict[str, Schedule], total: int) -> None:
     if "ema_half_life" in schedules:
         half_life = schedules["ema_half_life"](step, total)
         for ema in trainer.emas.values():
-            ema.beta = 0.5 ** (trainer.batch_size / max(half_life, 1e-8))
+            ema.beta = 0.5 ** (trainer.global_batch / max(half_life, 1e-8))

@@ -12,8 +12,10 @@ from contextlib import contextmanager, nullcontext
 
 import torch
 
+from gankit import distributed
 from gankit.data import DataSource
 from gankit.data.streams import Batch
+from gankit.distributed import World
 from gankit.errors import GankitError
 from gankit.models import Context, Draw, Latent, Model, Phase
 from gankit.run.checkpoint import rng_state, set_rng_state
@@ -40,10 +42,20 @@ class Trainer:
         cuda_graphs: bool = False,
         schedules: dict | None = None,
         total_steps: int = 0,
+        world: World | None = None,
     ):
-        self.model, self.optimizers, self.device = model, optimizers, device
-        self.batch_size = batch_size
+        world = world or World()
+        self.model, self.optimizers, self.device, self.world = model, optimizers, device, world
+        # train.batch_size is the global batch; under torchrun each rank takes its share of it
+        self.global_batch, self.batch_size = batch_size, batch_size // world.size
         self.batches = data.batches(batch_size, device, seed)
+        if world.size > 1:
+            distributed.check_batch(batch_size, getattr(self.batches, "blocks", 1), world)
+            if cuda_graphs:
+                raise GankitError(
+                    "train.cuda_graphs captures one process's step; drop it under torchrun"
+                )
+            self.batches = distributed.RankSlice(self.batches, world)
         # EMA copies of the networks that draw pictures (G; StarGAN v2 also its F and E)
         self.emas = {name: EMA(model.networks[name], ema) for name in model.ema_nets} if ema else {}
         self.step = 0  # iterations done (one run of every phase)
@@ -99,6 +111,12 @@ class Trainer:
             for opt in opts:
                 opt.zero_grad(set_to_none=True)
             loss.backward()
+            if self.world.size > 1:  # the mean over the global batch, as one process computes it
+                params = [
+                    p for name in phase.trains for p in self.model.networks[name].parameters()
+                ]
+                distributed.average_gradients(params)
+                stats = distributed.average_stats(stats)
             for opt in opts:
                 opt.step()
         self.model.after(phase)
@@ -211,10 +229,14 @@ class Trainer:
             "model": self.model.state_dict(),
             "data_stream": self.batches.state_dict(),
             "rng": rng_state(),
+            "world_size": self.world.size,
+            # every rank's RNG (they run in step, but a checkpoint must not rely on it)
+            "rank_rng": distributed.gather(rng_state()) if self.world.size > 1 else None,
         }
 
     def load_state_dict(self, state: dict) -> None:
         self._check_latent(state)
+        distributed.check_world(state, self.world)
         try:
             for name, net in self.model.networks.items():
                 net.load_state_dict(state["networks"][name])
@@ -229,7 +251,8 @@ class Trainer:
             ) from None
         self.batches.load_state_dict(state["data_stream"])
         self.model.load_state_dict(state["model"])
-        set_rng_state(state["rng"])
+        ranks = state.get("rank_rng")
+        set_rng_state(ranks[self.world.rank] if ranks else state["rng"])
         for opt in self.optimizers.values():  # lr tensors of a graph-captured run become floats
             for group in opt.param_groups:
                 group["lr"] = float(group["lr"])
