@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import warnings
 from pathlib import Path
@@ -32,6 +33,8 @@ def _train_parser(sub) -> None:
     )
     p.add_argument("--resume", metavar="RUN_DIR", help="continue a run from its latest checkpoint")
     p.add_argument("--overwrite", action="store_true", help="replace an existing --out directory")
+    p.add_argument("--nproc", type=int, default=1, metavar="N",
+                   help="data-parallel over N processes (runs torchrun; one per GPU)")  # fmt: skip
 
 
 def parser() -> argparse.ArgumentParser:
@@ -279,8 +282,27 @@ def _warning(message, category, filename, lineno, file=None, line=None):
     return f"gankit: warning: {message}\n"
 
 
+def launch(argv: list[str], nproc: int) -> int:
+    """``gankit train --nproc N ...`` = ``torchrun --standalone --nproc_per_node N -m gankit ...``."""
+    import subprocess
+
+    if nproc < 1:
+        print(f"gankit: error: --nproc must be >= 1, got {nproc}", file=sys.stderr)
+        return 2
+    rest = [
+        a for i, a in enumerate(argv) if a != "--nproc" and (i == 0 or argv[i - 1] != "--nproc")
+    ]
+    rest = [a for a in rest if not a.startswith("--nproc=")]
+    command = [sys.executable, "-m", "torch.distributed.run", "--standalone",
+               f"--nproc_per_node={nproc}", "-m", "gankit.cli", *rest]  # fmt: skip
+    return subprocess.run(command).returncode
+
+
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else list(argv)
     args = parser().parse_args(argv)
+    if args.command == "train" and args.nproc != 1 and "WORLD_SIZE" not in os.environ:
+        return launch(argv, args.nproc)
     warnings.formatwarning = _warning
     try:
         {

@@ -1,6 +1,7 @@
 """Fault injection for crash tests. ``GANKIT_FAULT=step:N`` SIGKILLs the process right after
 generator step N; ``GANKIT_FAULT=checkpoint:N`` SIGKILLs it halfway through writing the
-checkpoint of step N. Unset (always, outside tests), these are no-ops."""
+checkpoint of step N. Under torchrun, ``GANKIT_FAULT_RANK=R`` arms them in rank R only. Unset
+(always, outside tests), these are no-ops."""
 
 from __future__ import annotations
 
@@ -9,6 +10,9 @@ import signal
 
 
 def armed(point: str, step: int) -> bool:
+    rank = os.environ.get("GANKIT_FAULT_RANK")
+    if rank is not None and rank != os.environ.get("RANK", "0"):
+        return False
     return os.environ.get("GANKIT_FAULT") == f"{point}:{step}"
 
 

@@ -1,0 +1,130 @@
+"""torchrun with gloo on the CPU: 2 processes give the single-process run with the same global
+batch, resume exactly after one rank is SIGKILLed, and refuse another world size."""
+
+import os
+import subprocess
+import sys
+
+import pytest
+import torch
+
+from gankit.data.streams import Batch
+from gankit.distributed import RankSlice, World, check_batch
+from gankit.errors import GankitError
+from gankit.run import checkpoint
+
+CASES = {
+    # an MLP WGAN-GP on the ring: the penalty's double backward under data parallelism
+    "wgan-gp": ["--preset", "ring8-wgan-gp", "--set", "train.batch_size=32"],
+    # a conv GAN without batch norm, R1 and DiffAugment: augmentations drawn for the global batch
+    "r1-diffaugment": [
+        "--set", "data.resolution=16", "--set", "model.z_dim=8", "--set", "train.batch_size=16",
+        "--set", "model.generator.width=8", "--set", "model.generator.norm=none",
+        "--set", "model.discriminator.width=8", "--set", "model.discriminator.norm=none",
+        "--set", "regularizers.r1.weight=1.0",
+        "--set", "regularizers.diffaugment.policy=color,translation,cutout",
+    ],
+}  # fmt: skip
+CADENCE = ["--set", "train.device=cpu", "--set", "log.every=2", "--set", "log.sample_every=4",
+           "--set", "log.checkpoint_every=2"]  # fmt: skip
+
+
+def gankit(args, nproc=1, env=None, check=True):
+    """``gankit train ARGS`` in a fresh process (``--nproc`` launches torchrun)."""
+    command = [sys.executable, "-m", "gankit.cli", "train", *args, "--nproc", str(nproc)]
+    env = {**os.environ, "OMP_NUM_THREADS": "1", **(env or {})}
+    out = subprocess.run(command, capture_output=True, text=True, env=env, timeout=300)
+    if check:
+        assert out.returncode == 0, out.stderr[-3000:]
+    return out
+
+
+def rows(run):
+    import json
+
+    return [json.loads(line) for line in (run / "metrics.jsonl").read_text().splitlines()]
+
+
+def weights(run):
+    state = checkpoint.load(run / "checkpoints" / "latest.pt")
+    return state["networks"], state["ema"], state["step"]
+
+
+@pytest.fixture(scope="module", params=list(CASES))
+def pair(request, tmp_path_factory):
+    """The same 8 steps by one process and by two (the same global batch)."""
+    root = tmp_path_factory.mktemp(request.param)
+    args = [*CASES[request.param], *CADENCE, "--steps", "8"]
+    gankit([*args, "--out", str(root / "one")])
+    gankit([*args, "--out", str(root / "two")], nproc=2)
+    return root, args
+
+
+def assert_same_weights(a, b, atol):
+    for name in a:
+        for key in a[name]:
+            torch.testing.assert_close(
+                a[name][key], b[name][key], rtol=1e-4, atol=atol, msg=f"{name}.{key}"
+            )
+
+
+def test_two_processes_equal_one_with_the_same_global_batch(pair):
+    root, _ = pair
+    one, two = rows(root / "one"), rows(root / "two")
+    assert [r["step"] for r in one] == [r["step"] for r in two] == [2, 4, 6, 8]
+    for a, b in zip(one, two):
+        for key in ("loss_d", "loss_g", "d_real", "d_fake"):
+            assert b[key] == pytest.approx(a[key], rel=1e-4, abs=1e-5), (a["step"], key)
+    nets_one, ema_one, _ = weights(root / "one")
+    nets_two, ema_two, step = weights(root / "two")
+    assert step == 8
+    assert_same_weights(nets_one, nets_two, atol=1e-5)
+    assert_same_weights(ema_one, ema_two, atol=1e-5)
+    assert checkpoint.load(root / "two" / "checkpoints" / "latest.pt")["world_size"] == 2
+
+
+@pytest.mark.parametrize("pair", ["wgan-gp"], indirect=True)
+def test_sigkill_of_one_rank_stops_the_job_and_a_resume_continues_exactly(pair):
+    root, args = pair
+    killed = gankit([*args, "--out", str(root / "killed")], nproc=2, check=False,
+                    env={"GANKIT_FAULT": "step:5", "GANKIT_FAULT_RANK": "1"})  # fmt: skip
+    assert killed.returncode != 0
+    assert weights(root / "killed")[2] == 4  # the last checkpoint before the kill
+    gankit(["--resume", str(root / "killed")], nproc=2)
+    nets_a, ema_a, step = weights(root / "killed")
+    nets_b, ema_b, _ = weights(root / "two")
+    assert step == 8
+    assert_same_weights(nets_a, nets_b, atol=0)  # bitwise: every rank's RNG and stream resumed
+    assert_same_weights(ema_a, ema_b, atol=0)
+    assert [r["step"] for r in rows(root / "killed")] == [2, 4, 6, 8]
+
+
+@pytest.mark.parametrize("pair", ["wgan-gp"], indirect=True)
+def test_a_resume_with_another_world_size_is_refused(pair):
+    root, _ = pair
+    out = gankit(["--resume", str(root / "two"), "--steps", "10"], nproc=1, check=False)
+    assert out.returncode == 2
+    assert out.stderr.strip().splitlines()[-1] == (
+        "gankit: error: this run was trained by 2 process(es) and is resumed by 1; resume with "
+        "the same number (torchrun --nproc_per_node 2, or gankit train --nproc 2)"
+    )
+
+
+def test_ranks_take_their_share_of_every_block():
+    x = torch.arange(12).view(12, 1)  # 3 domains of 4 images
+    stream = type("S", (), {"blocks": 3, "__next__": lambda self: Batch(x, x[:, 0] // 4),
+                            "state_dict": lambda self: {"pos": 1}})()  # fmt: skip
+    mine = [next(RankSlice(stream, World(rank, 2))) for rank in (0, 1)]
+    assert mine[0].x.flatten().tolist() == [0, 1, 4, 5, 8, 9]
+    assert mine[1].x.flatten().tolist() == [2, 3, 6, 7, 10, 11]
+    assert mine[1].y.tolist() == [0, 0, 1, 1, 2, 2]
+    assert RankSlice(stream, World(1, 2)).state_dict() == {"pos": 1}
+
+
+def test_a_batch_that_does_not_split_is_one_line():
+    check_batch(12, 3, World(0, 2))
+    with pytest.raises(
+        GankitError,
+        match=r"must split evenly over the 2 processes within each of the 3 domains; set it to a multiple of 6",
+    ):
+        check_batch(9, 3, World(0, 2))
