@@ -37,10 +37,7 @@ def _train_parser(sub) -> None:
                    help="data-parallel over N processes (runs torchrun; one per GPU)")  # fmt: skip
 
 
-def parser() -> argparse.ArgumentParser:
-    ap = argparse.ArgumentParser(prog="gankit", description="Train, sample and report GANs.")
-    sub = ap.add_subparsers(dest="command", required=True)
-    _train_parser(sub)
+def _sample_parser(sub) -> None:
     s = sub.add_parser("sample", help="draw samples from a run's generator")
     s.add_argument("run_dir")
     s.add_argument("--n", type=int, default=64)
@@ -61,6 +58,34 @@ def parser() -> argparse.ArgumentParser:
                    help="explicit latents, float32 [N, z_dim] (--n is then N)")  # fmt: skip
     s.add_argument("--interpolate", type=int, default=None, metavar="K",
                    help="K slerp walks between random latents: --out walk.gif or walk.png")  # fmt: skip
+
+
+def _use_parsers(sub) -> None:
+    """export and nearest: shipping a generator, checking it is not copying."""
+    x = sub.add_parser("export", help="export a run's generator: safetensors, onnx or torchscript")
+    x.add_argument("run_dir")
+    x.add_argument("--format", required=True, choices=["safetensors", "onnx", "torchscript"])
+    x.add_argument("--out", required=True, help="the file to write, e.g. G.onnx")
+    x.add_argument("--checkpoint", default="latest", help="latest, best or a checkpoint path")
+    n = sub.add_parser(
+        "nearest", help="memorisation check: samples beside their nearest training images"
+    )
+    n.add_argument("run_dir")
+    n.add_argument("--data", default=None, help="training images (default: the run's data)")
+    n.add_argument("--n", type=int, default=64, help="generated samples to check")
+    n.add_argument("--k", type=int, default=4, help="neighbours shown per sample")
+    n.add_argument("--out", required=True, help="nn.png; the distance plot goes beside it")
+    n.add_argument("--space", default="inception",
+                   help="inception (the FID network), pixel, or another feature network")  # fmt: skip
+    n.add_argument("--checkpoint", default="latest", help="latest, best or a checkpoint path")
+    n.add_argument("--seed", type=int, default=0)
+
+
+def parser() -> argparse.ArgumentParser:
+    ap = argparse.ArgumentParser(prog="gankit", description="Train, sample and report GANs.")
+    sub = ap.add_subparsers(dest="command", required=True)
+    _train_parser(sub)
+    _sample_parser(sub)
     t = sub.add_parser(
         "translate", help="translate images with a translation run (CycleGAN, StarGAN v2)"
     )
@@ -94,23 +119,7 @@ def parser() -> argparse.ArgumentParser:
     e.add_argument(
         "--json", action="store_true", help="print one JSON object (metric -> value) on stdout"
     )
-    x = sub.add_parser("export", help="export a run's generator: safetensors, onnx or torchscript")
-    x.add_argument("run_dir")
-    x.add_argument("--format", required=True, choices=["safetensors", "onnx", "torchscript"])
-    x.add_argument("--out", required=True, help="the file to write, e.g. G.onnx")
-    x.add_argument("--checkpoint", default="latest", help="latest, best or a checkpoint path")
-    n = sub.add_parser(
-        "nearest", help="memorisation check: samples beside their nearest training images"
-    )
-    n.add_argument("run_dir")
-    n.add_argument("--data", default=None, help="training images (default: the run's data)")
-    n.add_argument("--n", type=int, default=64, help="generated samples to check")
-    n.add_argument("--k", type=int, default=4, help="neighbours shown per sample")
-    n.add_argument("--out", required=True, help="nn.png; the distance plot goes beside it")
-    n.add_argument("--space", default="inception",
-                   help="inception (the FID network), pixel, or another feature network")  # fmt: skip
-    n.add_argument("--checkpoint", default="latest", help="latest, best or a checkpoint path")
-    n.add_argument("--seed", type=int, default=0)
+    _use_parsers(sub)
     r = sub.add_parser("report", help="re-render report.md/.html, progress.gif and losses.png")
     r.add_argument("run_dir")
     sub.add_parser("presets", help="list presets")
