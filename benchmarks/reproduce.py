@@ -1,0 +1,175 @@
+"""One command per result of docs/results.md: train every seed, evaluate with the result's
+protocol, write the row (JSON) and copy the pictures.
+
+    python benchmarks/reproduce.py --list
+    python benchmarks/reproduce.py celeba-assignment [--size full] [--seeds 0,1,2] [--device cuda]
+    python benchmarks/reproduce.py --all --size smoke        # every entry end to end in minutes
+
+``--size full`` reads the real data under --data-root (default ../shared/data) and uses the
+standard FID network; ``--size smoke`` trains a few steps of the same presets on the embedded
+digits (same resolution and channels) and scores them with the random feature network, so every
+entry's config, training, evaluation and output path stay tested (tests/test_reproduce.py).
+Rows go to OUT/NAME/row.json: metric mean and std over the seeds, the protocol, wall time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import statistics
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import torch
+
+from gankit.app import train
+from gankit.config import preset_dict
+from gankit.data import DATASETS
+from gankit.metrics.evaluate import evaluate
+from gankit.run.rundir import RunDir
+from gankit.sample import build_generator, generator_sampler, latent_of, load_checkpoint
+
+CIFAR = "cifar10/cifar10-jpg.zip"
+CIFAR_TRAIN = [f"data.path=@/{CIFAR}", "data.name=folder", "data.subdir=train"]
+
+
+@dataclass
+class Entry:
+    """A result: the runs (a preset and --set overrides, at the full size) and its protocol."""
+
+    preset: str
+    sets: list[str] = field(default_factory=list)
+    metrics: tuple[str, ...] = ("fid", "kid")
+    n: int = 10_000  # generated samples (and real ones, but for reference_n)
+    reference: list[str] = field(default_factory=list)  # data overrides of the real side
+    seeds: tuple[int, ...] = (0,)
+    published: str = ""
+    gpu: bool = True
+
+    def protocol(self) -> str:
+        ref = ", ".join(self.reference) or "the training images"
+        return f"{', '.join(self.metrics)} of {self.n} samples vs {self.n} real ({ref})"
+
+
+ENTRIES = {
+    "celeba-assignment": Entry(
+        "celeba64-wgan-gp", ["data.path=@/celeba/img_align_celeba", "data.hflip=true"],
+        published="WGAN-GP on CelebA 64x64 ~30 (Are GANs created equal); goal <= 25"),
+    "anime-dcgan": Entry("anime64-dcgan", ["data.path=@/anime"], published="seed 003's model"),
+    "anime-wgan": Entry("anime64-wgan", ["data.path=@/anime"], published="seed 002's comparison"),
+    "anime-wgan-gp": Entry("anime64-wgan-gp", ["data.path=@/anime"], published="seed 002's comparison"),
+    "cifar10-dcgan": Entry("cifar10-dcgan", CIFAR_TRAIN, ("fid",), reference=["subdir=test"],
+                           seeds=(0, 1, 2), published="StudioGAN DCGAN 50.3 (10k vs test)"),
+    "cifar10-wgan-gp": Entry("cifar10-wgan-gp", CIFAR_TRAIN, ("fid",), reference=["subdir=test"],
+                             seeds=(0, 1, 2), published="StudioGAN 25.9 (10k vs test); mimicry 22.3 (50k/50k)"),
+    "cifar10-sngan": Entry("cifar10-sngan", CIFAR_TRAIN, ("fid",), reference=["subdir=test"],
+                           seeds=(0, 1, 2), published="mimicry SNGAN 16.8 (50k/50k)"),
+    "cifar10-r3gan": Entry("cifar10-r3gan", CIFAR_TRAIN, ("fid",), reference=["subdir=test"],
+                           seeds=(0, 1, 2), published="R3GAN paper 1.96 (full width, 50k/50k)"),
+    "stackedmnist-dcgan": Entry("stackedmnist-dcgan", ["data.path=@/mnist"], ("stacked_modes",),
+                                n=26_000, seeds=(0, 1, 2), published="PacDCGAN 1000 modes, KL 0.06"),
+    "ring8": Entry("ring8-wgan-gp", [], ("modes",), n=2500, seeds=(0, 1, 2, 3, 4), gpu=False,
+                   published="PacGAN4 8/8"),
+    "grid25": Entry("grid25-wgan-gp", [], ("modes",), n=2500, seeds=(0, 1, 2, 3, 4), gpu=False,
+                    published="PacGAN4 24.8/25, 93.6% high quality"),
+    "celeba-laptop": Entry("celeba32-dcgan", ["data.path=@/celeba/img_align_celeba"], n=2000,
+                           gpu=False, published="(ours only: what 2 CPU cores give in an hour)"),
+}  # fmt: skip
+
+#: the smoke size: a few steps of the same preset on the embedded digits, cheap features
+SMOKE = ["train.steps=2", "train.batch_size=8", "model.generator.width=8", "model.z_dim=8",
+         "model.discriminator.width=8", "log.every=2", "log.sample_every=2",
+         "log.checkpoint_every=2", "eval.every=0", "train.device=cpu"]  # fmt: skip
+
+
+def smoke_sets(entry: Entry) -> list[str]:
+    data = preset_dict(entry.preset)["data"]
+    if data["name"] in ("ring", "grid", "gaussian1d"):
+        return ["train.steps=4", "log.every=2", "log.checkpoint_every=4", "train.device=cpu"]
+    resolution, channels = data.get("resolution", 32), data.get("channels", 1)
+    return ["data.name=digits", f"data.resolution={resolution}", f"data.channels={channels}",
+            *SMOKE]  # fmt: skip
+
+
+def run_entry(name: str, entry: Entry, size: str, out: Path, root: Path, seeds, device: str):
+    """Train and evaluate every seed; the row."""
+    smoke = size == "smoke"
+    sets = smoke_sets(entry) if smoke else [s.replace("@", str(root), 1) for s in entry.sets]
+    sets += [] if smoke or device == "auto" else [f"train.device={device}"]
+    scores, seconds = [], 0.0
+    for seed in seeds:
+        run_dir = out / name / f"seed-{seed}"
+        start = time.perf_counter()
+        train(entry.preset, sets=[*sets, f"train.seed={seed}"], out=str(run_dir), overwrite=True)
+        seconds += time.perf_counter() - start
+        scores.append(score(run_dir, entry, smoke, root))
+    row = summarise(name, entry, size, seeds, scores, seconds)
+    best = out / name / f"seed-{seeds[0]}" / "best.png"
+    if best.is_file():
+        shutil.copy(best, out / name / "best.png")
+    (out / name / "row.json").write_text(json.dumps(row, indent=1))
+    return row
+
+
+def score(run_dir: Path, entry: Entry, smoke: bool, root: Path) -> dict:
+    state, cfg = load_checkpoint(RunDir(run_dir), "latest")
+    device = "cuda" if torch.cuda.is_available() else "cpu"
+    G = build_generator(state, cfg).to(device)
+    args = dict(cfg.data.args)
+    for item in [] if smoke else entry.reference:  # e.g. the test images of CIFAR-10
+        key, _, value = item.partition("=")
+        args[key] = value
+    args.pop("hflip", None)  # the real side is never mirrored
+    data = DATASETS.build(cfg.data.name, **args)
+    metrics = ["fid", "kid"] if smoke and data.is_image else list(entry.metrics)
+    metrics = ["modes"] if not data.is_image else metrics
+    n = min(64, entry.n) if smoke else entry.n
+    with torch.no_grad():
+        return evaluate(data, generator_sampler(G, latent_of(state, cfg)), metrics, n,
+                        "random_conv" if smoke else "inception", cache_root=None)  # fmt: skip
+
+
+def summarise(name, entry, size, seeds, scores, seconds) -> dict:
+    keys = [k for k in scores[0] if all(k in s for s in scores)]
+    mean = {k: statistics.fmean(s[k] for s in scores) for k in keys}
+    std = {k: statistics.stdev([s[k] for s in scores]) if len(scores) > 1 else 0.0 for k in keys}
+    return {"result": name, "preset": entry.preset, "size": size, "seeds": list(seeds),
+            "mean": mean, "std": std, "per_seed": scores, "train_seconds": round(seconds, 1),
+            "protocol": entry.protocol() if size == "full" else "smoke: digits, random features",
+            "published": entry.published,
+            "device": torch.cuda.get_device_name() if torch.cuda.is_available() else "cpu"}  # fmt: skip
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("names", nargs="*")
+    ap.add_argument("--all", action="store_true")
+    ap.add_argument("--list", action="store_true")
+    ap.add_argument("--size", choices=["smoke", "full"], default="full")
+    ap.add_argument("--seeds", default=None, help="comma-separated (default: the entry's)")
+    ap.add_argument("--device", default="auto")
+    ap.add_argument("--data-root", default=str(Path(__file__).parents[2] / "shared" / "data"))
+    ap.add_argument("--out", default="runs/reproduce")
+    args = ap.parse_args()
+    if args.list:
+        for name, e in ENTRIES.items():
+            print(f"{name:20s} {e.preset:20s} {'GPU' if e.gpu else 'CPU'}  {e.protocol()}")
+        return
+    names = list(ENTRIES) if args.all else args.names
+    unknown = [n for n in names if n not in ENTRIES]
+    if unknown or not names:
+        raise SystemExit(f"name one or more of {', '.join(ENTRIES)} (or --all); unknown: {unknown}")
+    for name in names:
+        entry = ENTRIES[name]
+        seeds = [int(s) for s in args.seeds.split(",")] if args.seeds else list(entry.seeds)
+        seeds = seeds[:1] if args.size == "smoke" else seeds
+        row = run_entry(name, entry, args.size, Path(args.out), Path(args.data_root), seeds,
+                        args.device)  # fmt: skip
+        print(json.dumps({k: row[k] for k in ("result", "size", "mean", "std", "train_seconds")}),
+              flush=True)  # fmt: skip
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,35 @@
+"""benchmarks/reproduce.py --size smoke: every result of docs/results.md runs end to end."""
+
+import importlib.util
+import json
+import sys
+from pathlib import Path
+
+import pytest
+
+from gankit.config import preset_names
+
+SCRIPT = Path(__file__).parents[1] / "benchmarks" / "reproduce.py"
+
+
+@pytest.fixture(scope="module")
+def reproduce():
+    spec = importlib.util.spec_from_file_location("reproduce", SCRIPT)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["reproduce"] = module  # dataclasses look their module up there
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_every_entry_names_a_preset(reproduce):
+    assert {e.preset for e in reproduce.ENTRIES.values()} <= set(preset_names())
+
+
+def test_every_entry_runs_at_smoke_size(reproduce, tmp_path):
+    for name, entry in reproduce.ENTRIES.items():
+        row = reproduce.run_entry(name, entry, "smoke", tmp_path, tmp_path, [0], "auto")
+        saved = json.loads((tmp_path / name / "row.json").read_text())
+        assert saved["result"] == name and saved["size"] == "smoke"
+        expected = {"modes"} if entry.metrics == ("modes",) else {"fid", "kid"}
+        assert expected <= set(row["mean"]), name
+        assert (tmp_path / name / "seed-0" / "checkpoints" / "latest.pt").is_file()
