@@ -20,6 +20,7 @@ from gankit.data import DATASETS
 from gankit.data.base import ImageData, float_to_uint8
 from gankit.errors import GankitError
 from gankit.generator import load
+from gankit.metrics.cache import RealFeatureCache
 from gankit.metrics.features import FEATURES, extract
 from gankit.sample import _make_parent, _out_path
 from gankit.walk import image_grid
@@ -46,16 +47,25 @@ def nearest(queries: torch.Tensor, keys: torch.Tensor, k: int, exclude_self: tor
     return torch.cat(out_d), torch.cat(out_i)
 
 
-def embed(images: torch.Tensor, space: str, device, label: str) -> torch.Tensor:
-    """uint8 images [N, C, H, W] -> features [N, D] (flattened pixels in [0, 1] for 'pixel')."""
+def embed(images: torch.Tensor, space: str, device, label: str, cache_key: dict | None = None):
+    """uint8 images [N, C, H, W] -> features [N, D] (flattened pixels in [0, 1] for 'pixel').
+    With ``cache_key`` (the training set's description) the features are cached on disk, in
+    the images' order, beside the evaluation's real-data features."""
     if space == "pixel":
         return images.flatten(1).double() / 255
     extractor = FEATURES.build(space).to(device)
-    return torch.from_numpy(extract(extractor, images, label=label)).double()
+    cache = RealFeatureCache({**cache_key, "order": "as-read"}) if cache_key else None
+    features = cache.load(extractor.key, len(images)) if cache else None
+    if features is None:
+        features = extract(extractor, images, label=label)
+        if cache:
+            cache.save(extractor.key, len(images), features)
+    return torch.from_numpy(features).double()
 
 
-def training_images(cfg: dict, path: str | None, shape: tuple[int, ...]) -> torch.Tensor:
-    """The run's training images (or those at ``path``, read like the run read its own)."""
+def training_images(cfg: dict, path: str | None, shape: tuple[int, ...]):
+    """The run's training images (or those at ``path``, read like the run read its own) and
+    what identifies them for the feature cache."""
     name, args = cfg["data"]["name"], {k: v for k, v in cfg["data"].items() if k != "name"}
     if path is not None and "path" not in inspect.signature(DATASETS.get(name)).parameters:
         # a dataset without a path (the embedded digits): read --data as a folder of images
@@ -70,7 +80,7 @@ def training_images(cfg: dict, path: str | None, shape: tuple[int, ...]) -> torc
             f"--data gives images of shape {list(data.shape)} but the generator makes "
             f"{list(shape)}; pass the run's own training images"
         )
-    return data.images
+    return data.images, {"name": name, **args}
 
 
 def nearest_to_file(run_dir: str, data_path: str | None, n: int, k: int, out: str,
@@ -85,11 +95,11 @@ def nearest_to_file(run_dir: str, data_path: str | None, n: int, k: int, out: st
     G = load(run_dir, which)
     if len(G.shape) != 3:
         raise GankitError("gankit nearest checks image generators; this run's data are points")
-    real = training_images(G.config, data_path, G.shape)
+    real, key = training_images(G.config, data_path, G.shape)
     device = "cuda" if torch.cuda.is_available() else "cpu"
     G.to(device)
     fake = float_to_uint8(G.sample(max(n, STAT_QUERIES), seed=seed))
-    real_f = embed(real, space, device, "training images")
+    real_f = embed(real, space, device, "training images", key)
     fake_f = embed(fake, space, device, "generated")
     fake_d, fake_i = nearest(fake_f, real_f, k)
     picked = torch.randperm(len(real), generator=torch.Generator().manual_seed(seed))

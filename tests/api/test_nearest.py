@@ -54,8 +54,22 @@ def test_data_of_another_shape_is_one_line(tmp_path):
     ):
         training_images(cfg, str(folder), (1, 16, 16))
     # a run without a data path (the embedded digits) reads --data as a folder like its own data
-    grey = training_images({"data": {"name": "digits", "resolution": 16}}, str(folder), (1, 16, 16))
+    grey, key = training_images(
+        {"data": {"name": "digits", "resolution": 16}}, str(folder), (1, 16, 16)
+    )
+    assert key["name"] == "folder" and key["path"] == str(folder)
     assert grey.shape == (4, 1, 16, 16) and grey.dtype == torch.uint8
+
+
+def test_training_features_are_cached_in_their_order(tmp_path, monkeypatch):
+    from gankit.nearest import embed
+
+    images = torch.randint(0, 256, (30, 1, 16, 16), dtype=torch.uint8)
+    key = {"name": "folder", "path": str(tmp_path)}
+    first = embed(images, "random_conv", "cpu", "x", key)
+    assert len(list((tmp_path / "gankit-cache" / "stats").glob("*.npy"))) == 1  # $GANKIT_CACHE
+    monkeypatch.setattr("gankit.nearest.extract", lambda *a, **k: 1 / 0)  # must not be called
+    torch.testing.assert_close(embed(images, "random_conv", "cpu", "x", key), first)
 
 
 def test_nearest_on_a_toy_run_is_one_line(tmp_path, capsys):
