@@ -150,9 +150,11 @@ class GAN(Model):
     def draw(self, n: int, y: torch.Tensor | None) -> Draw:
         """G's inputs for n fakes (labels: the given ones, first n; none if G reads no label)."""
         device = next(self.G.parameters()).device
-        # under torchrun: this rank's rows of the global batch's draw (gankit.distributed)
-        draw = per_rank(lambda m: self.latent.sample(m, device), n)
-        return draw._replace(y=y[:n]) if y is not None and self.latent.num_classes else draw
+        y = y[:n] if y is not None and self.latent.num_classes else None
+        # under torchrun: this rank's rows of the global batch's draw (gankit.distributed); in one
+        # process (m == n) exactly the plain draw, which a CUDA graph can capture
+        draw = per_rank(lambda m: self.latent.sample(m, device, y=y if m == n else None), n)
+        return draw._replace(y=y) if y is not None else draw
 
     def sample_z(self, n: int) -> torch.Tensor:
         return self.draw(n, None).z
