@@ -26,6 +26,7 @@ inception: $(STAMP)
 
 test-slow: $(STAMP)
 	$(PY) -m pip install -q 'ray>=2.9'
+	command -v chromium >/dev/null || apt-get install -y -q chromium || echo "no chromium: the browser test is skipped"
 	$(PY) -m pytest -q -m slow
 
 clean:
