@@ -4,7 +4,7 @@ G = gankit.load("runs/demo")                 # a run directory (EMA weights if k
 G = gankit.load("G.safetensors")             # an export: weights + JSON, nothing unpickled
 x = G.sample(64, seed=0)                     # float [64, C, H, W] in [-1, 1], on the CPU
 G.sample(64, output="grid")                  # one PIL image; output="pil": a list of them
-G.interpolate(4, output="gif", out="walk.gif")
+G.interpolate(4, out="walk.gif")            # or output="grid" / "gif" (PIL frames)
 G.metrics                                    # the run's logged rows, a list of dicts
 """
 
@@ -90,7 +90,7 @@ class TrainedGenerator:
         if output not in OUTPUTS:
             raise GankitError(f"output must be one of {', '.join(OUTPUTS)}, got '{output}'")
         if output == "tensor":
-            return x
+            return x.clamp(-1, 1) if x.dim() == 4 else x  # R3GAN's G is unbounded
         if x.dim() != 4:
             raise GankitError("this generator makes points, not images; use output='tensor'")
         return image_grid(x) if output == "grid" else [to_pil(img) for img in x]
