@@ -20,7 +20,7 @@ from pathlib import Path
 from gankit import config as C
 from gankit.app import train as _train
 from gankit.errors import GankitError
-from gankit.generator import TrainedGenerator, load
+from gankit.generator import TrainedGenerator, dataframe, load
 from gankit.run import html
 from gankit.run.rundir import RunDir
 
@@ -59,11 +59,7 @@ class Run:
 
     def dataframe(self):
         """The training rows as a pandas DataFrame (needs pandas)."""
-        try:
-            import pandas as pd
-        except ImportError:
-            raise GankitError("dataframe() needs pandas: pip install pandas") from None
-        return pd.DataFrame(self.metrics)
+        return dataframe(self.metrics)
 
     def generator(self, which: str = "latest", device="cpu") -> TrainedGenerator:
         return load(self.path, which, device)

@@ -16,6 +16,7 @@ from pathlib import Path
 import torch
 from PIL import Image
 
+from gankit.data.base import float_to_uint8
 from gankit.errors import GankitError, why
 from gankit.models.latent import Latent, run_generator
 from gankit.run import checkpoint
@@ -102,16 +103,21 @@ class TrainedGenerator:
 
     def dataframe(self):
         """The metrics as a pandas DataFrame (needs pandas)."""
-        try:
-            import pandas as pd
-        except ImportError:
-            raise GankitError("dataframe() needs pandas: pip install pandas") from None
-        return pd.DataFrame(self.metrics)
+        return dataframe(self.metrics)
+
+
+def dataframe(rows: list[dict]):
+    """Logged rows as a pandas DataFrame; a one-line error without pandas."""
+    try:
+        import pandas as pd
+    except ImportError:
+        raise GankitError("dataframe() needs pandas: pip install pandas") from None
+    return pd.DataFrame(rows)
 
 
 def to_pil(image: torch.Tensor) -> Image.Image:
     """One image [C, H, W] in [-1, 1] as a PIL image: grey (L), RGB or RGBA."""
-    array = image.float().clamp(-1, 1).add(1).mul(127.5).round().byte().permute(1, 2, 0).numpy()
+    array = float_to_uint8(image.float()).permute(1, 2, 0).numpy()
     return Image.fromarray(array[:, :, 0] if array.shape[2] == 1 else array)
 
 

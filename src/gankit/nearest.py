@@ -22,7 +22,7 @@ from gankit.errors import GankitError
 from gankit.generator import load
 from gankit.metrics.cache import RealFeatureCache
 from gankit.metrics.features import FEATURES, extract
-from gankit.sample import _make_parent, _out_path
+from gankit.sample import checked_out, make_parent
 from gankit.walk import image_grid
 
 #: generated and real queries behind the distance statistics (the grid shows the first --n)
@@ -89,7 +89,7 @@ def nearest_to_file(run_dir: str, data_path: str | None, n: int, k: int, out: st
     two distance distributions) and the numbers."""
     if not 1 <= n <= 1000 or not 1 <= k <= 16:
         raise GankitError(f"--n takes 1..1000 and --k 1..16, got --n {n} --k {k}")
-    out_path = _out_path(out, (".png",))
+    out_path = checked_out(out, (".png",))
     if space != "pixel":
         FEATURES.get(space)  # an unknown name fails here, with "did you mean"
     G = load(run_dir, which)
@@ -105,7 +105,7 @@ def nearest_to_file(run_dir: str, data_path: str | None, n: int, k: int, out: st
     picked = torch.randperm(len(real), generator=torch.Generator().manual_seed(seed))
     picked = picked[: min(STAT_QUERIES, len(real) - 1)]
     real_d, _ = nearest(real_f[picked], real_f, 1, exclude_self=picked)
-    _make_parent(out_path)
+    make_parent(out_path)
     rows = torch.cat([fake[:n, None], real[fake_i[:n]]], 1).flatten(0, 1)
     image_grid(rows.float() / 127.5 - 1, k + 1).save(out_path)
     plot = out_path.with_name(out_path.stem + "-distances.png")

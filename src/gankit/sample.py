@@ -215,7 +215,7 @@ def sample_to_file(run_dir: str, n: int, out: str, which: str = "latest", seed: 
     if n < 1:
         raise GankitError(f"--n must be >= 1, got {n}")
     walking = choice.interpolate is not None
-    out_path = _out_path(out, (".gif", ".png") if walking else (".png", ".npy"))
+    out_path = checked_out(out, (".gif", ".png") if walking else (".png", ".npy"))
     state, cfg = load_checkpoint(RunDir.existing(run_dir), which)
     G, latent = build_generator(state, cfg), latent_of(state, cfg)
     choice.check(latent)
@@ -226,7 +226,7 @@ def sample_to_file(run_dir: str, n: int, out: str, which: str = "latest", seed: 
             f"--n {n} is too many for one file ({size / 2**30:.1f} GiB of samples; a PNG grid "
             f"holds at most 10,000); draw several files with different --seed"
         )
-    _make_parent(out_path)
+    make_parent(out_path)
     if walking:
         from gankit.walk import STEPS, save_walk, walk_draws
 
@@ -248,7 +248,7 @@ def sample_to_file(run_dir: str, n: int, out: str, which: str = "latest", seed: 
     return out_path
 
 
-def _out_path(out: str, suffixes: tuple[str, ...]) -> Path:
+def checked_out(out: str, suffixes: tuple[str, ...]) -> Path:
     """--out checked before anything is computed: a file name of a kind we write."""
     out_path = Path(out).expanduser()
     if out_path.suffix not in suffixes:
@@ -270,7 +270,7 @@ def _out_path(out: str, suffixes: tuple[str, ...]) -> Path:
     return out_path
 
 
-def _make_parent(path: Path) -> None:
+def make_parent(path: Path) -> None:
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:

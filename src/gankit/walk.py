@@ -14,6 +14,7 @@ import torch
 from PIL import Image
 from torchvision.utils import make_grid
 
+from gankit.data.base import float_to_uint8
 from gankit.errors import GankitError
 from gankit.models.latent import Draw, Latent
 from gankit.run.rundir import atomic
@@ -63,15 +64,10 @@ def walk_draws(latent: Latent, walks: int, steps: int = STEPS, seed: int = 0,
     return Draw(latent.join(noise, cat, cont), labels, cat, cont)
 
 
-def _uint8(images: torch.Tensor) -> torch.Tensor:
-    """[N, C, H, W] in [-1, 1] -> uint8, grey stays grey (make_grid repeats it to RGB)."""
-    return images.float().clamp(-1, 1).add(1).mul(127.5).round().byte()
-
-
 def image_grid(images: torch.Tensor, nrow: int | None = None) -> Image.Image:
     """Images [N, C, H, W] in [-1, 1] as one picture, ``nrow`` to a row (default: square)."""
     nrow = nrow or int(np.ceil(np.sqrt(len(images))))
-    grid = make_grid(_uint8(images), nrow=nrow, padding=2)
+    grid = make_grid(float_to_uint8(images.float()), nrow=nrow, padding=2)
     return Image.fromarray(grid.permute(1, 2, 0).numpy())
 
 
@@ -84,7 +80,10 @@ def walk_frames(images: torch.Tensor, walks: int) -> list[Image.Image]:
     """Frame i shows every walk at its i-th point; the walk goes there and back (it loops)."""
     steps = len(images) // walks
     per_step = images.view(walks, steps, *images.shape[1:]).transpose(0, 1)
-    frames = [make_grid(_uint8(x), nrow=int(np.ceil(np.sqrt(walks))), padding=2) for x in per_step]
+    frames = [
+        make_grid(float_to_uint8(x.float()), nrow=int(np.ceil(np.sqrt(walks))), padding=2)
+        for x in per_step
+    ]
     frames = frames + frames[-2:0:-1]
     return [Image.fromarray(f.permute(1, 2, 0).numpy()) for f in frames]
 
