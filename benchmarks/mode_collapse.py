@@ -92,7 +92,8 @@ BEST = "WGAN-GP + EMA + lr decay"
 COMBINATIONS = (BEST, "R3GAN + EMA + lr decay")
 
 
-def run_one(job: tuple[str, str, int, int]) -> dict:
+def run_one(job: tuple[str, str, int, int], extra: tuple[str, ...] = ()) -> dict:
+    """Train ``config`` on ``data`` (plus ``extra`` overrides) and score 2,500 samples."""
     import torch
 
     from gankit.build import build
@@ -102,7 +103,7 @@ def run_one(job: tuple[str, str, int, int]) -> dict:
 
     data, config, seed, steps = job
     torch.set_num_threads(1)  # one process per core
-    sets = [*DATA[data], *CONFIGS[config], f"train.seed={seed}", f"train.steps={steps}"]
+    sets = [*DATA[data], *CONFIGS[config], *extra, f"train.seed={seed}", f"train.steps={steps}"]
     cfg = resolve("ring8-gan", sets=sets)
     built = build(cfg)
     trainer = make_trainer(cfg, built)

@@ -106,7 +106,7 @@ class GAN(Model):
         loss = 0.0 if self.g_loss_replaced else self.adversarial_g(D, fake_out, real, ctx)
         step = GStep(bind(self.G, y), D, fake, fake_out, ctx.step, real=real, loss=self.loss,
                      next_real=lambda: ctx.next_real().x, sample_z=lambda n: self.draw(n, y).z,
-                     opt_d=ctx.optimizers["D"])  # fmt: skip
+                     opt_d=ctx.optimizers["D"], z=draw.z)  # fmt: skip
         stats: dict[str, torch.Tensor] = {}
         loss = self._add_terms(loss, stats, (reg.g_penalty(step) for reg in self.regularizers))
         loss, stats = self.g_extra(loss, stats, draw, fake)

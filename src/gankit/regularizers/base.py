@@ -57,6 +57,7 @@ class GStep:
         None  # n -> fresh noise [n, z_dim] on the device
     )
     opt_d: object = None  # D's optimiser (its state, for look-ahead steps)
+    z: torch.Tensor | None = None  # [N, z_dim] the noise behind ``fake``
 
 
 class Regularizer:

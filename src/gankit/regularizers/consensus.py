@@ -1,7 +1,7 @@
 from gankit.checks import Positive
 from gankit.errors import GankitError
 from gankit.regularizers.base import REGULARIZERS, DStep, GStep, Regularizer
-from gankit.regularizers.vector_field import field_norm
+from gankit.regularizers.vector_field import field_norm, step_noise
 
 
 @REGULARIZERS.register("consensus")
@@ -11,7 +11,7 @@ class Consensus(Regularizer):
     grad_theta L_G) the gradient field. Following -grad L pulls both towards points where v = 0,
     damping the rotation that makes plain gradient descent circle (or spiral out of) an
     equilibrium. The paper uses simultaneous updates; here each player's step adds the term
-    evaluated at the current point (alternating updates). Costs a double backward through both
+    evaluated at the current point (alternating updates), on the step's own batch (real, z). Costs a double backward through both
     nets per step. Logs ``consensus`` (= L)."""
 
     graph_safe = True
@@ -28,7 +28,7 @@ class Consensus(Regularizer):
         return self.weight * value, {"consensus": value.detach()}
 
     def d_penalty(self, ctx: DStep):
-        return self._term(ctx.D, ctx.G, ctx.loss, ctx.real, ctx.z)
+        return self._term(ctx.D, ctx.G, ctx.loss, ctx.real, step_noise(ctx))
 
     def g_penalty(self, ctx: GStep):
-        return self._term(ctx.D, ctx.G, ctx.loss, ctx.real, ctx.sample_z(len(ctx.real)))
+        return self._term(ctx.D, ctx.G, ctx.loss, ctx.real, step_noise(ctx))

@@ -1,6 +1,6 @@
 import torch
 
-from gankit.checks import Positive, ints
+from gankit.checks import NonNegative, ints
 from gankit.distributed import per_rank
 from gankit.errors import GankitError
 from gankit.regularizers.base import REGULARIZERS, Regularizer
@@ -11,12 +11,13 @@ class InstanceNoise(Regularizer):
     """Instance noise (Sonderby et al. 2017; Arjovsky & Bottou 2017): D sees x + sigma(t) * eps,
     eps ~ N(0, I), for real and generated samples alike, so the two distributions overlap and D's
     gradients stay informative early on. sigma(t) = std * max(0, 1 - t / anneal_steps), t the
-    generator step: linear annealing to no noise. Inputs of any shape [N, ...]."""
+    generator step: linear annealing to no noise. Inputs of any shape [N, ...]. std 0 is the plain
+    GAN exactly (no noise is drawn), the check that the technique is wired in correctly."""
 
-    def __init__(self, std: Positive = 0.1, anneal_steps: ints(1) = 10000):
-        if std <= 0 or anneal_steps < 1:
+    def __init__(self, std: NonNegative = 0.1, anneal_steps: ints(1) = 10000):
+        if std < 0 or anneal_steps < 1:
             raise GankitError(
-                f"instance_noise needs std > 0 and anneal_steps >= 1, got {std}, {anneal_steps}"
+                f"instance_noise needs std >= 0 and anneal_steps >= 1, got {std}, {anneal_steps}"
             )
         self.std, self.anneal_steps = float(std), int(anneal_steps)
 

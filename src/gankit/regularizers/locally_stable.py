@@ -1,7 +1,7 @@
 from gankit.checks import Positive
 from gankit.errors import GankitError
 from gankit.regularizers.base import REGULARIZERS, GStep, Regularizer
-from gankit.regularizers.vector_field import d_field_norm
+from gankit.regularizers.vector_field import d_field_norm, step_noise
 
 
 @REGULARIZERS.register("locally_stable")
@@ -9,7 +9,7 @@ class LocallyStable(Regularizer):
     """Locally stable gradient descent (Nagarajan & Kolter 2017, "Gradient descent GAN
     optimization is locally stable"): the generator minimises L_G + weight * ||grad_phi L_D||^2,
     so it also moves to where the discriminator has nothing left to learn. D's update is
-    unchanged. The norm is taken on the last real batch and fresh noise [N, z_dim]. Logs
+    unchanged. The norm is taken on the last real batch and the G step's own noise [N, z_dim]. Logs
     ``lsgd`` (the squared norm)."""
 
     differentiates_twice = ("G", "D")
@@ -22,6 +22,5 @@ class LocallyStable(Regularizer):
         self.weight = float(weight)
 
     def g_penalty(self, ctx: GStep):
-        z = ctx.sample_z(len(ctx.real))
-        value = d_field_norm(ctx.D, ctx.G, ctx.loss, ctx.real, z)
+        value = d_field_norm(ctx.D, ctx.G, ctx.loss, ctx.real, step_noise(ctx))
         return self.weight * value, {"lsgd": value.detach()}

@@ -45,3 +45,8 @@ def field_norm(
     with trainable(D), trainable(G):
         d_loss, g_loss = player_losses(D, G, loss, real, z)
         return squared_grad_norm(d_loss, D) + squared_grad_norm(g_loss, G)
+
+
+def step_noise(ctx) -> torch.Tensor:
+    """The G step's own noise (the paper's minibatch); fresh noise where a caller gave none."""
+    return ctx.z if ctx.z is not None else ctx.sample_z(len(ctx.real))
