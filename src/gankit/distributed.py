@@ -28,7 +28,6 @@ from dataclasses import dataclass
 import torch
 import torch.distributed as dist
 
-from gankit.data.streams import Batch
 from gankit.errors import GankitError
 
 #: a collective waits this long for the slowest rank (rank 0 evaluates and writes meanwhile)
@@ -149,33 +148,6 @@ def gather(obj) -> list:
 def barrier() -> None:
     if active():
         dist.barrier()
-
-
-class RankSlice:
-    """This rank's share of a global batch stream; the state is the stream's (the same on
-    every rank). A stream of ``blocks`` equal blocks (one per domain) is split block by block."""
-
-    def __init__(self, stream, world: World):
-        self.stream, self.world = stream, world
-        self.blocks = getattr(stream, "blocks", 1)
-
-    def __iter__(self):
-        return self
-
-    def __next__(self) -> Batch:
-        batch = next(self.stream)
-        return Batch(*(self._mine(t) if t is not None else None for t in batch))
-
-    def _mine(self, t: torch.Tensor) -> torch.Tensor:
-        blocks = t.view(self.blocks, -1, *t.shape[1:])
-        n = blocks.shape[1] // self.world.size
-        return blocks[:, self.world.rank * n : (self.world.rank + 1) * n].flatten(0, 1)
-
-    def state_dict(self) -> dict:
-        return self.stream.state_dict()
-
-    def load_state_dict(self, state: dict) -> None:
-        self.stream.load_state_dict(state)
 
 
 def check_world(state: dict, world: World) -> None:

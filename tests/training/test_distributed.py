@@ -8,8 +8,7 @@ import sys
 import pytest
 import torch
 
-from gankit.data.streams import Batch
-from gankit.distributed import RankSlice, World, check_batch
+from gankit.distributed import World, check_batch
 from gankit.errors import GankitError
 from gankit.run import checkpoint
 
@@ -108,17 +107,6 @@ def test_a_resume_with_another_world_size_is_refused(pair):
         "gankit: error: this run was trained by 2 process(es) and is resumed by 1; resume with "
         "the same number (torchrun --nproc_per_node 2, or gankit train --nproc 2)"
     )
-
-
-def test_ranks_take_their_share_of_every_block():
-    x = torch.arange(12).view(12, 1)  # 3 domains of 4 images
-    stream = type("S", (), {"blocks": 3, "__next__": lambda self: Batch(x, x[:, 0] // 4),
-                            "state_dict": lambda self: {"pos": 1}})()  # fmt: skip
-    mine = [next(RankSlice(stream, World(rank, 2))) for rank in (0, 1)]
-    assert mine[0].x.flatten().tolist() == [0, 1, 4, 5, 8, 9]
-    assert mine[1].x.flatten().tolist() == [2, 3, 6, 7, 10, 11]
-    assert mine[1].y.tolist() == [0, 0, 1, 1, 2, 2]
-    assert RankSlice(stream, World(1, 2)).state_dict() == {"pos": 1}
 
 
 def test_a_batch_that_does_not_split_is_one_line():

@@ -23,6 +23,8 @@ class DataSource:
     num_classes: int = 0
 
     def batches(self, batch_size: int, device: torch.device, seed: int):
+        """An endless stream of Batch with state_dict/load_state_dict (resume) and
+        shard(rank, size) (under torchrun: read only this rank's rows of each batch)."""
         raise NotImplementedError
 
     def real_sample(self, n: int, seed: int = 0) -> torch.Tensor:

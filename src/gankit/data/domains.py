@@ -56,6 +56,12 @@ class DomainBatches:
         for stream, part in zip(self.streams, state["domains"]):
             stream.load_state_dict(part)
 
+    def shard(self, rank: int, size: int) -> None:
+        """Under torchrun: this rank's share of every domain's block (labels follow)."""
+        for stream in self.streams:
+            stream.shard(rank, size)
+        self.y = self.y.view(self.blocks, -1)[:, : self.y.numel() // self.blocks // size].flatten()
+
 
 class DomainData(ImageData):
     """Images of K >= 2 named domains; ``labels`` [N] holds each image's domain."""

@@ -16,6 +16,14 @@ class Batch(NamedTuple):
     y: torch.Tensor | None = None
 
 
+def share_of(start: int, batch_size: int, share: tuple[int, int]) -> slice:
+    """Rows of the global batch [start, start + batch_size) that rank ``share[0]`` of
+    ``share[1]`` reads: the rank-th contiguous block (the batch splits evenly, checked earlier)."""
+    rank, size = share
+    n = batch_size // size
+    return slice(start + rank * n, start + (rank + 1) * n)
+
+
 class TensorBatches:
     """Epochs of random permutations over an in-memory tensor (kept on ``device``).
 
@@ -25,7 +33,11 @@ class TensorBatches:
     indices from host memory would make the host wait for the GPU at every batch.
     ``labels`` [N] travel with their samples (on the device, gathered by the same permutation).
     ``state_dict`` captures permutation, flips and position, so a resumed run sees the same batches.
+    Under torchrun ``shard`` makes this process gather only its rows of every global batch; the
+    permutation and position are the same on every rank.
     """
+
+    share = (0, 1)  # (rank, world size): which rows of each global batch this process reads
 
     def __init__(
         self,
@@ -65,7 +77,7 @@ class TensorBatches:
     def __next__(self) -> Batch:
         if self.pos + self.batch_size > len(self.perm):
             self._new_epoch()
-        rows = slice(self.pos, self.pos + self.batch_size)
+        rows = share_of(self.pos, self.batch_size, self.share)
         self.pos += self.batch_size
         index = self.perm[rows]
         batch = self.data[index]
@@ -87,10 +99,16 @@ class TensorBatches:
         self.generator.set_state(state["generator"])
         self._start_epoch(state["perm"], state.get("flips"), int(state["pos"]))
 
+    def shard(self, rank: int, size: int) -> None:
+        self.share = (rank, size)
+
 
 class SampledBatches:
     """Fresh draws from ``sample(n, generator)`` for every batch (infinite data); ``sample``
-    returns samples, or (samples, labels) for labelled data."""
+    returns samples, or (samples, labels) for labelled data. A shard still draws the whole global
+    batch (the generator's stream must match on every rank) and keeps its rows."""
+
+    share = (0, 1)
 
     def __init__(self, sample, batch_size: int, device, seed: int):
         self.sample, self.batch_size, self.device = sample, batch_size, device
@@ -102,10 +120,14 @@ class SampledBatches:
     def __next__(self) -> Batch:
         out = self.sample(self.batch_size, self.generator)
         x, y = out if isinstance(out, tuple) else (out, None)
-        return Batch(x.to(self.device), y.to(self.device) if y is not None else None)
+        rows = share_of(0, self.batch_size, self.share)
+        return Batch(x[rows].to(self.device), y[rows].to(self.device) if y is not None else None)
 
     def state_dict(self) -> dict:
         return {"generator": self.generator.get_state()}
 
     def load_state_dict(self, state: dict) -> None:
         self.generator.set_state(state["generator"])
+
+    def shard(self, rank: int, size: int) -> None:
+        self.share = (rank, size)

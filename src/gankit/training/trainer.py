@@ -55,7 +55,7 @@ class Trainer:
                 raise GankitError(
                     "train.cuda_graphs captures one process's step; drop it under torchrun"
                 )
-            self.batches = distributed.RankSlice(self.batches, world)
+            self.batches.shard(world.rank, world.size)  # each rank gathers only its rows
         # EMA copies of the networks that draw pictures (G; StarGAN v2 also its F and E)
         self.emas = {name: EMA(model.networks[name], ema) for name in model.ema_nets} if ema else {}
         self.step = 0  # iterations done (one run of every phase)
