@@ -6,7 +6,8 @@ settings of its learning rates, Adam betas and its own strength (the ``SPACE`` b
 shared untuned setting of mode_collapse.py, each trained once (seed 0) on the ring of 8 Gaussians for the shared budget of G steps. The best
 setting (most modes, then most high-quality samples) is trained again on seeds 1-4. Rows go to
 ``--results`` (jsonl, resumable); the table (best setting over 5 seeds, median setting over the
-random draws) to ``--docs``/mode_tuning_table.md.
+random draws) to ``--docs``/mode_tuning_table.md, samples of each best setting (seed 0) to
+``--docs``/mode_tuning.png.
 
     python benchmarks/mode_tuning.py [--settings 8] [--steps 1000] [--jobs 2] [--only NAME,...]
 """
@@ -24,7 +25,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from mode_collapse import mean_std, run_one  # noqa: E402
+from mode_collapse import figure, mean_std, run_one  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 LR = ("log", 1e-4, 3e-3)
@@ -183,6 +184,8 @@ def main() -> None:
     print(text)
     args.docs.mkdir(exist_ok=True)
     (args.docs / "mode_tuning_table.md").write_text(text + "\n")
+    best = [r for c in configs for r in rows if r["config"] == c and r["setting"] == best_setting(rows, c)]  # fmt: skip
+    figure(best, args.docs / "mode_tuning.png")  # seed 0 of every technique's best setting
 
 
 if __name__ == "__main__":

@@ -4,6 +4,7 @@ protocol, write the row (JSON) and copy the pictures.
     python benchmarks/reproduce.py --list
     python benchmarks/reproduce.py celeba-assignment [--size full] [--seeds 0,1,2] [--device cuda]
     python benchmarks/reproduce.py --all --size smoke        # every entry end to end in minutes
+    python benchmarks/reproduce.py grid25 --jobs 2           # CPU entries: seeds side by side
 
 ``--size full`` reads the real data under --data-root (default ../shared/data) and uses the
 standard FID network; ``--size smoke`` trains a few steps of the same presets on the embedded
@@ -16,10 +17,14 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
+import os
 import shutil
 import statistics
 import time
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
+from multiprocessing import get_context
 from pathlib import Path
 
 import torch
@@ -93,24 +98,37 @@ def smoke_sets(entry: Entry) -> list[str]:
             *SMOKE]  # fmt: skip
 
 
-def run_entry(name: str, entry: Entry, size: str, out: Path, root: Path, seeds, device: str):
-    """Train and evaluate every seed; the row."""
+def run_entry(name: str, entry: Entry, size: str, out: Path, root: Path, seeds, device: str,
+              jobs: int = 1):  # fmt: skip
+    """Train and evaluate every seed (``jobs`` seeds side by side); the row."""
     smoke = size == "smoke"
     sets = smoke_sets(entry) if smoke else [s.replace("@", str(root), 1) for s in entry.sets]
     sets += [] if smoke or device == "auto" else [f"train.device={device}"]
-    scores, seconds = [], 0.0
-    for seed in seeds:
-        run_dir = out / name / f"seed-{seed}"
-        start = time.perf_counter()
-        train(entry.preset, sets=[*sets, f"train.seed={seed}"], out=str(run_dir), overwrite=True)
-        seconds += time.perf_counter() - start
-        scores.append(score(run_dir, entry, smoke, root))
+    work = [(name, entry, sets, out, root, smoke, seed, jobs) for seed in seeds]
+    if jobs > 1:
+        with ProcessPoolExecutor(jobs, mp_context=get_context("spawn")) as pool:
+            done = list(pool.map(run_seed, work))
+    else:
+        done = [run_seed(w) for w in work]
+    scores, seconds = [d[0] for d in done], sum(d[1] for d in done)
     row = summarise(name, entry, size, seeds, scores, seconds)
     best = out / name / f"seed-{seeds[0]}" / "best.png"
     if best.is_file():
         shutil.copy(best, out / name / "best.png")
     (out / name / "row.json").write_text(json.dumps(row, indent=1))
     return row
+
+
+def run_seed(work) -> tuple[dict, float]:
+    """One seed: train, then score; (scores, training seconds)."""
+    name, entry, sets, out, root, smoke, seed, jobs = work
+    if jobs > 1:  # the cores are shared between the seeds
+        torch.set_num_threads(max(1, (os.cpu_count() or 1) // jobs))
+    run_dir = out / name / f"seed-{seed}"
+    start = time.perf_counter()
+    train(entry.preset, sets=[*sets, f"train.seed={seed}"], out=str(run_dir), overwrite=True)
+    seconds = time.perf_counter() - start
+    return score(run_dir, entry, smoke, root), seconds
 
 
 def score(run_dir: Path, entry: Entry, smoke: bool, root: Path) -> dict:
@@ -131,10 +149,17 @@ def score(run_dir: Path, entry: Entry, smoke: bool, root: Path) -> dict:
                         "random_conv" if smoke else "inception", cache_root=None)  # fmt: skip
 
 
+def spread(values: list[float]) -> float | None:
+    """The seeds' standard deviation; None where a seed scored inf (reverse KL of no samples)."""
+    if not all(math.isfinite(v) for v in values):
+        return None
+    return statistics.stdev(values) if len(values) > 1 else 0.0
+
+
 def summarise(name, entry, size, seeds, scores, seconds) -> dict:
     keys = [k for k in scores[0] if all(k in s for s in scores)]
     mean = {k: statistics.fmean(s[k] for s in scores) for k in keys}
-    std = {k: statistics.stdev([s[k] for s in scores]) if len(scores) > 1 else 0.0 for k in keys}
+    std = {k: spread([s[k] for s in scores]) for k in keys}
     return {"result": name, "preset": entry.preset, "size": size, "seeds": list(seeds),
             "mean": mean, "std": std, "per_seed": scores, "train_seconds": round(seconds, 1),
             "protocol": entry.protocol() if size == "full" else "smoke: digits, random features",
@@ -150,6 +175,7 @@ def main() -> None:
     ap.add_argument("--size", choices=["smoke", "full"], default="full")
     ap.add_argument("--seeds", default=None, help="comma-separated (default: the entry's)")
     ap.add_argument("--device", default="auto")
+    ap.add_argument("--jobs", type=int, default=1, help="seeds trained side by side (CPU cores)")
     ap.add_argument("--data-root", default=str(Path(__file__).parents[2] / "shared" / "data"))
     ap.add_argument("--out", default="runs/reproduce")
     args = ap.parse_args()
@@ -166,7 +192,7 @@ def main() -> None:
         seeds = [int(s) for s in args.seeds.split(",")] if args.seeds else list(entry.seeds)
         seeds = seeds[:1] if args.size == "smoke" else seeds
         row = run_entry(name, entry, args.size, Path(args.out), Path(args.data_root), seeds,
-                        args.device)  # fmt: skip
+                        args.device, args.jobs)  # fmt: skip
         print(json.dumps({k: row[k] for k in ("result", "size", "mean", "std", "train_seconds")}),
               flush=True)  # fmt: skip
 

@@ -6,6 +6,7 @@ import torch
 from gankit.data import DATASETS
 from gankit.data.streams import TensorBatches
 from gankit.errors import GankitError
+from gankit.metrics.modes import mode_stats
 
 
 def test_digits_embedded_default():
@@ -33,6 +34,19 @@ def test_grid_protocol():
     assert grid.modes.shape == (25, 2)
     assert sorted(set(grid.modes[:, 0].tolist())) == [-4.0, -2.0, 0.0, 2.0, 4.0]
     assert grid.std == 0.05
+
+
+@pytest.mark.parametrize("name", ["ring", "grid"])
+def test_standardized_mixture_has_unit_spread_and_the_same_scores(name):
+    plain, unit = DATASETS.build(name), DATASETS.build(name, standardize=True)
+    x = unit.sample(50000, torch.Generator().manual_seed(0))
+    assert x.std(0).tolist() == pytest.approx([1.0, 1.0], abs=0.02)
+    assert unit.scale == pytest.approx({"ring": 0.5**0.5, "grid": 8**0.5}[name], rel=1e-3)
+    # the same generated points, in either unit, get the same protocol scores
+    fake = plain.sample(3000, torch.Generator().manual_seed(1)) * 1.02 + 0.003
+    assert mode_stats(fake / unit.scale, unit.modes, unit.std) == pytest.approx(
+        mode_stats(fake, plain.modes, plain.std)
+    )
 
 
 def test_gaussian1d_mixture():
