@@ -127,6 +127,21 @@ def run_one(job: tuple[str, str, int, int], extra: tuple[str, ...] = ()) -> dict
     }
 
 
+def run_all(fn, jobs: list, path: Path, rows: list[dict], workers: int, label) -> None:
+    """``fn`` over ``jobs`` in ``workers`` processes; each row is appended to ``path`` (jsonl,
+    so an interrupted study resumes) and to ``rows``, and printed after ``label(row)``."""
+    with ProcessPoolExecutor(workers) as pool, path.open("a") as out:
+        for row in pool.map(fn, jobs):
+            out.write(json.dumps(row) + "\n")
+            out.flush()
+            rows.append(row)
+            print(
+                f"{label(row)} seed {row['seed']}: {row['modes']:.0f} modes, "
+                f"hq {100 * row['hq']:.1f}%, {row['wall_s']} s",
+                flush=True,
+            )
+
+
 def mean_std(values) -> str:
     values = np.asarray(values, dtype=float)
     if not np.isfinite(values).all():
@@ -224,16 +239,9 @@ def main() -> None:
         if (d, c, s, args.steps) not in done
     ]
     print(f"{len(jobs)} runs to do, {len(done)} already in {args.results}", flush=True)
-    with ProcessPoolExecutor(args.jobs) as pool, args.results.open("a") as out:
-        for row in pool.map(run_one, jobs):
-            out.write(json.dumps(row) + "\n")
-            out.flush()
-            rows.append(row)
-            print(
-                f"{row['data']:5s} {row['config']:18s} seed {row['seed']}: {row['modes']:.0f} modes, "
-                f"hq {100 * row['hq']:.1f}%, {row['wall_s']} s",
-                flush=True,
-            )
+    run_all(
+        run_one, jobs, args.results, rows, args.jobs, lambda r: f"{r['data']:5s} {r['config']:18s}"
+    )
     tables = "\n\n".join(table(rows, d) for d in DATA if any(r["data"] == d for r in rows))
     print(tables)
     args.docs.mkdir(exist_ok=True)

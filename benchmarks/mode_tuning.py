@@ -19,13 +19,12 @@ import json
 import os
 import sys
 import zlib
-from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from mode_collapse import figure, mean_std, run_one  # noqa: E402
+from mode_collapse import figure, mean_std, run_all, run_one  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 LR = ("log", 1e-4, 3e-3)
@@ -102,16 +101,9 @@ def tune_job(job: tuple[str, int, int, int]) -> dict:
 
 
 def run(jobs: list, path: Path, rows: list[dict], workers: int) -> None:
-    with ProcessPoolExecutor(workers) as pool, path.open("a") as out:
-        for row in pool.map(tune_job, jobs):
-            out.write(json.dumps(row) + "\n")
-            out.flush()
-            rows.append(row)
-            print(
-                f"{row['config']:24s} setting {row['setting']} seed {row['seed']}: "
-                f"{row['modes']:.0f} modes, hq {100 * row['hq']:.1f}%, {row['wall_s']} s",
-                flush=True,
-            )
+    run_all(
+        tune_job, jobs, path, rows, workers, lambda r: f"{r['config']:24s} setting {r['setting']}"
+    )
 
 
 def best_setting(rows: list[dict], config: str) -> int:
