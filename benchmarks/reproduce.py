@@ -54,6 +54,8 @@ class Entry:
     gpu: bool = True
 
     def protocol(self) -> str:
+        if self.metrics == ("modes",):
+            return f"modes, high-quality share (3 std) and reverse KL of {self.n} samples"
         ref = ", ".join(self.reference) or "the training images"
         return f"{', '.join(self.metrics)} of {self.n} samples vs {self.n} real ({ref})"
 
