@@ -52,7 +52,7 @@ SPACE: dict[str, dict] = {
         "regularizers.r1.weight": ("log", 0.01, 1.0),
         "regularizers.r2.weight": ("log", 0.01, 1.0),
     },
-    "EBGAN": {"loss.margin": ("log", 0.1, 10.0)},
+    "EBGAN": {"loss.margin": ("log", 0.01, 10.0)},
 }
 #: RMSProp has no betas (WGAN-clip keeps the paper's optimiser)
 NO_BETAS = {"WGAN-clip"}
