@@ -3,8 +3,9 @@
 "Are GANs created equal?" (Lucic et al. 2018): comparing methods at one shared setting measures
 the setting. Here each technique of benchmarks/mode_collapse.py draws ``--settings`` random
 settings of its learning rates, Adam betas and its own strength (the ``SPACE`` below), plus the
-shared untuned setting of mode_collapse.py, each trained once (seed 0) on the ring of 8 Gaussians for the shared budget of G steps. The best
-setting (most modes, then most high-quality samples) is trained again on seeds 1-4. Rows go to
+shared untuned setting of mode_collapse.py, each trained once (seed 0) on the ring of 8
+Gaussians for the shared budget of G steps. The best setting (most modes, then most
+high-quality samples) is trained again on seeds 1-4. Rows go to
 ``--results`` (jsonl, resumable); the table (best setting over 5 seeds, median setting over the
 random draws) to ``--docs``/mode_tuning_table.md, samples of each best setting (seed 0) to
 ``--docs``/mode_tuning.png.
@@ -176,8 +177,9 @@ def main() -> None:
     print(text)
     args.docs.mkdir(exist_ok=True)
     (args.docs / "mode_tuning_table.md").write_text(text + "\n")
-    best = [r for c in configs for r in rows if r["config"] == c and r["setting"] == best_setting(rows, c)]  # fmt: skip
-    figure(best, args.docs / "mode_tuning.png")  # seed 0 of every technique's best setting
+    best = {c: best_setting(rows, c) for c in configs}
+    shown = [r for r in rows if r["config"] in best and r["setting"] == best[r["config"]]]
+    figure(shown, args.docs / "mode_tuning.png")  # seed 0 of every technique's best setting
 
 
 if __name__ == "__main__":
