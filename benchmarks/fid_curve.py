@@ -1,0 +1,86 @@
+"""FID (and KID) of a run's checkpoints against a reference set: the metric against training
+time, with the real side's features computed once and cached.
+
+    python benchmarks/fid_curve.py RUN --reference subdir=test --n 10000 --checkpoints latest
+    python benchmarks/fid_curve.py RUN --reference subdir=test --n 2000 --checkpoints all
+    python benchmarks/fid_curve.py RUN --reference subdir=test --n 10000 --real-only  # cache only
+
+``--reference KEY=VALUE`` changes the run's data section for the real side (CIFAR-10's test
+images: ``subdir=test``); horizontal flips are never applied to it. Prints one JSON line per
+checkpoint (step, training seconds from metrics.jsonl, n on each side, the metrics).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+
+import torch
+
+from gankit.data import DATASETS
+from gankit.metrics.evaluate import evaluate
+from gankit.run.rundir import RunDir
+from gankit.sample import build_generator, generator_sampler, latent_of, load_checkpoint
+
+
+def reference_data(cfg, overrides: list[str]):
+    args = dict(cfg.data.args)
+    for item in overrides:
+        key, _, value = item.partition("=")
+        args[key] = value
+    args.pop("hflip", None)  # the real side is never mirrored
+    data = DATASETS.build(cfg.data.name, **args)
+    return data, {"name": cfg.data.name, **args}
+
+
+def checkpoints(run: RunDir, which: str) -> list[str]:
+    if which != "all":
+        return which.split(",")
+    return [str(p) for p in sorted(run.checkpoints.glob("step-*.pt"))] + ["latest"]
+
+
+def seconds_at(run: RunDir, step: int) -> float | None:
+    """Training wall time at ``step`` as the run logged it (metrics.jsonl)."""
+    best = None
+    for line in (run.path / "metrics.jsonl").read_text().splitlines():
+        row = json.loads(line)
+        if row.get("step", -1) <= step and "time" in row:
+            best = row["time"]
+    return best
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("run")
+    ap.add_argument("--reference", action="append", default=[], help="KEY=VALUE of data")
+    ap.add_argument("--n", type=int, default=10_000)
+    ap.add_argument("--metrics", default="fid,kid")
+    ap.add_argument("--checkpoints", default="latest", help="comma-separated, or all")
+    ap.add_argument("--extractor", default="inception")
+    ap.add_argument("--real-only", action="store_true", help="fill the real-feature cache only")
+    args = ap.parse_args()
+    run = RunDir.existing(args.run)
+    state, cfg = load_checkpoint(run, "latest")
+    data, key = reference_data(cfg, args.reference)
+    if args.real_only:
+        start = time.perf_counter()
+        evaluate(data, lambda n: data.real_sample(n, seed=1), ["fid"], args.n, args.extractor,
+                 dataset_key=key)  # fmt: skip
+        print(json.dumps({"real_only": True, "n": args.n, "seconds": time.perf_counter() - start}))
+        return
+    for which in checkpoints(run, args.checkpoints):
+        state, cfg = load_checkpoint(run, which)
+        G = build_generator(state, cfg)
+        start = time.perf_counter()
+        with torch.no_grad():
+            scores = evaluate(data, generator_sampler(G, latent_of(state, cfg)),
+                              args.metrics.split(","), args.n, args.extractor, dataset_key=key)  # fmt: skip
+        step = int(state["step"])
+        print(json.dumps({"checkpoint": which, "step": step, "train_seconds": seconds_at(run, step),
+                          "n_fake": args.n, "n_real": min(args.n, len(data.images)), **scores,
+                          "eval_seconds": round(time.perf_counter() - start, 1)}), flush=True)  # fmt: skip
+
+
+if __name__ == "__main__":
+    main()
