@@ -232,6 +232,22 @@ CASES = {
         ["sample", "done", "--out", "x.png"],
         "not a gankit checkpoint of this run",
     ),
+    # 5. what a resume cannot apply is refused, never ignored (issue 25)
+    "resume to fewer steps than done": (
+        None,
+        ["train", "--resume", "done", "--steps", "1"],
+        "is already at step 2; --steps is the total to reach, so pass --steps 2 or more",
+    ),
+    "resume with --out": (
+        None,
+        ["train", "--resume", "done", "--out", "elsewhere"],
+        "drop --out",
+    ),
+    "resume with --overwrite": (
+        None,
+        ["train", "--resume", "done", "--overwrite"],
+        "drop --overwrite",
+    ),
     # 6. odds and ends
     "pr with too few samples": (
         None,

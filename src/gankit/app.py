@@ -55,10 +55,7 @@ def train(
     if not world.lead:
         return follow(world, preset, config_file, flags, sets, out, resume, base)
     if resume:
-        if preset is not None or config_file or base is not None:
-            raise GankitError(
-                "--resume continues a run with its own config; drop --preset/--config"
-            )
+        check_resume_args(preset, config_file, base, out, overwrite)
         run, cfg, state = open_resume(resume, flags, sets)
     else:
         cfg = C.resolve(preset, config_file, flags, sets, base)
@@ -77,6 +74,20 @@ def train(
         run.lock.release()  # a Python caller may train again in this process
         distributed.stop()
     return run
+
+
+def check_resume_args(preset, config_file, base, out, overwrite) -> None:
+    """What a resume cannot apply is refused, never ignored: the run keeps its own config,
+    directory and files."""
+    if preset is not None or config_file or base is not None:
+        raise GankitError("--resume continues a run with its own config; drop --preset/--config")
+    if out is not None:
+        raise GankitError(
+            "--resume writes into the resumed run's own directory; drop --out (to branch a run, "
+            "copy its directory first and resume the copy)"
+        )
+    if overwrite:
+        raise GankitError("--resume keeps the run's files; drop --overwrite")
 
 
 def build_for(cfg: C.Config, world: World):
@@ -193,6 +204,12 @@ def _resume_state(
         )
     cfg = C.resolve(base=on_disk or stored, flags=flags, sets=sets)
     check_resumable(stored, cfg.to_dict(), "cannot resume with a different ", "")
+    done = int(state["step"])
+    if cfg.train.steps < done:
+        raise GankitError(
+            f"{run.path} is already at step {done}; --steps is the total to reach, so pass "
+            f"--steps {done} or more (it was {cfg.train.steps})"
+        )
     return run, cfg, state
 
 

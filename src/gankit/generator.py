@@ -24,6 +24,7 @@ from gankit.run.rundir import RunDir
 from gankit.sample import (
     build_generator,
     generator_sampler,
+    in_data_units,
     latent_of,
     load_checkpoint,
     make_generator,
@@ -142,7 +143,7 @@ def load(path: str | Path, which: str = "latest", device="cpu") -> TrainedGenera
         raise GankitError(
             f"cannot load {path}: give a run directory, a checkpoint .pt or a .safetensors export"
         )
-    G = build_generator(state, cfg).to(device)
+    G = in_data_units(build_generator(state, cfg), cfg).to(device)
     return TrainedGenerator(G, latent_of(state, cfg), tuple(state["data_shape"]), cfg.to_dict(),
                             state.get("step"), run)  # fmt: skip
 

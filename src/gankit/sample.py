@@ -43,7 +43,26 @@ def load_generator(
 ) -> tuple[torch.nn.Module, Config]:
     """The EMA generator if the run kept one, else the raw generator, in eval mode."""
     state, cfg = load_checkpoint(run, which)
-    return build_generator(state, cfg).to(device), cfg
+    return in_data_units(build_generator(state, cfg), cfg).to(device), cfg
+
+
+class InDataUnits(torch.nn.Module):
+    """G followed by the data's ``scale``: samples in the data's own units (a standardized toy
+    mixture's grid at {-4..4}^2, not the [-1.5, 1.5] the networks were trained in)."""
+
+    def __init__(self, net: torch.nn.Module, scale: float):
+        super().__init__()
+        self.net, self.scale = net, float(scale)
+
+    def forward(self, *inputs: torch.Tensor) -> torch.Tensor:
+        return self.net(*inputs) * self.scale
+
+
+def in_data_units(G: torch.nn.Module, cfg: Config) -> torch.nn.Module:
+    """G as users see it: outputs in the data's own units (unchanged unless the data was
+    standardized for training). Evaluation keeps G raw beside its equally scaled real data."""
+    scale = DATASETS.get(cfg.data.name).output_scale(dict(cfg.data.args))
+    return G if scale == 1.0 else InDataUnits(G, scale).eval()
 
 
 def latent_of(state: dict, cfg: Config) -> Latent:
@@ -217,7 +236,7 @@ def sample_to_file(run_dir: str, n: int, out: str, which: str = "latest", seed: 
     walking = choice.interpolate is not None
     out_path = checked_out(out, (".gif", ".png") if walking else (".png", ".npy"))
     state, cfg = load_checkpoint(RunDir.existing(run_dir), which)
-    G, latent = build_generator(state, cfg), latent_of(state, cfg)
+    G, latent = in_data_units(build_generator(state, cfg), cfg), latent_of(state, cfg)
     choice.check(latent)
     n = len(choice.noise) if choice.noise is not None else n
     size = n * math.prod(state["data_shape"]) * 4
@@ -239,13 +258,14 @@ def sample_to_file(run_dir: str, n: int, out: str, which: str = "latest", seed: 
         with atomic(out_path) as tmp, open(tmp, "wb") as f:
             np.save(f, samples.numpy().astype(np.float32))
     else:
-        real = (
-            None
-            if samples.dim() == 4
-            else DATASETS.build(cfg.data.name, **cfg.data.args).real_sample(2000)
-        )
+        real = None if samples.dim() == 4 else real_in_data_units(cfg, 2000)
         save_samples(samples, out_path, real, title=f"{len(samples)} samples", nrow=nrow)
     return out_path
+
+
+def real_in_data_units(cfg: Config, n: int) -> torch.Tensor:
+    data = DATASETS.build(cfg.data.name, **cfg.data.args)
+    return data.real_sample(n) * data.scale
 
 
 def checked_out(out: str, suffixes: tuple[str, ...]) -> Path:

@@ -21,6 +21,14 @@ class DataSource:
     shape: tuple[int, ...]
     #: classes the batches are labelled with; 0: unlabelled (data.labels=false)
     num_classes: int = 0
+    #: what the networks' units are multiplied by to give the data's own units (a toy mixture
+    #: trained standardized); every output a user sees (files, the API, plots) is in data units
+    scale: float = 1.0
+
+    @classmethod
+    def output_scale(cls, args: dict) -> float:
+        """``scale`` of the source these ``args`` build, without reading any data."""
+        return 1.0
 
     def batches(self, batch_size: int, device: torch.device, seed: int):
         """An endless stream of Batch with state_dict/load_state_dict (resume) and

@@ -21,7 +21,11 @@ class GaussianMixture(ToyData):
     score of the protocol (modes, high-quality share, reverse KL) is unchanged by the rescaling.
     """
 
-    scale = 1.0  # what the mixture was divided by (standardize), for plots and reports
+    scale = 1.0  # what the mixture was divided by (standardize): outputs are multiplied back
+
+    @classmethod
+    def output_scale(cls, args: dict) -> float:
+        return cls(**args).scale  # a mixture is cheap to build: its modes are a formula
 
     def _set(
         self, modes: torch.Tensor, std: float, labels: bool, standardize: bool = False

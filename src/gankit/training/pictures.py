@@ -34,7 +34,8 @@ class Pictures:
     def __init__(self, run: RunDir, data: DataSource, latent: Latent, seed: int, device):
         self.run, self.seed, self.is_image, self.latent = run, seed, data.is_image, latent
         self.fixed = fixed_noise(data.shape, latent, seed, device)
-        self.real = None if data.is_image else data.real_sample(2000, seed=seed)
+        self.scale = data.scale  # pictures show the data's own units
+        self.real = None if data.is_image else data.real_sample(2000, seed=seed) * self.scale
 
     @property
     def fixed_z(self) -> torch.Tensor:
@@ -47,7 +48,7 @@ class Pictures:
 
     def frame(self, trainer: Trainer) -> torch.Tensor:
         step = trainer.step
-        samples = trainer.generate(self.fixed)
+        samples = trainer.generate(self.fixed) * self.scale
         path = self.run.frame_path(step)
         save_samples(samples, path, self.real, f"step {step}", f"fixed noise, step {step}")
         return samples
@@ -58,7 +59,7 @@ class Pictures:
         who = "EMA generator" if trainer.ema is not None else "generator"
         source = f"{who} at step {trainer.step}: {why}"
         title = f"best: {who}, step {trainer.step}"
-        save_samples(trainer.generate(draw), self.run.best, self.real, title, source)
+        save_samples(trainer.generate(draw) * self.scale, self.run.best, self.real, title, source)
         info = {"source": source, "step": trainer.step, **(best or {})}
         self.run.write_json(self.run.best_info, info)
 
