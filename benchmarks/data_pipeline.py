@@ -33,7 +33,7 @@ def main() -> None:
     batches = data.batches(args.batch, torch.device("cpu"), seed=0)
     t0 = time.perf_counter()
     for _ in range(args.batches):
-        x = next(batches)
+        x = next(batches).x
     read_s = time.perf_counter() - t0
     n = len(data.images)
     print(

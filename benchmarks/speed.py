@@ -7,7 +7,10 @@ of ``--repeats`` timed repeats after a warm-up, and the speed-up over the plain 
 fp32 matmul rate of this device as the ceiling to compare with.
 
     python benchmarks/speed.py [--configs wgan-gp-64,ns-32] [--device cpu] [--repeats 3]
-                               [--variants default,channels_last,compile,bf16]
+                               [--variants default,fp32,channels_last,compile,bf16]
+
+``default`` is gankit as a user gets it (train.amp=auto: bf16 on CPUs with AVX512-BF16/AMX and
+bf16 GPUs, fp32 elsewhere); ``fp32`` pins train.amp=none.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ import torch.nn.functional as F
 from torch.utils.flop_counter import FlopCounterMode
 
 from gankit.config import resolve
+from gankit.training.precision import cpu_has_fast_bf16
 from gankit.training.setup import make_trainer
 
 CONFIGS = {  # name -> (loss, resolution, n_critic); canonical DCGAN, ngf = ndf = 64, z = 100, batch 64
@@ -30,8 +34,9 @@ CONFIGS = {  # name -> (loss, resolution, n_critic); canonical DCGAN, ngf = ndf 
     "ns-64": ("ns", 64, 1),
     "ns-32": ("ns", 32, 1),
 }
-VARIANTS = {  # gankit options on top of its defaults (fused D forward, reused fakes)
+VARIANTS = {  # gankit options on top of its defaults (fused D forward, reused fakes, amp=auto)
     "default": [],
+    "fp32": ["train.amp=none"],
     "channels_last": ["train.channels_last=true"],
     "compile": ["train.compile=true"],
     "bf16": ["train.amp=bf16"],
@@ -167,7 +172,7 @@ def bench_config(name: str, args, ceiling: float) -> None:
         torch.manual_seed(0)
         trainer = make_trainer(gankit_config(loss, size, n_critic, args.device, extra))
         if impl == "plain":  # the same nets, with tutorial-default Adam, driven by the plain loop
-            real = torch.cat([next(trainer.batches) for _ in range(8)])
+            real = torch.cat([next(trainer.batches).x for _ in range(8)])
             adam = {k: trainer.optimizers["G"].param_groups[0][k] for k in ("lr", "betas")}
             opt_g, opt_d = (
                 torch.optim.Adam(trainer.model.G.parameters(), **adam),
@@ -192,7 +197,7 @@ def bench_config(name: str, args, ceiling: float) -> None:
                     "config": name,
                     "implementation": impl if impl == "plain" else f"gankit:{impl}",
                     "device": str(trainer.device),
-                    "dtype": "bf16-autocast" if "bf16" in impl else "fp32",
+                    "dtype": "fp32" if impl == "plain" else trainer.precision.name,
                     "batch": 64,
                     "n_critic": n_critic,
                     "resolution": size,
@@ -212,7 +217,7 @@ def bench_config(name: str, args, ceiling: float) -> None:
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--configs", default="ns-32,wgan-gp-32,ns-64,wgan-gp-64")
-    ap.add_argument("--variants", default="default,channels_last")
+    ap.add_argument("--variants", default="default,fp32,channels_last")
     ap.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--iters", type=int, default=1, help="G-iterations per timed repeat")
@@ -226,6 +231,12 @@ def main() -> None:
         "torch": torch.__version__,
         "matmul_fp32_tflops": round(ceiling, 4),
     }
+    if device.type == "cpu":  # what train.amp=auto reads, and the bf16 ceiling it would use
+        facts.update(
+            cpu_capability=torch.backends.cpu.get_cpu_capability(),
+            cpu_fast_bf16=cpu_has_fast_bf16(),
+            matmul_bf16_tflops=round(matmul_tflops(device, 1024, torch.bfloat16), 4),
+        )
     if (
         device.type == "cuda"
     ):  # the card's practical peak, and the precision defaults both loops run with

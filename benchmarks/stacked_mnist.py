@@ -17,9 +17,11 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--data", required=True, help="MNIST root (holds MNIST/raw)")
     ap.add_argument("--n", type=int, default=26000)
+    ap.add_argument("--cache", default=CACHE, help="where the trained classifier is kept")
+    ap.add_argument("--min-accuracy", type=float, default=0.99, help="0: the smoke test's blobs")
     args = ap.parse_args()
     t0 = time.perf_counter()
-    classifier = load_classifier(args.data)
+    classifier = load_classifier(args.data, args.cache, args.min_accuracy)
     trained_s = time.perf_counter() - t0
     test = MNIST(args.data, resolution=28, channels=1, train=False).images
     acc = accuracy(classifier, test, _labels(args.data, False))
@@ -30,7 +32,7 @@ def main():
             {
                 "classifier_test_accuracy": acc,
                 "classifier_seconds": round(trained_s, 1),
-                "classifier_cache": CACHE,
+                "classifier_cache": args.cache,
                 "real_samples": args.n,
                 **stats,
             }

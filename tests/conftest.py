@@ -40,6 +40,14 @@ def _seed():
 
 
 @pytest.fixture(autouse=True)
+def _fp32_on_every_cpu(monkeypatch):
+    """train.amp=auto picks bf16 on CPUs with AVX512-BF16/AMX; the tests compare runs bitwise,
+    so they run as on a CPU without it, whatever machine CI draws (subprocesses included).
+    tests/training/test_precision.py covers both choices."""
+    monkeypatch.setenv("GANKIT_CPU_BF16", "0")
+
+
+@pytest.fixture(autouse=True)
 def _private_cache(tmp_path, monkeypatch):
     """Decoded-image caches go to a per-test folder, never to the user's home."""
     monkeypatch.setenv("GANKIT_CACHE", str(tmp_path / "gankit-cache"))

@@ -135,7 +135,7 @@ def _run_session(run: RunDir, cfg: C.Config, built, trainer, state: dict | None,
             run.write_config(cfg.to_dict())
         print(
             f"gankit: {cfg.description or 'training'}\n  run: {run.path}  device: {built.device}  "
-            f"data: {built.data.summary()}",
+            f"precision: {trainer.precision}  data: {built.data.summary()}",
             file=sys.stderr,
         )
         session.train(cfg.train.steps)

@@ -25,6 +25,9 @@ from gankit.registry import did_you_mean
 DEFAULT_PRESET = "digits32-dcgan"
 
 
+AMP_SETTINGS = ("auto", "none", "bf16")
+
+
 @dataclass
 class Component:
     """A registry entry and the keyword arguments its constructor receives."""
@@ -74,7 +77,9 @@ class TrainConfig:
     channels_last: bool = False  # NHWC conv nets and batches (often faster with oneDNN/cuDNN)
     sync_batchnorm: bool = False  # under torchrun on GPUs: batch norm statistics over all ranks
     compile: bool = False  # torch.compile G, and D unless a penalty differentiates it twice
-    amp: str = "none"  # none | bf16: autocast forward passes; penalty norms stay fp32
+    #: auto | none | bf16: bf16 autocast of forward passes (auto: where the hardware runs it
+    #: fast, gankit.training.precision); penalty norms, optimiser state and EMA stay fp32
+    amp: str = "auto"
     cuda_graphs: bool = (
         False  # capture the whole step once and replay it (CUDA; step-independent regularisers)
     )
@@ -394,7 +399,7 @@ def validate(cfg: Config) -> None:
         0.0 <= cfg.optim.decay_from < 1.0,
         f"optim.decay_from must be in [0, 1) (a fraction of train.steps), got {cfg.optim.decay_from}",
     )
-    _require(t.amp in ("none", "bf16"), f"train.amp must be none or bf16, got '{t.amp}'")
+    _require(t.amp in AMP_SETTINGS, f"train.amp must be auto, none or bf16, got '{t.amp}'")
     _require(
         not t.cuda_graphs or t.device == "auto" or t.device.startswith("cuda"),
         f"train.cuda_graphs needs a CUDA device, not '{t.device}'; set train.device=cuda or drop train.cuda_graphs",

@@ -5,6 +5,7 @@ import pytest
 import torch
 
 from gankit.build import build
+from gankit.training.precision import Precision
 from gankit.training.setup import make_trainer
 
 WGAN_GP = [
@@ -63,7 +64,7 @@ def test_channels_last_computes_the_same(tiny_config):
 
 
 def test_bf16_autocast_keeps_the_gradient_penalty_finite_and_close(tiny_config):
-    trainer, a = losses(tiny_config(*WGAN_GP), steps=2, amp=torch.bfloat16)
+    trainer, a = losses(tiny_config(*WGAN_GP), steps=2, precision=Precision(torch.bfloat16, "test"))
     _, b = losses(tiny_config(*WGAN_GP), steps=2)
     assert torch.isfinite(a).all() and trainer.weights_finite()
     torch.testing.assert_close(a, b, rtol=0.1, atol=0.1)  # bf16 keeps ~3 significant digits

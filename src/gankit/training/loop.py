@@ -237,7 +237,7 @@ class Session:
             )
             self.pictures.best(t, why, None)
         self.run.write_json(self.run.summary, {
-            "device": str(t.device), "data": self.data.summary(), "data_shape": list(self.data.shape),
+            "device": str(t.device), "precision": str(t.precision), "data": self.data.summary(), "data_shape": list(self.data.shape),
             **{f"params_{name.lower()}": sum(p.numel() for p in net.parameters())
                for name, net in t.model.networks.items()},
             "steps": t.step, "train_seconds": round(self.train_seconds, 2),

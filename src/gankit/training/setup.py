@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import torch
-
 from gankit.build import Built, build
 from gankit.config import Config
+from gankit.training import precision
 from gankit.training.schedules import schedules_for
 from gankit.training.trainer import Trainer
-
-AMP_DTYPES = {"none": None, "bf16": torch.bfloat16}
 
 
 def make_trainer(cfg: Config, built: Built | None = None, **options) -> Trainer:
@@ -21,7 +18,7 @@ def make_trainer(cfg: Config, built: Built | None = None, **options) -> Trainer:
         batch_size=t.batch_size,
         ema=cfg.model.ema,
         seed=t.seed,
-        amp=AMP_DTYPES[t.amp],
+        precision=precision.choose(t.amp, built.device),
         channels_last=t.channels_last,
         cuda_graphs=t.cuda_graphs,
         decay_until=t.steps if cfg.optim.lr_decay == "linear" else None,

@@ -8,6 +8,7 @@ schedule and the checkpoint state of all of them. ``gankit.training.loop`` drive
 
 from __future__ import annotations
 
+import warnings
 from contextlib import contextmanager, nullcontext
 
 import torch
@@ -22,6 +23,7 @@ from gankit.run.checkpoint import rng_state, set_rng_state
 from gankit.training import schedules
 from gankit.training.cuda_graph import CapturedUpdate
 from gankit.training.ema import EMA
+from gankit.training.precision import Precision
 
 
 class Trainer:
@@ -35,7 +37,7 @@ class Trainer:
         batch_size: int,
         ema: float | None,
         seed: int,
-        amp: torch.dtype | None = None,
+        precision: Precision | None = None,
         channels_last: bool = False,
         decay_until: int | None = None,
         decay_from: int = 0,
@@ -61,7 +63,8 @@ class Trainer:
         self.step = 0  # iterations done (one run of every phase)
         self.counts = {phase.name: 0 for phase in model.phases}  # runs of each phase
         self.reals_per_step = sum(p.repeat for p in model.phases if p.reads_real)
-        self.amp, self.channels_last = amp, channels_last
+        self.precision = precision or Precision(None, "fp32 by default")
+        self.amp, self.channels_last = self.precision.dtype, channels_last
         # learning rates: base x a rollback factor x (linear decay to 0 at decay_until, if set)
         self.base_lr = [opt.param_groups[0]["lr"] for opt in optimizers.values()]
         self.lr_scale, self.decay_until, self.decay_from = 1.0, decay_until, decay_from
@@ -230,6 +233,7 @@ class Trainer:
             "data_stream": self.batches.state_dict(),
             "rng": rng_state(),
             "world_size": self.world.size,
+            "precision": self.precision.name,
             # every rank's RNG (they run in step, but a checkpoint must not rely on it)
             "rank_rng": distributed.gather(rng_state()) if self.world.size > 1 else None,
         }
@@ -260,3 +264,15 @@ class Trainer:
             self.graph.reset()  # new optimiser state tensors: the captured graph points at the old
         self.step = int(state["step"])
         self.counts = {name: int(state["counts"].get(name, 0)) for name in self.counts}
+        saved = state.get("precision") or saved_precision(state)
+        if saved != self.precision.name:
+            warnings.warn(
+                f"the checkpoint trained in {saved}, this machine continues in {self.precision}; "
+                f"the run goes on, not bitwise as it would have on the first machine"
+            )
+
+
+def saved_precision(state: dict) -> str:
+    """What a checkpoint written before train.amp=auto trained in: its config says."""
+    amp = state.get("config", {}).get("train", {}).get("amp", "none")
+    return "bf16" if amp == "bf16" else "fp32"

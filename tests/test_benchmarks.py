@@ -1,0 +1,186 @@
+"""Every script in benchmarks/ runs end to end at a tiny size, so a change that breaks one fails
+the suite (issue 26: speed.py had crashed unnoticed since batches became records). Each runs in
+this process (runpy) with its real command line; its JSON output is checked, not its numbers.
+reproduce.py and translation_check.py have their own tests."""
+
+import json
+import runpy
+import sys
+from pathlib import Path
+
+import pytest
+import torch
+from PIL import Image
+
+from gankit.cli import main
+from tests.conftest import TINY, write_idx
+
+BENCHMARKS = Path(__file__).parents[1] / "benchmarks"
+TESTED_ELSEWHERE = {"reproduce", "translation_check"}
+
+
+def images(folder: Path, n: int = 8, size: int = 20) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    for i in range(n):
+        Image.new("RGB", (size, size), (30 * i, 255 - 30 * i, 7 * i)).save(folder / f"{i}.png")
+    return folder
+
+
+def mnist(tmp: Path) -> Path:
+    """An MNIST stand-in with a classifier batch's worth of images (the fixture has 60)."""
+    raw = tmp / "mnist256" / "MNIST" / "raw"
+    raw.mkdir(parents=True)
+    g = torch.Generator().manual_seed(0)
+    for split, n in (("train", 256), ("t10k", 32)):
+        digits = (torch.rand(n, 28, 28, generator=g) * 255).to(torch.uint8)
+        write_idx(raw, f"{split}-images-idx3-ubyte", digits, 2051)
+        write_idx(raw, f"{split}-labels-idx1-ubyte", (torch.arange(n) % 10).to(torch.uint8), 2049)
+    return tmp / "mnist256"
+
+
+def tiny_run(tmp: Path) -> Path:
+    out = tmp / "run"
+    args = [a for s in TINY for a in ("--set", s)]
+    assert main(["train", "--out", str(out), "--steps", "2", *args]) == 0
+    return out
+
+
+# script -> its arguments, a function of the test's folder
+SMOKE = {
+    "speed": lambda t: ["--configs", "ns-32", "--variants", "default", "--repeats", "1"],
+    "inception_speed": lambda t: ["--extractor", "random_conv", "--n", "8"],
+    "profile_step": lambda t: [
+        "--config",
+        "ns-32",
+        "--device",
+        "cpu",
+        "--steps",
+        "1",
+        "--rows",
+        "3",
+    ],  # fmt: skip
+    "data_pipeline": lambda t: [
+        "--data",
+        str(images(t / "imgs")),
+        "--resolution",
+        "16",
+        "--batch",
+        "4",
+        "--batches",
+        "3",
+    ],  # fmt: skip
+    "fid_splits": lambda t: (
+        [
+            "--data",
+            str(images(t / "d" / "train") and t / "d"),
+            "--extractor",
+            "random_conv",
+            "--device",
+            "cpu",
+        ]
+        if images(t / "d" / "test")
+        else []
+    ),  # fmt: skip
+    "fid_curve": lambda t: [
+        str(tiny_run(t)),
+        "--n",
+        "8",
+        "--extractor",
+        "random_conv",
+        "--checkpoints",
+        "all",
+    ],  # fmt: skip
+    "many_runs": lambda t: [
+        "--preset",
+        "ring8-gan",
+        "--jobs",
+        "1",
+        "--steps",
+        "2",
+        "--out",
+        str(t / "many"),
+    ],  # fmt: skip
+    "mode_collapse": lambda t: [
+        "--steps",
+        "2",
+        "--seeds",
+        "1",
+        "--jobs",
+        "1",
+        "--only",
+        "ring",
+        "--configs",
+        "NS-GAN",
+        "--results",
+        str(t / "r.jsonl"),
+        "--docs",
+        str(t / "docs"),
+    ],  # fmt: skip
+    "mode_tuning": lambda t: [
+        "--settings",
+        "1",
+        "--seeds",
+        "2",
+        "--steps",
+        "2",
+        "--jobs",
+        "1",
+        "--only",
+        "NS-GAN",
+        "--results",
+        str(t / "r.jsonl"),
+        "--docs",
+        str(t / "docs"),
+    ],  # fmt: skip
+    "small_data": lambda t: [
+        "--data",
+        str(images(t / "imgs", 12)),
+        "--sizes",
+        "8",
+        "--resolution",
+        "16",
+        "--steps",
+        "2",
+        "--n",
+        "8",
+        "--batch",
+        "4",
+        "--extractor",
+        "random_conv",
+        "--augment",
+        "none",
+        "--out",
+        str(t / "small"),
+    ],  # fmt: skip
+    "stacked_mnist": lambda t: [
+        "--data",
+        str(mnist(t)),
+        "--n",
+        "50",
+        "--cache",
+        str(t / "mnist.pt"),
+        "--min-accuracy",
+        "0",
+    ],  # fmt: skip
+}
+
+
+def test_every_benchmark_has_a_smoke_run():
+    scripts = {p.stem for p in BENCHMARKS.glob("*.py")}
+    assert scripts - TESTED_ELSEWHERE == set(SMOKE)
+
+
+@pytest.mark.parametrize("name", sorted(SMOKE))
+def test_benchmark_smoke(name, tmp_path, monkeypatch, capsys):
+    monkeypatch.setattr("torch.cuda.is_available", lambda: False)
+    monkeypatch.chdir(tmp_path)
+    argv = SMOKE[name](tmp_path)
+    monkeypatch.setattr(sys, "argv", [f"{name}.py", *argv])
+    runpy.run_path(str(BENCHMARKS / f"{name}.py"), run_name="__main__")
+    out = capsys.readouterr().out
+    rows = [json.loads(line) for line in out.splitlines() if line.startswith("{")]
+    assert rows or name in ("mode_collapse", "mode_tuning", "profile_step"), out
+    if name in ("mode_collapse", "mode_tuning"):
+        assert (tmp_path / "r.jsonl").read_text().strip(), out
+    if name == "profile_step":
+        assert "Self CPU" in out or "CPU total" in out, out
