@@ -108,3 +108,25 @@ def test_override_creates_nested_keys():
 def test_folder_preset_without_data_path_says_how():
     with pytest.raises(GankitError, match="--data"):
         checked("celeba64-wgan-gp")
+
+
+def test_a_new_component_name_keeps_the_same_commands_keys_and_says_what_was_reset():
+    """Issue 28: --set data.name=X after --set data.labels=... silently dropped the labels, and
+    the preset's resolution went back to the folder default (64) without a word."""
+    with pytest.warns(UserWarning) as caught:
+        cfg = resolve(
+            "cifar10-dcgan",
+            sets=["data.subdir=train", "data.name=folder", "data.resolution=32"],
+            flags={"data.path": "x.zip"},
+        )
+    assert cfg.data.name == "folder"
+    assert cfg.data.args == {"subdir": "train", "resolution": 32, "path": "x.zip"}
+    message = " ".join(str(w.message) for w in caught)
+    assert "data.channels=3, data.hflip=true no longer apply" in message
+    assert "data.resolution=32" not in message  # the user set it again in the same command
+
+
+def test_the_same_component_name_resets_nothing(recwarn):
+    cfg = resolve("cifar10-dcgan", sets=["data.name=cifar10", "data.resolution=16"])
+    assert cfg.data.args["resolution"] == 16 and cfg.data.args["hflip"] is True
+    assert not [w for w in recwarn if "own defaults" in str(w.message)]

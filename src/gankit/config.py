@@ -8,6 +8,7 @@ args are checked against the registered class's signature here, before anything 
 from __future__ import annotations
 
 import copy
+import warnings
 import dataclasses
 import math
 import re
@@ -254,6 +255,33 @@ def override(raw: dict, assignment: str) -> dict:
     return out
 
 
+def _sets_name(assignment: str) -> bool:
+    key = assignment.partition("=")[0].strip()
+    return key.endswith(".name") and key.count(".") == 1
+
+
+def _reset_by(raw: dict, assignment: str) -> list[str]:
+    """The keys of a component that ``--set section.name=other`` returns to other's defaults."""
+    if not _sets_name(assignment):
+        return []
+    key, _, value = assignment.partition("=")
+    section = raw.get(key.strip().split(".")[0])
+    if not isinstance(section, dict) or section.get("name") == value.strip():
+        return []
+    shown = {k: str(v).lower() if isinstance(v, bool) else v for k, v in section.items()}
+    return [f"{key.strip()[: -len('name')]}{k}={shown[k]}" for k in section if k != "name"]
+
+
+def _warn_reset(reset: list[str], assignments: list[str]) -> None:
+    given = {a.partition("=")[0].strip() for a in assignments}
+    dropped = [r for r in reset if r.partition("=")[0] not in given]
+    if dropped:
+        warnings.warn(
+            f"a new component name starts from its own defaults: {', '.join(dropped)} no longer "
+            f"apply; --set them again to keep them"
+        )
+
+
 def resolve(
     preset: str | None = None,
     config_file: str | None = None,
@@ -265,8 +293,14 @@ def resolve(
     raw = base if base is not None else preset_dict(DEFAULT_PRESET if preset is None else preset)
     if config_file:
         raw = merge(raw, file_dict(config_file))
-    for assignment in list(sets) + [f"{k}={v}" for k, v in (flags or {}).items()]:
+    assignments = list(sets) + [f"{k}={v}" for k, v in (flags or {}).items()]
+    # a component's new name applies first, so the command's other keys for it are kept
+    assignments.sort(key=lambda a: not _sets_name(a))
+    reset = []
+    for assignment in assignments:
+        reset += _reset_by(raw, assignment)
         raw = override(raw, assignment)
+    _warn_reset(reset, assignments)
     cfg = from_dict(Config, raw, "")
     validate(cfg)
     return cfg
