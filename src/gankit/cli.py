@@ -203,7 +203,9 @@ def cmd_eval(args) -> None:
     if args.json:
         print(json.dumps(report["metrics"], allow_nan=False), flush=True)
     else:
-        print(f"step {report['step']}, n={report['n']}, {report['checkpoint']}")
+        n = report["n"]
+        print(f"step {report['step']}, n: {n['real']} real, {n['fake']} generated, "
+              f"{report['checkpoint']}")  # fmt: skip
         for key, value in report["metrics"].items():
             shown = (
                 f"null (not finite: {report['non_finite'][key]})"

@@ -8,11 +8,11 @@ args are checked against the registered class's signature here, before anything 
 from __future__ import annotations
 
 import copy
-import warnings
 import dataclasses
 import math
 import re
 import typing
+import warnings
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path

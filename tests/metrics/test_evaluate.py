@@ -99,7 +99,8 @@ def test_eval_cli_writes_eval_json_and_prints_json(run_dir, capsys, monkeypatch,
         "coverage",
     } <= printed.keys()
     saved = json.loads((run_dir / "eval.json").read_text())
-    assert saved["metrics"] == printed and saved["step"] == 2 and saved["n"] == 100
+    assert saved["metrics"] == printed and saved["step"] == 2
+    assert saved["n"] == {"real": 100, "fake": 100}
 
 
 def test_eval_cli_modes_on_a_toy_run(tmp_path, capsys):
@@ -241,3 +242,24 @@ def test_bad_eval_settings_fail_before_training(capsys, tmp_path):
     )
     assert "did you mean 'fid'" in capsys.readouterr().err
     assert not (tmp_path / "r").exists()
+
+
+def test_eval_reports_the_n_used_on_each_side(tmp_path, capsys):
+    """Issue 28: a 12-image folder evaluated with --n 50 printed and stored n=50."""
+    from PIL import Image
+
+    from tests.conftest import FOLDER_ARGS
+
+    folder = tmp_path / "imgs"
+    folder.mkdir()
+    for i in range(12):
+        Image.new("RGB", (16, 16), (20 * i, 100, 255 - 20 * i)).save(folder / f"{i}.png")
+    run_dir = tmp_path / "run"
+    argv = ["train", "--data", str(folder), *FOLDER_ARGS, "--steps", "2", "--out", str(run_dir)]
+    assert main(argv) == 0
+    capsys.readouterr()
+    argv = ["eval", str(run_dir), "--n", "50", "--metrics", "fid,kid", "--extractor", "random_conv"]
+    with pytest.warns(UserWarning, match="only 12 samples, fewer than --n 50"):
+        assert main(argv) == 0
+    assert "n: 12 real, 50 generated" in capsys.readouterr().out
+    assert json.loads((run_dir / "eval.json").read_text())["n"] == {"real": 12, "fake": 50}

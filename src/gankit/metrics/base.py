@@ -51,6 +51,8 @@ class EvalContext:
         self._samples: dict[str, torch.Tensor] = {}
         self._stats: dict[str, FeatureStats] = {}
         self._logits: dict[str, np.ndarray] = {}
+        #: samples actually used on each side (the real side may hold fewer than n)
+        self.used: dict[str, int] = {}
 
     @property
     def sampler(self):
@@ -80,6 +82,7 @@ class EvalContext:
     def samples(self, which: str) -> torch.Tensor:
         if which not in self._samples:
             self._samples[which] = self._draw[which](self.n)
+            self.used[which] = len(self._samples[which])
         return self._samples[which]
 
     def images(self, which: str) -> torch.Tensor:
@@ -96,6 +99,7 @@ class EvalContext:
                 if cache:
                     cache.save(self.extractor.key, self.n, features)
             self._stats[which] = FeatureStats.of(features)
+            self.used[which] = len(features)
         return self._stats[which]
 
     def features(self, which: str) -> np.ndarray:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import warnings
 from pathlib import Path
 
 import torch
@@ -44,6 +45,20 @@ def evaluate(
 
     ``generate(n)`` draws samples; a ``Sampler`` also draws given classes or codes (for the
     class-wise metrics). ``extractor`` is a FEATURES name or an already built extractor."""
+    return run_metrics(context(data, generate, n, extractor, cache_root, dataset_key), names)
+
+
+def run_metrics(ctx: EvalContext, names: list[str]) -> dict[str, float]:
+    results: dict[str, float] = {}
+    for name in names:
+        results.update(METRICS.build(name)(ctx))
+    return results
+
+
+def context(data: DataSource, generate, n: int, extractor: str | FeatureExtractor = "inception",
+            cache_root: str | Path | None = DEFAULT_ROOT, dataset_key: dict | None = None,
+            ) -> EvalContext:  # fmt: skip
+    """What the metrics read: n real and n generated samples, features computed once."""
     cache = (
         RealFeatureCache(dataset_key or {}, cache_root)
         if cache_root is not None and data.is_image
@@ -55,7 +70,7 @@ def evaluate(
         if isinstance(extractor, str)
         else (lambda: extractor)
     )
-    ctx = EvalContext(
+    return EvalContext(
         data,
         real=lambda k: data.real_sample(k, seed=0),
         fake=generate,
@@ -63,10 +78,6 @@ def evaluate(
         extractor=make,
         real_cache=cache,
     )
-    results: dict[str, float] = {}
-    for name in names:
-        results.update(METRICS.build(name)(ctx))
-    return results
 
 
 def evaluate_run(
@@ -85,19 +96,20 @@ def evaluate_run(
     data = DATASETS.build(cfg.data.name, **cfg.data.args)
     n = n or (10000 if data.is_image else 2500)
     names = names or (["fid", "kid", "pr"] if data.is_image else ["modes"])
+    ctx = context(data, generator_sampler(G, latent_of(state, cfg), seed), n, extractor,
+                  dataset_key=cfg.data.to_dict())  # fmt: skip
     with torch.no_grad():
-        results = evaluate(
-            data,
-            generator_sampler(G, latent_of(state, cfg), seed),
-            names,
-            n,
-            extractor,
-            dataset_key=cfg.data.to_dict(),
+        results = run_metrics(ctx, names)
+    used = {"real": ctx.used.get("real", n), "fake": ctx.used.get("fake", n)}
+    if used["real"] < n:
+        warnings.warn(
+            f"the real side has only {used['real']} samples, fewer than --n {n}: the metrics used "
+            f"{used['real']} real and {used['fake']} generated (compare only numbers of equal n)"
         )
     return {
         "checkpoint": str(run.checkpoint_file(which)),
         "step": int(state["step"]),
-        "n": n,
+        "n": used,
         "extractor": extractor if data.is_image else None,
         **strict_json(results),
     }
@@ -112,8 +124,8 @@ def evaluate_translation(run: RunDir, state: dict, cfg, n: int | None, which: st
     n = n or 2000
     results = translation_fid(translator.model, translator.nets, data,
                               FEATURES.build(extractor).to(device), n, seed, device)  # fmt: skip
-    return {"checkpoint": str(run.checkpoint_file(which)), "step": int(state["step"]), "n": n,
-            "extractor": extractor, **strict_json(results)}  # fmt: skip
+    return {"checkpoint": str(run.checkpoint_file(which)), "step": int(state["step"]),
+            "n": {"real": n, "fake": n}, "extractor": extractor, **strict_json(results)}  # fmt: skip
 
 
 def strict_json(results: dict[str, float]) -> dict:
