@@ -12,8 +12,26 @@ from gankit.run.artifacts import save_samples
 from gankit.run.rundir import RunDir
 from gankit.training.trainer import Trainer
 
+#: a picture grid has 8 columns and 8 rows, or one row per class (or categorical value) up to
+#: MAX_ROWS
+COLUMNS, MAX_ROWS = 8, 16
 
-def grid_draw(latent: Latent, n: int, seed: int, device, columns: int = 8) -> Draw:
+
+def grid_rows(latent: Latent) -> int:
+    """Rows of 8 images: one per class of a conditional G (or value of an InfoGAN's first
+    categorical code) so that every class appears, at least 8 and at most MAX_ROWS."""
+    kinds = latent.num_classes or (latent.categorical[0] if latent.categorical else 0)
+    return min(max(kinds, 8), MAX_ROWS)
+
+
+def shown_classes(latent: Latent) -> str:
+    """A caption's note when a grid cannot show every class."""
+    kinds = latent.num_classes or (latent.categorical[0] if latent.categorical else 0)
+    what = "classes" if latent.num_classes else "values of cat0"
+    return f"; rows: {what} 0-{MAX_ROWS - 1} of {kinds}" if kinds > MAX_ROWS else ""
+
+
+def grid_draw(latent: Latent, n: int, seed: int, device, columns: int = COLUMNS) -> Draw:
     """n reproducible draws; for images laid out ``columns`` to a row, row r shows class r of a
     conditional G, or value r of the first categorical code of an InfoGAN."""
     gen = torch.Generator().manual_seed(seed)
@@ -24,8 +42,10 @@ def grid_draw(latent: Latent, n: int, seed: int, device, columns: int = 8) -> Dr
 
 
 def fixed_noise(shape: tuple[int, ...], latent: Latent, seed: int, device) -> Draw:
-    """What every progress frame is drawn from: 64 images (8x8 grid) or 1,000 points."""
-    return grid_draw(latent, 64 if len(shape) == 3 else 1000, seed + 1, device)
+    """What every progress frame is drawn from: a grid of 8 columns (8x8 unless there are more
+    classes) or 1,000 points."""
+    n = COLUMNS * grid_rows(latent) if len(shape) == 3 else 1000
+    return grid_draw(latent, n, seed + 1, device)
 
 
 class Pictures:
@@ -44,22 +64,27 @@ class Pictures:
 
     @fixed_z.setter
     def fixed_z(self, z: torch.Tensor) -> None:
+        if len(z) != len(self.fixed.z):  # a checkpoint from before one row per class: its grid
+            self.fixed = grid_draw(self.latent, len(z), self.seed + 1, z.device)
         self.fixed = self.fixed._replace(z=z)
 
     def frame(self, trainer: Trainer) -> torch.Tensor:
         step = trainer.step
         samples = trainer.generate(self.fixed) * self.scale
         path = self.run.frame_path(step)
-        save_samples(samples, path, self.real, f"step {step}", f"fixed noise, step {step}")
+        caption = f"fixed noise, step {step}{shown_classes(self.latent)}"
+        save_samples(samples, path, self.real, f"step {step}", caption, nrow=COLUMNS)
         return samples
 
     def best(self, trainer: Trainer, why: str, best: dict | None) -> None:
         """best.png and best.json from the current sampler (EMA generator if there is one)."""
-        draw = grid_draw(self.latent, 64 if self.is_image else 2500, self.seed + 2, trainer.device)
+        n = COLUMNS * grid_rows(self.latent) if self.is_image else 2500
+        draw = grid_draw(self.latent, n, self.seed + 2, trainer.device)
         who = "EMA generator" if trainer.ema is not None else "generator"
-        source = f"{who} at step {trainer.step}: {why}"
+        source = f"{who} at step {trainer.step}: {why}{shown_classes(self.latent)}"
         title = f"best: {who}, step {trainer.step}"
-        save_samples(trainer.generate(draw) * self.scale, self.run.best, self.real, title, source)
+        samples = trainer.generate(draw) * self.scale
+        save_samples(samples, self.run.best, self.real, title, source, nrow=COLUMNS)
         info = {"source": source, "step": trainer.step, **(best or {})}
         self.run.write_json(self.run.best_info, info)
 
