@@ -15,7 +15,8 @@ from tests.models.test_translation import TINY as MODEL_SETS
 
 
 def train(out, mnist_root, kind, *extra):
-    sets = [*TINY, f"model.kind.name={kind}", *MODEL_SETS[kind], f"data.path={mnist_root}", *extra]
+    data = [] if any(e.startswith("data.name=") for e in extra) else [f"data.path={mnist_root}"]
+    sets = [*TINY, f"model.kind.name={kind}", *MODEL_SETS[kind], *data, *extra]
     return main(
         ["train", "--out", str(out), "--steps", "4", *[a for s in sets for a in ("--set", s)]]
     )
@@ -224,3 +225,82 @@ def test_in_training_evaluation_ranks_checkpoints_by_mean_fid(tmp_path, mnist_ro
     best = json.loads((out / "best.json").read_text())
     assert best["metric"] == "fid_mean" and best["value"] == min(e["fid_mean"] for e in evals)
     assert (out / "checkpoints" / "best.pt").is_file()
+
+
+def _tree(root):
+    return {str(p.relative_to(root)): p.stat().st_mtime_ns for p in sorted(root.rglob("*"))}
+
+
+def _setup_inputs(w):
+    (w / "in").mkdir()
+    Image.new("L", (16, 16), 10).save(w / "in" / "a.png")
+    Image.new("L", (16, 16), 200).save(w / "in" / "b.png")
+    np.save(w / "x.npy", np.zeros((2, 1, 16, 16), np.float32))
+
+
+def _collide(w):
+    Image.new("L", (16, 16), 90).save(w / "in" / "a.jpg")
+
+
+def _nan(w):
+    np.save(w / "nan.npy", np.full((2, 1, 16, 16), np.nan, np.float32))
+
+
+def _existing(w):
+    (w / "out").mkdir()
+    (w / "out" / "a.png").write_text("mine")
+
+
+# issue 25: translate never overwrites its inputs nor silently loses or fakes outputs
+TRANSLATE_CASES = {
+    "out equal to in": (None, ["--in", "in", "--out", "in"], "is inside --in"),
+    "out inside in": (None, ["--in", "in", "--out", "in/out"], "is inside --in"),
+    "two inputs, one output name": (
+        _collide,
+        ["--in", "in", "--out", "out"],
+        "which would both be written to",
+    ),  # fmt: skip
+    "NaN array": (_nan, ["--in", "nan.npy", "--out", "y.npy"], "holds NaN or infinite values"),
+    "jpg name for PNG data": (None, ["--in", "in/a.png", "--out", "y.jpg"], "written as PNG"),
+    "same domain on CycleGAN": (
+        None,
+        ["--in", "x.npy", "--out", "y.npy", "--from", "inverted"],
+        "are the same domain",
+    ),  # fmt: skip
+    "existing outputs": (_existing, ["--in", "in", "--out", "out"], "pass --overwrite"),
+}
+
+
+@pytest.mark.parametrize("name", TRANSLATE_CASES)
+def test_translate_refusals(name, cyclegan_run, tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    _setup_inputs(tmp_path)
+    setup, argv, fragment = TRANSLATE_CASES[name]
+    if setup:
+        setup(tmp_path)
+    before = _tree(tmp_path)
+    assert main(["translate", str(cyclegan_run), "--to", "inverted", *argv]) == 2
+    err = capsys.readouterr().err.strip()
+    assert fragment in err and len(err.splitlines()) == 1 and "Traceback" not in err, err
+    assert _tree(tmp_path) == before  # nothing written, nothing replaced
+
+
+def test_translate_overwrites_only_when_asked(cyclegan_run, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    _setup_inputs(tmp_path)
+    _existing(tmp_path)
+    assert main(["translate", str(cyclegan_run), "--to", "inverted", "--in", "in", "--out", "out",
+                 "--overwrite"]) == 0  # fmt: skip
+    assert Image.open(tmp_path / "out" / "a.png").size == (16, 16)
+
+
+def test_a_fifo_among_the_inputs_is_skipped(cyclegan_run, tmp_path, monkeypatch):
+    import os
+
+    monkeypatch.chdir(tmp_path)
+    _setup_inputs(tmp_path)
+    os.mkfifo(tmp_path / "in" / "pipe.png")
+    assert (
+        main(["translate", str(cyclegan_run), "--to", "inverted", "--in", "in", "--out", "o"]) == 0
+    )
+    assert sorted(p.name for p in (tmp_path / "o").iterdir()) == ["a.png", "b.png"]

@@ -100,6 +100,7 @@ def parser() -> argparse.ArgumentParser:
                    help="reference images of the target domain whose style to copy (StarGAN v2)")  # fmt: skip
     t.add_argument("--seed", type=int, default=0, help="noise seed of the style (StarGAN v2)")
     t.add_argument("--checkpoint", default="latest", help="latest, best or a checkpoint path")
+    t.add_argument("--overwrite", action="store_true", help="replace existing output files")
     e = sub.add_parser(
         "eval", help="evaluate a run's generator (FID, KID, IS, precision/recall, modes)"
     )
@@ -169,8 +170,9 @@ def cmd_sample(args) -> None:
 def cmd_translate(args) -> None:
     from gankit.translate import translate_files
 
-    path = translate_files(args.run_dir, args.inp, args.to, args.out, args.ref, args.seed,
-                           args.checkpoint, args.src)  # fmt: skip
+    path = translate_files(args.run_dir, args.inp, args.to, args.out, ref=args.ref,
+                           seed=args.seed, which=args.checkpoint, src=args.src,
+                           overwrite=args.overwrite)  # fmt: skip
     print(f"gankit: wrote translations to {path}", file=sys.stderr)
 
 

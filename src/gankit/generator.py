@@ -29,7 +29,15 @@ from gankit.sample import (
     load_checkpoint,
     make_generator,
 )
-from gankit.walk import STEPS, image_grid, save_walk, walk_draws, walk_frames, walk_grid
+from gankit.walk import (
+    STEPS,
+    check_walk_file,
+    image_grid,
+    save_walk,
+    walk_draws,
+    walk_frames,
+    walk_grid,
+)
 
 OUTPUTS = ("tensor", "pil", "grid")
 
@@ -80,6 +88,7 @@ class TrainedGenerator:
                     out: str | Path | None = None):  # fmt: skip
         """``walks`` slerp walks of ``steps`` points: a tensor [walks * steps, ...] (walk-major),
         output="grid" (a row per walk), "gif" (a list of frames), or a file with ``out``."""
+        out = check_walk_file(out) if out is not None else None
         draw = walk_draws(self.latent, walks, steps, seed, y, truncation).to(self.device)
         images = torch.cat([run_generator(self.net, d).cpu() for d in draw.split(512)])
         if out is not None:

@@ -100,8 +100,9 @@ def read_images(path: Path, shape: tuple[int, ...]) -> tuple[torch.Tensor, list[
         raise GankitError(f"--in {path} does not exist; pass a folder, an image or a .npy file")
     if path.suffix == ".npy":
         return read_array(path, shape), []
+    # regular files only: a FIFO or device among the inputs would block the read forever
     files = (
-        sorted(p for p in path.rglob("*") if p.suffix.lower() in EXTENSIONS)
+        sorted(p for p in path.rglob("*") if p.suffix.lower() in EXTENSIONS and p.is_file())
         if path.is_dir()
         else [path]
     )
@@ -128,7 +129,44 @@ def read_array(path: Path, shape: tuple[int, ...]) -> torch.Tensor:
             f"--in {path} holds {array.dtype} {list(array.shape)}; this run translates float "
             f"arrays [N, {', '.join(map(str, shape))}] in [-1, 1]"
         )
+    if not np.isfinite(array).all():
+        raise GankitError(f"--in {path} holds NaN or infinite values; every pixel must be finite")
     return torch.from_numpy(array.astype(np.float32))
+
+
+def targets(out: Path, names: list[str], source: Path) -> list[Path]:
+    """Where each translation goes: a folder of PNGs under the input names, or one file."""
+    return [out / Path(n).with_suffix(".png") for n in names] if source.is_dir() else [out]
+
+
+def check_paths(inp: Path, out: Path, names: list[str], overwrite: bool) -> None:
+    """Outputs never overwrite inputs, never collide, and replace files only when asked."""
+    if inp.is_dir() and (out.resolve() == inp.resolve() or inp.resolve() in out.resolve().parents):
+        raise GankitError(
+            f"--out {out} is inside --in {inp}: the inputs would be overwritten or translated "
+            f"again next time; write to a folder outside {inp}"
+        )
+    if not inp.is_dir() and out.resolve() == inp.resolve():
+        raise GankitError(f"--out {out} is the input itself; name another file")
+    if inp.is_file() and inp.suffix != ".npy" and out.suffix.lower() != ".png":
+        raise GankitError(
+            f"--out {out}: translations are written as PNG; name it {out.with_suffix('.png')}"
+        )
+    paths = targets(out, names, inp)
+    seen: dict[Path, str] = {}
+    for name, path in zip(names, paths):
+        if path in seen:
+            raise GankitError(
+                f"--in holds {seen[path]} and {name}, which would both be written to {path}; "
+                f"rename one of them"
+            )
+        seen[path] = name
+    existing = [p for p in (paths if names else [out]) if p.exists()]
+    if existing and not overwrite:
+        raise GankitError(
+            f"--out would replace {len(existing)} existing file(s) such as {existing[0]}; pass "
+            f"--overwrite to replace them or choose another --out"
+        )
 
 
 def write_images(images: torch.Tensor, out: Path, names: list[str], source: Path) -> None:
@@ -140,8 +178,7 @@ def write_images(images: torch.Tensor, out: Path, names: list[str], source: Path
                 np.save(f, images.numpy().astype(np.float32))
             return
         pixels = float_to_uint8(images).permute(0, 2, 3, 1).numpy()
-        targets = [out / Path(n).with_suffix(".png") for n in names] if source.is_dir() else [out]
-        for array, target in zip(pixels, targets):
+        for array, target in zip(pixels, targets(out, names, source)):
             target.parent.mkdir(parents=True, exist_ok=True)
             with atomic(target) as tmp:
                 Image.fromarray(array.squeeze(-1) if array.shape[-1] == 1 else array).save(
@@ -152,7 +189,8 @@ def write_images(images: torch.Tensor, out: Path, names: list[str], source: Path
 
 
 def translate_files(run_dir: str, inp: str, to: str, out: str, ref: str | None = None,
-                    seed: int = 0, which: str = "latest", src: str | None = None) -> Path:  # fmt: skip
+                    seed: int = 0, which: str = "latest", src: str | None = None,
+                    overwrite: bool = False) -> Path:  # fmt: skip
     """``gankit translate``: read, translate, write; returns the output path."""
     inp_path, out_path = Path(inp).expanduser(), Path(out).expanduser()
     if (inp_path.suffix == ".npy") != (out_path.suffix == ".npy"):
@@ -165,8 +203,14 @@ def translate_files(run_dir: str, inp: str, to: str, out: str, ref: str | None =
         )
     dst = translator.domain(to, "--to")
     source = translator.domain(src, "--from") if src else None
+    if source == dst and not translator.model.translates_within_domain:
+        raise GankitError(
+            f"--from {src} and --to {to} are the same domain, which this model leaves unchanged; "
+            f"translate to another of {', '.join(translator.domains)}"
+        )
     shape = translator.model.shape
     x, names = read_images(inp_path, shape)
+    check_paths(inp_path, out_path, names, overwrite)
     refs = read_images(Path(ref).expanduser(), shape)[0] if ref else None
     write_images(translator(x, dst, source, refs, seed), out_path, names, inp_path)
     return out_path

@@ -88,8 +88,20 @@ def walk_frames(images: torch.Tensor, walks: int) -> list[Image.Image]:
     return [Image.fromarray(f.permute(1, 2, 0).numpy()) for f in frames]
 
 
+def check_walk_file(out: Path) -> Path:
+    """A walk's file: .gif (animated) or .png (a grid), refused before anything is drawn."""
+    out = Path(out).expanduser()
+    if out.suffix not in (".gif", ".png"):
+        raise GankitError(
+            f"{out}: a walk is written as .gif (animated) or .png (a row per walk); name it "
+            f"{out.with_suffix('.gif').name} or {out.with_suffix('.png').name}"
+        )
+    return out
+
+
 def save_walk(images: torch.Tensor, walks: int, out: Path, seconds: float = 0.08) -> Path:
     """walk.png: the grid; walk.gif: the animation."""
+    out = check_walk_file(out)
     if images.dim() != 4:
         raise GankitError(
             "--interpolate draws images; this run's generator makes points (a toy dataset), "

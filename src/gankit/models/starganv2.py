@@ -51,6 +51,7 @@ class StarGANv2(Translation):
     optim_groups = {"G": "g", "F": "g", "E": "g", "D": "d"}
     ema_nets = ("G", "F", "E")
     multimodal = True
+    translates_within_domain = True  # the same domain in another style (reference or noise)
 
     def __init__(self, shape: tuple[int, ...], domains: list[str], loss: GANLoss,
                  style_dim: Count = 64, latent_dim: Count = 16, width: Width = 64,

@@ -31,6 +31,9 @@ class Translation(Model):
     sampler = ""  # nothing draws from noise alone
     #: True if a translation takes a style (from noise or a reference image), as StarGAN v2's
     multimodal = False
+    #: whether translating a domain to itself changes anything (a new style: StarGAN v2); a
+    #: CycleGAN has no network for it and would hand the input back
+    translates_within_domain = False
 
     def __init__(self, networks: dict[str, nn.Module], phases: list[Phase], latent: Latent,
                  shape: tuple[int, ...], domains: list[str], loss: GANLoss):  # fmt: skip
