@@ -65,7 +65,11 @@ window.addEventListener("load", () => {
 def test_report_renders_in_a_headless_browser(run, tmp_path):
     """Every image decodes in Chromium and the screenshot is not blank."""
     checked = tmp_path / "checked.html"
-    checked.write_text((run / "report.html").read_text().replace("</body>", CHECK))
+    # the page forbids scripts (CSP); this copy drops the policy to run its one check script
+    text = re.sub(
+        r'<meta http-equiv="Content-Security-Policy"[^>]*>', "", (run / "report.html").read_text()
+    )
+    checked.write_text(text.replace("</body>", CHECK))
     profile = ["--user-data-dir=" + str(tmp_path / "profile")]
     dom = subprocess.run([CHROMIUM, *FLAGS, *profile, "--virtual-time-budget=5000", "--dump-dom",
                           checked.as_uri()], capture_output=True, text=True, timeout=120).stdout  # fmt: skip
@@ -77,3 +81,29 @@ def test_report_renders_in_a_headless_browser(run, tmp_path):
     with Image.open(shot) as img:
         assert img.size == (1200, 2400)
         assert max(ImageStat.Stat(img.convert("L")).stddev) > 20  # text and pictures, not blank
+
+
+def test_user_strings_cannot_put_a_script_into_the_report(tmp_path):
+    """Issue 25: a run directory, description and data folder named by someone else, and a
+    Markdown javascript: link, reach report.html and Jupyter's view as inert text."""
+    from gankit.api import Run
+    from tests.conftest import FOLDER_ARGS
+
+    data = tmp_path / "<svg onload=alert(5)>"
+    data.mkdir()
+    for i in range(4):
+        Image.new("RGB", (16, 16), (60 * i, 0, 0)).save(data / f"{i}.png")
+    out = tmp_path / "<img src=x onerror=alert(1)>"
+    description = "<script>alert(2)</script> [click](javascript:alert(3)) <b onclick=alert(4)>b</b>"
+    argv = ["train", "--data", str(data), *FOLDER_ARGS, "--steps", "2", "--out", str(out),
+            "--set", f"description={description}"]  # fmt: skip
+    assert main(argv) == 0
+    page_html = (out / "report.html").read_text()
+    assert 'http-equiv="Content-Security-Policy" content="default-src \'none\'' in page_html
+    for html in (page_html, Run(str(out))._repr_html_()):
+        assert "alert(2)" in html and "<script" not in html.lower()
+        assert "<img src=x" not in html and "<svg" not in html and "<b onclick" not in html
+        assert "javascript:" not in re.sub(
+            r"&[a-z]+;", "", "".join(re.findall(r'(?:href|src)="([^"]*)"', html))
+        )
+        assert "&lt;svg onload=alert(5)&gt;" in html or "onload" not in html

@@ -14,6 +14,8 @@ import io
 import re
 
 import markdown
+from markdown.extensions import Extension
+from markdown.treeprocessors import Treeprocessor
 from PIL import Image
 
 from gankit.run.rundir import RunDir, write_text_atomic
@@ -60,20 +62,49 @@ def _enlarged(data: bytes) -> str:
     return f' width="{width * (MIN_WIDTH // width + 1)}"' if width < MIN_WIDTH else ""
 
 
+class Inert(Extension):
+    """Markdown without raw HTML (it is shown as text) and with links and images only to
+    http(s), relative paths and in-page anchors: a run name, description or data path chosen by
+    someone else cannot put a script into the page (report.html, Jupyter)."""
+
+    def extendMarkdown(self, md):
+        md.preprocessors.deregister("html_block")
+        md.inlinePatterns.deregister("html")
+        md.treeprocessors.register(SafeLinks(md), "safe_links", 0)
+
+
+class SafeLinks(Treeprocessor):
+    def run(self, root):
+        for element in root.iter():
+            for attr in ("href", "src"):
+                if attr in element.attrib and not _safe_url(element.attrib[attr]):
+                    element.attrib[attr] = "#"
+
+
+def _safe_url(url: str) -> bool:
+    scheme = re.match(r"\s*([a-zA-Z][a-zA-Z0-9+.-]*):", url)
+    return scheme is None or scheme.group(1).lower() in ("http", "https")
+
+
+#: the page runs nothing: no scripts, no requests; only its own styles and embedded images
+CSP = "default-src 'none'; img-src data:; style-src 'unsafe-inline'"
+
+
 def fragment(run: RunDir) -> str:
     """The report as HTML without <html>/<head>: for a notebook cell or inside a page."""
     try:
         text = run.report.read_text(encoding="utf-8")
     except OSError:
         return f"<p>{html.escape(str(run.path))}: no report.md yet (the run has not logged).</p>"
-    body = markdown.markdown(text, extensions=["tables", "fenced_code"])
+    body = markdown.markdown(text, extensions=["tables", "fenced_code", Inert()])
     return IMG.sub(lambda m: _inline(run, m), body)
 
 
 def page(run: RunDir) -> str:
     title = html.escape(f"gankit run: {run.path.name}")
     return (
-        f'<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n<title>{title}'
+        f'<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
+        f'<meta http-equiv="Content-Security-Policy" content="{CSP}">\n<title>{title}'
         f"</title>\n<style>{STYLE}</style>\n</head>\n<body>\n{fragment(run)}\n</body>\n</html>\n"
     )
 
