@@ -152,7 +152,8 @@ def test_sigterm_saves_and_resumes(reference, tmp_path):
         time.sleep(0.05)
     proc.send_signal(signal.SIGTERM)
     err = proc.communicate(timeout=120)[1]
-    assert proc.returncode == 130 and "stopped by SIGTERM" in err and "--resume" in err
+    assert proc.returncode == 130 and "gankit: stopped: at step" in err and "(SIGTERM)" in err
+    assert "--resume" in err and "gankit: error" not in err
     stopped = load(out / "checkpoints" / "latest.pt")["step"]
     rows = [json.loads(line)["step"] for line in (out / "metrics.jsonl").read_text().splitlines()]
     assert rows == list(range(1, stopped + 1))

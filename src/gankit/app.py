@@ -138,6 +138,10 @@ def _run_session(run: RunDir, cfg: C.Config, built, trainer, state: dict | None,
             f"precision: {trainer.precision}  data: {built.data.summary()}",
             file=sys.stderr,
         )
+        if state is not None:
+            print(
+                f"gankit: resuming from step {trainer.step} of {cfg.train.steps}", file=sys.stderr
+            )
         session.train(cfg.train.steps)
     except BaseException as exc:
         kept = (run.checkpoints / "latest.pt").is_file()

@@ -9,7 +9,7 @@ import sys
 import warnings
 from pathlib import Path
 
-from gankit.errors import GankitError
+from gankit.errors import GankitError, Interrupted
 
 
 def _train_parser(sub) -> None:
@@ -331,7 +331,9 @@ def main(argv: list[str] | None = None) -> int:
             "sweep": cmd_sweep,
         }[args.command](args)
     except GankitError as exc:
-        print(f"gankit: error: {exc}", file=sys.stderr)
+        # a user's stop is not an error: training was saved and says how to go on
+        kind = "stopped" if isinstance(exc, Interrupted) else "error"
+        print(f"gankit: {kind}: {exc}", file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:  # before training started: nothing to save
         print("gankit: interrupted", file=sys.stderr)

@@ -53,3 +53,11 @@ def test_the_run_says_which_precision_ran_and_a_resume_elsewhere_says_so(tmp_pat
     notices = [str(w.message) for w in caught if "trained in fp32" in str(w.message)]
     assert len(notices) == 1 and "continues in bf16" in notices[0]
     assert "precision: bf16 (auto: this CPU has AVX512-BF16/AMX)" in capsys.readouterr().err
+
+
+def test_a_resume_says_where_it_starts(tmp_path, capsys):
+    out = tmp_path / "run"
+    assert main(["train", "--out", str(out), "--steps", "2", *TINY_ARGS]) == 0
+    capsys.readouterr()
+    assert main(["train", "--resume", str(out), "--steps", "4"]) == 0
+    assert "gankit: resuming from step 2 of 4" in capsys.readouterr().err

@@ -101,7 +101,7 @@ class Session:
                 self.save_checkpoint(numbered=False)
                 self.finish()
                 raise Interrupted(
-                    f"stopped by {self.stop_requested} at step {t.step}; checkpoint saved. "
+                    f"at step {t.step} of {until} ({self.stop_requested}); checkpoint saved. "
                     f"Resume with: gankit train --resume {self.run.path}"
                 )
 
