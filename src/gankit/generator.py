@@ -121,7 +121,7 @@ def dataframe(rows: list[dict]):
     try:
         import pandas as pd
     except ImportError:
-        raise GankitError("dataframe() needs pandas: pip install pandas") from None
+        raise GankitError("dataframe() needs pandas: pip install 'gankit[analysis]'") from None
     return pd.DataFrame(rows)
 
 

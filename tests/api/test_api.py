@@ -30,6 +30,8 @@ def test_train_returns_a_run_with_metrics_generator_and_html(tmp_path):
     assert isinstance(run, gankit.Run) and run.step == 4
     assert run.config["loss"]["name"] == "hinge" and run.config["train"]["batch_size"] == 16
     assert [r["step"] for r in run.metrics] == [2, 4] and "loss_d" in run.metrics[-1]
+    frame = run.dataframe()  # pandas comes with gankit[analysis] (and the test extra)
+    assert list(frame["step"]) == [2, 4] and frame["loss_d"].iloc[-1] == run.metrics[-1]["loss_d"]
     G = run.generator()
     assert isinstance(G, gankit.TrainedGenerator) and G.step == 4
     x = G.sample(3, seed=0)
