@@ -186,6 +186,7 @@ def read_safetensors(path: Path) -> TrainedGenerator:
             meta = json.loads((f.metadata() or {})["gankit"])
     except (OSError, KeyError, ValueError, SafetensorError) as exc:
         raise GankitError(f"{path} is not a gankit safetensors export ({why(exc)})") from None
+    check_metadata(meta, path)
     latent, spec = Latent.from_dict(meta["latent"]), meta["generator"]
     args = {k: v for k, v in spec.items() if k != "name"}
     net = make_generator(spec["name"], args, tuple(meta["data_shape"]), latent)
@@ -197,3 +198,36 @@ def read_safetensors(path: Path) -> TrainedGenerator:
         ) from None
     config = {"model": {"generator": spec}, "description": meta.get("description", "")}
     return TrainedGenerator(net, latent, tuple(meta["data_shape"]), config, meta.get("step"))
+
+
+def _count(value, low: int) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value >= low
+
+
+#: what a gankit safetensors export's metadata must hold: field -> (check, what it must be)
+METADATA = {
+    "generator": (lambda v: isinstance(v, dict) and isinstance(v.get("name"), str),
+                  "an object with a string 'name'"),
+    "latent": (lambda v: isinstance(v, dict) and _count(v.get("z_dim"), 1)
+               and set(v) <= {"z_dim", "num_classes", "categorical", "continuous"}
+               and _count(v.get("num_classes", 0), 0) and _count(v.get("continuous", 0), 0)
+               and isinstance(v.get("categorical", []), list)
+               and all(_count(k, 2) for k in v.get("categorical", [])),
+               "an object with z_dim >= 1 and optional num_classes, categorical (a list of "
+               "counts >= 2), continuous"),
+    "data_shape": (lambda v: isinstance(v, list) and len(v) in (1, 3)
+                   and all(_count(d, 1) for d in v), "a list of 1 or 3 positive sizes"),
+}  # fmt: skip
+
+
+def check_metadata(meta, path: Path) -> None:
+    """The export's JSON checked field by field before anything is built from it."""
+    if not isinstance(meta, dict):
+        raise GankitError(f"{path}: its gankit metadata is {type(meta).__name__}, not an object")
+    for field, (ok, what) in METADATA.items():
+        if field not in meta:
+            raise GankitError(f"{path}: its gankit metadata has no '{field}' ({what})")
+        if not ok(meta[field]):
+            raise GankitError(
+                f"{path}: metadata field '{field}' must be {what}, got {meta[field]!r:.80}"
+            )

@@ -125,3 +125,48 @@ def test_loading_a_torchscript_export_says_how_to_load_it(tmp_path, tiny_run):
     with pytest.raises(GankitError, match="is a TorchScript export; load it with torch.jit.load"):
         load(tmp_path / "G.pt")
     assert load(tiny_run / "checkpoints" / "latest.pt").step == 4  # a checkpoint file loads
+
+
+def _rewritten(tmp_path, change):
+    """A valid export whose gankit metadata is replaced by change(meta)."""
+    import json
+
+    from safetensors import safe_open
+    from safetensors.torch import load_file, save_file
+
+    good = tmp_path / "good.safetensors"
+    E.write_safetensors(trained("dcgan", (1, 16, 16), 0), good)
+    with safe_open(str(good), "pt") as f:
+        meta = json.loads(f.metadata()["gankit"])
+    bad = tmp_path / "bad.safetensors"
+    save_file(load_file(str(good)), str(bad), metadata={"gankit": json.dumps(change(meta))})
+    return bad
+
+
+def _latent(**changes):
+    return lambda m: {**m, "latent": {**m["latent"], **changes}}
+
+
+# issue 25: hostile or damaged metadata is one line naming the file and the field
+METADATA_CASES = {
+    "a list": (lambda m: [m], "not an object"),
+    "no latent": (lambda m: {k: v for k, v in m.items() if k != "latent"}, "has no 'latent'"),
+    "no generator": (
+        lambda m: {k: v for k, v in m.items() if k != "generator"},
+        "has no 'generator'",
+    ),  # fmt: skip
+    "unknown latent key": (_latent(bogus=1), "field 'latent'"),
+    "z_dim a string": (_latent(z_dim="8"), "field 'latent'"),
+    "z_dim negative": (_latent(z_dim=-3), "field 'latent'"),
+    "categorical an int": (_latent(categorical=4), "field 'latent'"),
+    "bad shape": (lambda m: {**m, "data_shape": [0, 16]}, "field 'data_shape'"),
+}
+
+
+@pytest.mark.parametrize("case", METADATA_CASES)
+def test_hostile_export_metadata_is_one_line(tmp_path, case):
+    change, fragment = METADATA_CASES[case]
+    path = _rewritten(tmp_path, change)
+    with pytest.raises(GankitError, match=fragment) as info:
+        load(path)
+    assert str(path) in str(info.value) and "\n" not in str(info.value)
