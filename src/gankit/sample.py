@@ -114,6 +114,7 @@ class Sampler:
              noise: torch.Tensor | None = None) -> torch.Tensor:  # fmt: skip
         """n samples; ``y`` one class for all, or [n] classes; ``fixed`` pins codes; ``noise``
         [n, z_dim] replaces the drawn noise (codes are still drawn or pinned)."""
+        check_draw(n, y, self.latent, self.seed)
         gen = torch.Generator().manual_seed(self.seed)
         labels = torch.full((n,), y, dtype=torch.int64) if isinstance(y, int) else y
         draw = self.latent.sample(n, "cpu", generator=gen, y=labels, fixed=fixed,
@@ -124,6 +125,32 @@ class Sampler:
 
     def generate_all(self, draw: Draw) -> torch.Tensor:
         return torch.cat([self.generate(chunk).cpu() for chunk in draw.split(self.batch)])
+
+
+def check_draw(n, y, latent: Latent, seed) -> None:
+    """What every sampling entry point (CLI, API, metrics) may ask for, one line otherwise."""
+    if isinstance(n, bool) or not isinstance(n, int) or n < 1:
+        raise GankitError(f"the number of samples must be an integer >= 1, got {n!r}")
+    if isinstance(seed, bool) or not isinstance(seed, int) or not -(2**63) <= seed < 2**64:
+        raise GankitError(f"seed must be an integer that fits in 64 bits, got {seed!r}")
+    if y is None:
+        return
+    if not latent.num_classes:
+        raise GankitError(
+            f"a class (y={y if isinstance(y, int) else '...'}) needs a class-conditional "
+            f"generator; this one reads no labels (train with data.labels=true)"
+        )
+    labels = torch.as_tensor(y)
+    if labels.is_floating_point() or labels.dim() > 1 or (labels.dim() == 1 and len(labels) != n):
+        raise GankitError(f"y must be one class or [n] = [{n}] integer classes")
+    if (
+        len(labels.view(-1))
+        and not 0 <= int(labels.min()) <= int(labels.max()) < latent.num_classes
+    ):
+        raise GankitError(
+            f"class {int(labels.max()) if int(labels.max()) >= latent.num_classes else int(labels.min())} "
+            f"is out of range: this generator has classes 0..{latent.num_classes - 1}"
+        )
 
 
 def check_noise(noise, latent: Latent) -> torch.Tensor:
