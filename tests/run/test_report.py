@@ -32,9 +32,8 @@ def test_gif_skips_a_truncated_frame(tmp_path):
 
     frames = [tmp_path / f"step-{i:07d}.png" for i in range(3)]
     for i, f in enumerate(frames):
-        save_grid(
-            torch.full((4, 1, 8, 8), i - 1.0), f
-        )  # distinct frames (PIL merges identical ones)
+        noise = torch.rand(4, 1, 8, 8, generator=torch.Generator().manual_seed(i))
+        save_grid(noise * 2 - 1, f)  # distinct frames with content (PIL merges identical ones)
     frames[1].write_bytes(frames[1].read_bytes()[:40])  # cut short, as a kill mid-write would
     import pytest
 
@@ -43,3 +42,21 @@ def test_gif_skips_a_truncated_frame(tmp_path):
     with Image.open(tmp_path / "p.gif") as gif:
         assert gif.n_frames == 2
     assert not list(tmp_path.glob(".*tmp*"))  # no temporary files left behind
+
+
+def test_the_gif_starts_at_the_first_frame_with_content(tmp_path):
+    """Issue 28: step 0's flat grey frame made the report's static view show nothing."""
+    from PIL import Image
+
+    from gankit.run.artifacts import make_gif
+
+    flat, busy, other = tmp_path / "0.png", tmp_path / "1.png", tmp_path / "2.png"
+    Image.new("RGB", (16, 16), (128, 128, 128)).save(flat)
+    Image.effect_noise((16, 16), 60).convert("RGB").save(busy)
+    Image.effect_noise((16, 16), 90).convert("RGB").save(other)
+    make_gif([flat, busy, other], tmp_path / "a.gif", [0, 200, 400])
+    with Image.open(tmp_path / "a.gif") as gif:
+        assert gif.n_frames == 2
+    make_gif([flat, flat], tmp_path / "b.gif", [0, 200])  # nothing but flat: the last is kept
+    with Image.open(tmp_path / "b.gif") as gif:
+        assert gif.n_frames == 1

@@ -12,7 +12,7 @@ matplotlib.use("Agg")  # files only; never needs a display
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
-from PIL import Image, ImageDraw, PngImagePlugin  # noqa: E402
+from PIL import Image, ImageDraw, ImageStat, PngImagePlugin  # noqa: E402
 from torchvision.utils import make_grid  # noqa: E402
 
 from gankit.run.rundir import atomic  # noqa: E402
@@ -93,11 +93,16 @@ def _limits(real, points, axis: int) -> tuple[float, float]:
 
 
 def make_gif(frames: list[Path], out: Path, steps: list[int], seconds: float = 0.25) -> None:
-    """Animate the frames, each captioned with its training step; the last frame lingers."""
+    """Animate the frames, each captioned with its training step; the last frame lingers. The
+    GIF starts at the first frame with content: an untrained G's output is flat grey (step 0),
+    and a viewer that shows only a GIF's first frame (the report's static view) would show
+    nothing."""
     images = []
-    for frame, step in zip(frames, steps):
+    for i, (frame, step) in enumerate(zip(frames, steps)):
         try:
             with Image.open(frame) as img:
+                if not images and i < len(frames) - 1 and _is_flat(img):
+                    continue  # leading flat frames; the last one is always kept
                 images.append(_captioned(img.convert("RGB"), f"step {step}"))
         except OSError:  # e.g. a frame from a run killed mid-write by an older version
             warnings.warn(f"skipping unreadable frame {frame}")
@@ -108,6 +113,14 @@ def make_gif(frames: list[Path], out: Path, steps: list[int], seconds: float = 0
         images[0].save(
             tmp, format="GIF", save_all=True, append_images=images[1:], duration=durations, loop=0
         )
+
+
+#: a frame whose grey levels spread less than this (of 255) shows nothing
+FLAT_STDDEV = 2.0
+
+
+def _is_flat(image: Image.Image) -> bool:
+    return ImageStat.Stat(image.convert("L")).stddev[0] < FLAT_STDDEV
 
 
 def _captioned(image: Image.Image, text: str) -> Image.Image:
