@@ -130,3 +130,15 @@ def test_the_same_component_name_resets_nothing(recwarn):
     cfg = resolve("cifar10-dcgan", sets=["data.name=cifar10", "data.resolution=16"])
     assert cfg.data.args["resolution"] == 16 and cfg.data.args["hflip"] is True
     assert not [w for w in recwarn if "own defaults" in str(w.message)]
+
+
+def test_a_description_says_when_the_command_changed_what_it_describes():
+    """Issue 28: a Fashion-MNIST run of mnist-dcgan said 'on MNIST 32x32' and nothing else."""
+    with pytest.warns(UserWarning):
+        cfg = resolve("mnist-dcgan", sets=["data.name=fashion_mnist", "data.resolution=64"])
+    assert cfg.description.startswith(preset_dict("mnist-dcgan")["description"])
+    assert "(changed for this run: data.name, data.resolution;" in cfg.description
+    plain = resolve("mnist-dcgan", sets=["train.steps=5"], flags={"data.path": "x"})
+    assert plain.description == preset_dict("mnist-dcgan")["description"]
+    own = resolve("mnist-dcgan", sets=["data.resolution=64", "description=mine"])
+    assert own.description == "mine"

@@ -282,6 +282,21 @@ def _warn_reset(reset: list[str], assignments: list[str]) -> None:
         )
 
 
+#: keys a preset's description may speak of; a path is expected to change (presets ask for it)
+DESCRIBED = ("data.", "model.", "loss.")
+
+
+def _described(description: str, assignments: list[str]) -> str:
+    """A preset's description, with a note when this command changed what it describes."""
+    keys = [a.partition("=")[0].strip() for a in assignments]
+    if "description" in keys or not description:
+        return description
+    changed = sorted({k for k in keys if k.startswith(DESCRIBED) and k != "data.path"})
+    if not changed or "(changed for this run:" in description:
+        return description
+    return f"{description} (changed for this run: {', '.join(changed)}; the table says what ran)"
+
+
 def resolve(
     preset: str | None = None,
     config_file: str | None = None,
@@ -301,6 +316,7 @@ def resolve(
         reset += _reset_by(raw, assignment)
         raw = override(raw, assignment)
     _warn_reset(reset, assignments)
+    raw["description"] = _described(raw.get("description", ""), assignments)
     cfg = from_dict(Config, raw, "")
     validate(cfg)
     return cfg
