@@ -101,6 +101,7 @@ def parser() -> argparse.ArgumentParser:
     t.add_argument("--seed", type=int, default=0, help="noise seed of the style (StarGAN v2)")
     t.add_argument("--checkpoint", default="latest", help="latest, best or a checkpoint path")
     t.add_argument("--overwrite", action="store_true", help="replace existing output files")
+    _score_parsers(sub)
     e = sub.add_parser(
         "eval", help="evaluate a run's generator (FID, KID, IS, precision/recall, modes)"
     )
@@ -187,6 +188,47 @@ def parse_codes(items: list[str]) -> dict[str, float]:
         if not sep:
             raise GankitError(f"--code expects NAME=NUMBER (e.g. cat0=3 or c1=0.5), got '{item}'")
     return codes
+
+
+def _score_parsers(sub) -> None:
+    sides = "a folder or .zip of images, an .npy/.npz array, a run directory or a stats .npz"
+    s = sub.add_parser("score", help="FID/KID/... between any two sets of images")
+    s.add_argument("a", help=f"the reference side: {sides}")
+    s.add_argument("b", help="the side to score, the same kinds")
+    s.add_argument("--metrics", default="fid,kid", help="comma-separated metric names")
+    s.add_argument("--n", type=int, default=10_000, help="images per side (at most)")
+    s.add_argument("--extractor", default="inception", help="feature network")
+    s.add_argument("--json", action="store_true", help="print one JSON object")
+    t = sub.add_parser("stats", help="FID reference statistics (pytorch-fid's mu/sigma .npz)")
+    t.add_argument("path", help=sides)
+    t.add_argument("--out", required=True, help="FILE.npz")
+    t.add_argument("--n", type=int, default=50_000, help="images used (at most)")
+    t.add_argument("--extractor", default="inception", help="feature network")
+
+
+def cmd_score(args) -> None:
+    import json
+
+    from gankit.score import check_metrics, score
+
+    if not 2 <= args.n <= 10**6:
+        raise GankitError(f"--n must be in [2, 1e6], got {args.n}")
+    result = score(args.a, args.b, check_metrics(args.metrics), args.n, args.extractor)
+    if args.json:
+        print(json.dumps(result), flush=True)
+        return
+    n = result["n"]
+    print(f"n: {n['a']} (a) vs {n['b']} (b)")
+    for key, value in result["metrics"].items():
+        print(f"  {key:12s} {value:.6g}", flush=True)
+
+
+def cmd_stats(args) -> None:
+    from gankit.score import write_stats
+
+    facts = write_stats(args.path, args.out, args.n, args.extractor)
+    print(f"gankit: wrote mu [{facts['dim']}] and sigma of {facts['n']} images to {facts['out']}",
+          file=sys.stderr)  # fmt: skip
 
 
 def cmd_eval(args) -> None:
@@ -322,6 +364,8 @@ def main(argv: list[str] | None = None) -> int:
             "train": cmd_train,
             "sample": cmd_sample,
             "translate": cmd_translate,
+            "score": cmd_score,
+            "stats": cmd_stats,
             "eval": cmd_eval,
             "report": cmd_report,
             "export": cmd_export,
