@@ -83,6 +83,8 @@ def _use_parsers(sub) -> None:
 
 def parser() -> argparse.ArgumentParser:
     ap = argparse.ArgumentParser(prog="gankit", description="Train, sample and report GANs.")
+    ap.add_argument("--import", dest="imports", action="append", default=[], metavar="MODULE",
+                    help="import a module that registers your own components first (repeatable)")  # fmt: skip
     sub = ap.add_subparsers(dest="command", required=True)
     _train_parser(sub)
     _sample_parser(sub)
@@ -360,6 +362,9 @@ def main(argv: list[str] | None = None) -> int:
         return launch(argv, args.nproc)
     warnings.formatwarning = _warning
     try:
+        from gankit.plugins import load
+
+        load(args.imports)
         {
             "train": cmd_train,
             "sample": cmd_sample,

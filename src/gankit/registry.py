@@ -55,7 +55,8 @@ class Registry(Generic[T]):
         if name not in self._items:
             raise GankitError(
                 f"unknown {self.kind} '{name}'{did_you_mean(name, self._items)}; "
-                f"choose one of: {', '.join(self.names())}"
+                f"choose one of: {', '.join(self.names())} (one of your own: gankit --import "
+                f"the module that registers it)"
             )
         return self._items[name]
 
