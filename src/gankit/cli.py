@@ -64,8 +64,9 @@ def _use_parsers(sub) -> None:
     """export and nearest: shipping a generator, checking it is not copying."""
     x = sub.add_parser("export", help="export a run's generator: safetensors, onnx or torchscript")
     x.add_argument("run_dir")
-    x.add_argument("--format", required=True, choices=["safetensors", "onnx", "torchscript"])
-    x.add_argument("--out", required=True, help="the file to write, e.g. G.onnx")
+    x.add_argument("--format", required=True, choices=["safetensors", "onnx", "torchscript", "hub"])
+    x.add_argument("--out", required=True, help="the file to write, e.g. G.onnx (hub: a folder)")
+    x.add_argument("--overwrite", action="store_true", help="replace existing output files")
     x.add_argument("--checkpoint", default="latest", help="latest, best or a checkpoint path")
     n = sub.add_parser(
         "nearest", help="memorisation check: samples beside their nearest training images"
@@ -269,7 +270,7 @@ def cmd_eval(args) -> None:
 def cmd_export(args) -> None:
     from gankit.export import export
 
-    facts = export(args.run_dir, args.format, args.out, args.checkpoint)
+    facts = export(args.run_dir, args.format, args.out, args.checkpoint, args.overwrite)
     check = f" (checked: max |diff| {facts['max_abs_diff']:.2g})" if "max_abs_diff" in facts else ""
     print(f"gankit: wrote {facts['path']}{check}", file=sys.stderr)
 

@@ -22,11 +22,15 @@ import torch
 
 from gankit.errors import GankitError, why
 from gankit.generator import TrainedGenerator, load
-from gankit.run.rundir import atomic
+from gankit.run.rundir import RunDir, atomic
 
 FORMATS = {".safetensors": "safetensors", ".onnx": "onnx", ".pt": "torchscript"}
 #: the Python packages each format needs, and the extra that installs them
-NEEDS = {"safetensors": ["safetensors"], "onnx": ["onnx", "onnxruntime", "onnxscript"]}
+NEEDS = {
+    "safetensors": ["safetensors"],
+    "hub": ["safetensors"],
+    "onnx": ["onnx", "onnxruntime", "onnxscript"],
+}
 OPSET = 18
 #: the largest difference allowed between onnxruntime's and PyTorch's images
 TOLERANCE = 1e-4
@@ -51,17 +55,26 @@ def require(fmt: str) -> None:
         )
 
 
-def export(run_dir: str, fmt: str, out: str, which: str = "latest") -> dict:
+def export(
+    run_dir: str, fmt: str, out: str, which: str = "latest", overwrite: bool = False
+) -> dict:
     """Write G of the run to ``out`` in ``fmt``; returns facts about the export (and its check)."""
-    if fmt not in FORMATS.values():
-        raise GankitError(f"--format must be one of {', '.join(FORMATS.values())}, got '{fmt}'")
+    if fmt not in [*FORMATS.values(), "hub"]:
+        raise GankitError(
+            f"--format must be one of {', '.join(FORMATS.values())}, hub; got '{fmt}'"
+        )
     require(fmt)
     out_path = Path(out).expanduser()
+    if fmt == "hub":
+        from gankit.hub import write_hub
+
+        return write_hub(image_generator(run_dir, which), RunDir.existing(run_dir), out_path,
+                         overwrite)  # fmt: skip
     if out_path.is_dir():
         raise GankitError(f"--out {out_path} is a directory; name a file, e.g. {out_path}/G.{fmt}")
-    G = load(run_dir, which)
-    if len(G.shape) != 3:
-        raise GankitError("export writes image generators; this run makes points (a toy dataset)")
+    if out_path.exists() and not overwrite:
+        raise GankitError(f"--out {out_path} exists; pass --overwrite to replace it")
+    G = image_generator(run_dir, which)
     try:
         out_path.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
@@ -69,6 +82,13 @@ def export(run_dir: str, fmt: str, out: str, which: str = "latest") -> dict:
     return {"safetensors": write_safetensors, "onnx": write_onnx, "torchscript": write_torchscript}[
         fmt
     ](G, out_path)
+
+
+def image_generator(run_dir: str, which: str) -> TrainedGenerator:
+    G = load(run_dir, which)
+    if len(G.shape) != 3:
+        raise GankitError("export writes image generators; this run makes points (a toy dataset)")
+    return G
 
 
 def example_inputs(G: TrainedGenerator, n: int = 4, seed: int = 0) -> tuple[torch.Tensor, ...]:
@@ -79,17 +99,8 @@ def example_inputs(G: TrainedGenerator, n: int = 4, seed: int = 0) -> tuple[torc
 def write_safetensors(G: TrainedGenerator, out: Path) -> dict:
     from safetensors.torch import save_model
 
-    meta = {
-        "format": "gankit-generator",
-        "version": 1,
-        "generator": G.config["model"]["generator"],
-        "data_shape": list(G.shape),
-        "latent": G.latent.to_dict(),
-        "step": G.step,
-        "description": G.config.get("description", ""),
-    }
     with atomic(out) as tmp:
-        save_model(G.net, str(tmp), metadata={"gankit": json.dumps(meta)})
+        save_model(G.net, str(tmp), metadata={"gankit": json.dumps(G.metadata())})
     return {"format": "safetensors", "path": str(out)}
 
 

@@ -73,6 +73,18 @@ class TrainedGenerator:
         """G's output for G's full input z [N, latent.dim] (noise and codes) and labels y."""
         return self.net(z) if y is None else self.net(z, y)
 
+    def metadata(self) -> dict:
+        """What rebuilds this generator without its run (a safetensors export, config.json)."""
+        return {
+            "format": "gankit-generator",
+            "version": 1,
+            "generator": self.config["model"]["generator"],
+            "data_shape": list(self.shape),
+            "latent": self.latent.to_dict(),
+            "step": self.step,
+            "description": self.config.get("description", ""),
+        }
+
     def sample(self, n: int = 64, seed: int = 0, y: int | torch.Tensor | None = None,
                truncation: float | None = None, z=None, codes: dict | None = None,
                output: str = "tensor"):  # fmt: skip
@@ -137,6 +149,12 @@ def load(path: str | Path, which: str = "latest", device="cpu") -> TrainedGenera
     path = Path(path).expanduser()
     if path.suffix == ".safetensors":
         return read_safetensors(path).to(device)
+    if (
+        path.is_dir()
+        and not (path / "checkpoints").is_dir()
+        and (path / "model.safetensors").is_file()
+    ):
+        return read_safetensors(path / "model.safetensors").to(device)  # a hub folder
     if path.is_dir():
         run = RunDir.existing(path)
         state, cfg = load_checkpoint(run, which)

@@ -170,3 +170,31 @@ def test_hostile_export_metadata_is_one_line(tmp_path, case):
     with pytest.raises(GankitError, match=fragment) as info:
         load(path)
     assert str(path) in str(info.value) and "\n" not in str(info.value)
+
+
+def test_hub_folder_round_trips_and_carries_a_model_card(tmp_path, tiny_run, capsys):
+    """Issue 29: model.safetensors + config.json + README.md (front matter, samples, metrics)."""
+    import json
+
+    assert main(["eval", str(tiny_run), "--n", "20", "--extractor", "random_conv"]) == 0
+    out = tmp_path / "hub"
+    assert main(["export", str(tiny_run), "--format", "hub", "--out", str(out)]) == 0
+    assert {p.name for p in out.iterdir()} == {"model.safetensors", "config.json", "README.md",
+                                               "samples.png"}  # fmt: skip
+    config = json.loads((out / "config.json").read_text())
+    assert config["generator"]["name"] and config["latent"]["z_dim"] >= 1
+    card = (out / "README.md").read_text()
+    assert card.startswith("---\nlibrary_name: gankit\n") and "![64 samples](samples.png)" in card
+    assert "| fid |" in card and "20 real vs 20 generated" in card
+    G, H = load(tiny_run), load(out)
+    torch.testing.assert_close(H.sample(4, seed=3), G.sample(4, seed=3), rtol=0, atol=0)
+    assert main(["export", str(tiny_run), "--format", "hub", "--out", str(out)]) == 2
+    assert "pass --overwrite" in capsys.readouterr().err
+
+
+def test_export_replaces_a_file_only_when_asked(tmp_path, tiny_run, capsys):
+    target = tmp_path / "G.safetensors"
+    target.write_text("mine")
+    argv = ["export", str(tiny_run), "--format", "safetensors", "--out", str(target)]
+    assert main(argv) == 2 and target.read_text() == "mine"
+    assert main([*argv, "--overwrite"]) == 0 and load(target).shape
