@@ -53,3 +53,16 @@ def test_fewer_samples_than_dimensions_still_gives_a_finite_value():
 def test_a_large_imaginary_part_is_a_clear_error():
     with pytest.raises(GankitError, match="imaginary"):
         frechet_distance(np.zeros(2), np.eye(2), np.zeros(2), np.diag([1.0, -4.0]))
+
+
+def test_missing_inception_weights_say_one_working_command(tmp_path, monkeypatch):
+    """Issue 28: the message named default_1.pt but another path, and ignored GANKIT_CACHE."""
+    from gankit.metrics import inception
+
+    monkeypatch.setattr(inception, "packaged_weights", lambda: None)
+    monkeypatch.setenv("GANKIT_CACHE", str(tmp_path / "cache"))
+    with pytest.raises(GankitError) as info:
+        inception.locate_weights(download=False)
+    message = str(info.value)
+    assert "make inception" in message and str(tmp_path / "cache" / "weights") in message
+    assert inception.cache_file().parent == tmp_path / "cache" / "weights"

