@@ -140,3 +140,27 @@ def test_decoded_images_are_cached_and_memory_mapped(tmp_path, monkeypatch):
         DATASETS.build("folder", path=str(root), resolution=16, workers=0)
     with pytest.raises(AssertionError, match="decoded again"):
         DATASETS.build("folder", path=str(root), resolution=32, workers=0, cache=True)
+
+
+def test_the_run_says_how_a_grey_folder_was_read_and_lists_skipped_files(tmp_path, capsys):
+    """Issue 28: a grey folder became 3 channels without a word; skipped files were named only
+    on the console; files ignored by extension were not counted."""
+    from gankit.cli import main
+    from tests.conftest import FOLDER_ARGS
+
+    folder = tmp_path / "faces"
+    folder.mkdir()
+    for i in range(6):
+        Image.new("L", (20, 20), 30 * i).save(folder / f"{i}.png")
+    (folder / "broken.jpg").write_bytes(b"not a jpeg")
+    (folder / "notes.txt").write_text("x")
+    Image.new("L", (20, 20)).save(folder / "anim.gif")
+    out = tmp_path / "run"
+    argv = ["train", "--data", str(folder), *FOLDER_ARGS, "--set", "data.channels=3",
+            "--steps", "2", "--out", str(out)]  # fmt: skip
+    with pytest.warns(UserWarning) as caught:
+        assert main(argv) == 0
+    assert any("is grey, read here as 3 equal channels" in str(w.message) for w in caught)
+    err = capsys.readouterr().err
+    assert "'ignored_not_images': 2" in err and "'read_as': 'RGB, short side resized to 16" in err
+    assert (out / "skipped.txt").read_text().strip().endswith("broken.jpg")

@@ -24,6 +24,8 @@ class DataSource:
     #: what the networks' units are multiplied by to give the data's own units (a toy mixture
     #: trained standardized); every output a user sees (files, the API, plots) is in data units
     scale: float = 1.0
+    #: files that could not be read (a folder dataset), named in the run's skipped.txt
+    skipped: list[str] = []
 
     @classmethod
     def output_scale(cls, args: dict) -> float:

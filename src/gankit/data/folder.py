@@ -38,6 +38,20 @@ def list_images(path: Path) -> list[str]:
         )
 
 
+def count_ignored(path: Path) -> int:
+    """Files that are not images by their extension (.gif, .txt, ...): counted, never read."""
+    if path.is_dir():
+        return sum(1 for p in path.rglob("*") if p.is_file() and p.suffix.lower() not in EXTENSIONS)
+    with zipfile.ZipFile(path) as zf:
+        return sum(1 for n in zf.namelist()
+                   if not n.endswith("/") and Path(n).suffix.lower() not in EXTENSIONS)  # fmt: skip
+
+
+def is_grey(images: torch.Tensor) -> bool:
+    """Whether every image of a uint8 [N, 3, H, W] array has three equal channels."""
+    return bool((images[:, 0] == images[:, 1]).all() and (images[:, 1] == images[:, 2]).all())
+
+
 def within(names: list[str], root: Path, subdir: str) -> list[str]:
     """The names under ``subdir`` of the folder or zip (all of them for "")."""
     if not subdir:
@@ -168,6 +182,12 @@ class ImageFolder(ImageData):
             warnings.warn(
                 f"{self.upsampled} image(s) under {self.path} are smaller than {resolution}px and were upsampled"
             )
+        self.ignored = count_ignored(self.path)
+        if channels == 3 and is_grey(self.images):
+            warnings.warn(
+                f"every image under {self.path} is grey, read here as 3 equal channels; "
+                f"--set data.channels=1 trains on one (3x less input to D)"
+            )
 
     def _decode_all(self, names, workers):
         workers = min(8, os.cpu_count() or 1) if workers < 0 else workers
@@ -196,6 +216,9 @@ class ImageFolder(ImageData):
         return {
             **super().summary(),
             "path": str(self.path),
+            "read_as": f"{'RGB' if self.channels == 3 else 'grey'}, short side resized to "
+            f"{self.resolution} and centre-cropped",
             "skipped": len(self.skipped),
             "upsampled": self.upsampled,
+            "ignored_not_images": self.ignored,
         }

@@ -27,7 +27,7 @@ from gankit.data import DataSource
 from gankit.errors import GankitError, Interrupted
 from gankit.run import checkpoint, faults
 from gankit.run.report import render
-from gankit.run.rundir import RunDir
+from gankit.run.rundir import RunDir, write_text_atomic
 from gankit.training.checkpoints import Checkpoints, NaNGuard
 from gankit.training.evaluation import make_evaluator
 from gankit.training.logger import Logger
@@ -48,6 +48,10 @@ class Session:
         self.trainer, self.run, self.cfg, self.data, self.lead = trainer, run, cfg, data, lead
         if lead:
             run.ensure_dirs()
+            if data.skipped:  # the console names a few; the run keeps every one
+                write_text_atomic(
+                    run.path / "skipped.txt", "\n".join(map(str, data.skipped)) + "\n"
+                )
         self.log = Logger(run)
         self.pictures = make_pictures(run, data, trainer, cfg.train.seed)
         self.evaluator = make_evaluator(cfg, data, trainer) if cfg.eval.every and lead else None
