@@ -202,11 +202,21 @@ def _score_parsers(sub) -> None:
     s.add_argument("--n", type=int, default=10_000, help="images per side (at most)")
     s.add_argument("--extractor", default="inception", help="feature network")
     s.add_argument("--json", action="store_true", help="print one JSON object")
+    c = sub.add_parser("compare", help="runs side by side in one HTML page")
+    c.add_argument("runs", nargs="+", help="two or more run directories")
+    c.add_argument("--out", required=True, help="compare.html")
     t = sub.add_parser("stats", help="FID reference statistics (pytorch-fid's mu/sigma .npz)")
     t.add_argument("path", help=sides)
     t.add_argument("--out", required=True, help="FILE.npz")
     t.add_argument("--n", type=int, default=50_000, help="images used (at most)")
     t.add_argument("--extractor", default="inception", help="feature network")
+
+
+def cmd_compare(args) -> None:
+    from gankit.compare import write_compare
+
+    path = write_compare(args.runs, args.out)
+    print(f"gankit: wrote {path}", file=sys.stderr)
 
 
 def cmd_score(args) -> None:
@@ -371,6 +381,7 @@ def main(argv: list[str] | None = None) -> int:
             "sample": cmd_sample,
             "translate": cmd_translate,
             "score": cmd_score,
+            "compare": cmd_compare,
             "stats": cmd_stats,
             "eval": cmd_eval,
             "report": cmd_report,
