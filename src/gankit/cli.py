@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
 import sys
 import warnings
 from pathlib import Path
 
-from gankit.errors import GankitError, Interrupted
+from gankit.errors import GankitError, Interrupted, Terminated
 
 
 def _train_parser(sub) -> None:
@@ -366,12 +367,17 @@ def launch(argv: list[str], nproc: int) -> int:
     return subprocess.run(command).returncode
 
 
+def _terminated(signum, frame):
+    raise Terminated("by SIGTERM; no half-written file was left behind")
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
     args = parser().parse_args(argv)
     if args.command == "train" and args.nproc != 1 and "WORLD_SIZE" not in os.environ:
         return launch(argv, args.nproc)
     warnings.formatwarning = _warning
+    previous = _on_sigterm(_terminated)  # training installs its own handler while it runs
     try:
         from gankit.plugins import load
 
@@ -399,7 +405,17 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:  # before training started: nothing to save
         print("gankit: interrupted", file=sys.stderr)
         return 130
+    finally:
+        _on_sigterm(previous)
     return 0
+
+
+def _on_sigterm(handler):
+    """Install a SIGTERM handler (the main thread only can); the previous one."""
+    try:
+        return signal.signal(signal.SIGTERM, handler)
+    except (ValueError, TypeError):  # another thread, or no handler to restore
+        return handler
 
 
 if __name__ == "__main__":

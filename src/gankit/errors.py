@@ -21,6 +21,13 @@ class Interrupted(GankitError):
     exit_code = 130
 
 
+class Terminated(Interrupted):
+    """SIGTERM outside training: raised where the process stands, so every file being written
+    is removed by its ``atomic`` block on the way out (exit code 143)."""
+
+    exit_code = 143
+
+
 class WriteError(GankitError):
     """A file of a run (or a cache) could not be written: a full disk, a read-only folder."""
 

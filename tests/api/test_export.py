@@ -198,3 +198,23 @@ def test_export_replaces_a_file_only_when_asked(tmp_path, tiny_run, capsys):
     argv = ["export", str(tiny_run), "--format", "safetensors", "--out", str(target)]
     assert main(argv) == 2 and target.read_text() == "mine"
     assert main([*argv, "--overwrite"]) == 0 and load(target).shape
+
+
+def test_sigterm_during_an_export_leaves_no_hidden_file(tmp_path, tiny_run, monkeypatch, capsys):
+    """Issue 25: SIGTERM mid-export left .G.tmp.safetensors behind."""
+    import os
+    import signal
+
+    import safetensors.torch
+
+    real = safetensors.torch.save_model
+
+    def save_then_terminated(model, path, metadata=None):
+        real(model, path, metadata=metadata)  # the temporary file exists now
+        os.kill(os.getpid(), signal.SIGTERM)
+
+    monkeypatch.setattr(safetensors.torch, "save_model", save_then_terminated)
+    out = tmp_path / "G.safetensors"
+    assert main(["export", str(tiny_run), "--format", "safetensors", "--out", str(out)]) == 143
+    assert "stopped: by SIGTERM" in capsys.readouterr().err
+    assert list(tmp_path.iterdir()) == []  # neither the export nor its temporary file
