@@ -175,3 +175,16 @@ def test_ctrl_c_saves_a_resumable_checkpoint(tmp_path):
     assert main(["train", "--resume", str(out), "--steps", str(step + 2)]) == 0
     rows = [json.loads(line)["step"] for line in (out / "metrics.jsonl").read_text().splitlines()]
     assert rows == sorted(set(rows)) and rows[-1] == step + 2
+
+
+def test_a_config_typo_is_reported_before_torch_is_imported(tmp_path):
+    """Issue 28: a misspelt key took about 7 s to report, torch being imported first."""
+    import subprocess
+    import sys
+
+    code = ("import sys; from gankit.cli import main; rc = main(['train', '--set', 'train.stpes=3', "
+            "'--out', 'x']); print('torch' in sys.modules); sys.exit(rc)")  # fmt: skip
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          cwd=tmp_path, timeout=120)  # fmt: skip
+    assert proc.returncode == 2 and "did you mean 'steps'" in proc.stderr
+    assert proc.stdout.strip() == "False"

@@ -154,11 +154,17 @@ def parser() -> argparse.ArgumentParser:
 
 
 def cmd_train(args) -> None:
-    from gankit.app import train
+    from gankit import config
 
     flags = {
         k: v for k, v in (("data.path", args.data), ("train.steps", args.steps)) if v is not None
     }
+    if not args.resume:  # a typo is reported before torch is imported (seconds on a laptop)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # the real resolve below says them once
+            config.resolve(args.preset, args.config, flags, args.sets)
+    from gankit.app import train
+
     train(args.preset, args.config, flags, args.sets, args.out, args.overwrite, args.resume)
 
 
