@@ -67,6 +67,16 @@ def _setup_wrong_contents(w):
     ckpt.save_atomic(blob, w / "done" / "checkpoints" / "latest.pt")
 
 
+def _setup_z_files(w):
+    import numpy as np
+
+    np.savez(w / "z.npz", z=np.zeros((2, 8), np.float32))
+    np.save(w / "empty.npy", np.zeros((0, 8), np.float32))
+    with open(w / "huge.npy", "wb") as f:  # a header that claims 10^12 rows, and no data
+        header = {"descr": "<f4", "fortran_order": False, "shape": (10**12, 8)}
+        np.lib.format.write_array_header_1_0(f, header)
+
+
 RING = ["train", "--preset", "ring8-gan", "--steps", "2", "--out", "run"]
 TRAIN = ["train", "--steps", "2", "--out", "run", *TINY_ARGS]
 EVAL = ["eval", "done", "--extractor", "random_conv"]
@@ -248,6 +258,27 @@ CASES = {
         ["train", "--resume", "done", "--overwrite"],
         "drop --overwrite",
     ),
+    # sizes from file headers are checked before anything is allocated (issue 25)
+    "sample --z an npz": (
+        _setup_z_files,
+        ["sample", "done", "--z", "z.npz", "--out", "x.npy"],
+        "is an .npz archive",
+    ),  # fmt: skip
+    "sample --z empty": (
+        _setup_z_files,
+        ["sample", "done", "--z", "empty.npy", "--out", "x.npy"],
+        "--z empty.npy",
+    ),  # fmt: skip
+    "sample --z huge header": (
+        _setup_z_files,
+        ["sample", "done", "--z", "huge.npy", "--out", "x.npy"],
+        "--z huge.npy",
+    ),  # fmt: skip
+    "sample --seed beyond 64 bits": (
+        None,
+        ["sample", "done", "--seed", str(2**70), "--out", "x.npy"],
+        "fits in 64 bits",
+    ),  # fmt: skip
     # 6. odds and ends
     "pr with too few samples": (
         None,

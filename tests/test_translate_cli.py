@@ -251,6 +251,27 @@ def _existing(w):
     (w / "out" / "a.png").write_text("mine")
 
 
+def _bomb(w):
+    """A PNG whose header claims 30000x30000 pixels (PIL's decompression-bomb guard)."""
+    import struct
+    import zlib
+
+    def chunk(kind, data):
+        return (
+            struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+        )
+
+    ihdr = struct.pack(">IIBBBBB", 30000, 30000, 8, 0, 0, 0, 0)
+    (w / "in" / "bomb.png").write_bytes(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr)
+                                       + chunk(b"IDAT", zlib.compress(b"")) + chunk(b"IEND", b""))  # fmt: skip
+
+
+def _huge(w):
+    with open(w / "huge.npy", "wb") as f:  # a header that claims 10^9 images, and no data
+        header = {"descr": "<f4", "fortran_order": False, "shape": (10**9, 1, 16, 16)}
+        np.lib.format.write_array_header_1_0(f, header)
+
+
 # issue 25: translate never overwrites its inputs nor silently loses or fakes outputs
 TRANSLATE_CASES = {
     "out equal to in": (None, ["--in", "in", "--out", "in"], "is inside --in"),
@@ -268,6 +289,12 @@ TRANSLATE_CASES = {
         "are the same domain",
     ),  # fmt: skip
     "existing outputs": (_existing, ["--in", "in", "--out", "out"], "pass --overwrite"),
+    "a PNG bomb": (_bomb, ["--in", "in", "--out", "out"], "more pixels than PIL's safety limit"),
+    "an array header claiming 10^9 images": (
+        _huge,
+        ["--in", "huge.npy", "--out", "y.npy"],
+        "--in huge.npy",
+    ),  # fmt: skip
 }
 
 

@@ -326,13 +326,12 @@ def make_parent(path: Path) -> None:
 
 def read_noise(path: str) -> np.ndarray:
     """--z FILE.npy: float32 latents [N, z_dim]; a one-line error for anything else."""
-    try:
-        z = np.load(Path(path).expanduser(), allow_pickle=False)
-    except (OSError, ValueError) as exc:
-        raise GankitError(f"--z {path} is not a readable .npy array ({why(exc)})") from None
+    from gankit.data.npy import header_checked
+
+    z = header_checked(Path(path).expanduser(), "--z")
     if z.dtype.kind != "f" or z.ndim != 2 or len(z) == 0:
         raise GankitError(
             f"--z {path} must be a float array [N, z_dim] with N >= 1, got {z.dtype} of shape "
             f"{list(z.shape)}"
         )
-    return z.astype(np.float32)
+    return np.array(z, dtype=np.float32)

@@ -16,6 +16,7 @@ from PIL import Image
 
 from gankit.data.base import float_to_uint8, uint8_to_float
 from gankit.data.folder import EXTENSIONS
+from gankit.data.npy import header_checked
 from gankit.data.transforms import fit_pil
 from gankit.errors import GankitError, WriteError, why
 from gankit.losses import LOSSES
@@ -113,6 +114,10 @@ def read_images(path: Path, shape: tuple[int, ...]) -> tuple[torch.Tensor, list[
         try:
             with Image.open(f) as img:
                 images.append(fit_pil(img, shape[1], shape[0]))
+        except Image.DecompressionBombError:
+            raise GankitError(
+                f"--in: {f} claims more pixels than PIL's safety limit; shrink it"
+            ) from None
         except OSError:
             raise GankitError(f"--in: {f} is not a readable image; remove it or fix it") from None
     names = [str(f.relative_to(path)) if path.is_dir() else f.name for f in files]
@@ -120,18 +125,18 @@ def read_images(path: Path, shape: tuple[int, ...]) -> tuple[torch.Tensor, list[
 
 
 def read_array(path: Path, shape: tuple[int, ...]) -> torch.Tensor:
-    try:
-        array = np.load(path, allow_pickle=False)
-    except (OSError, ValueError) as exc:
-        raise GankitError(f"--in {path} is not a readable .npy array ({exc})") from None
+    array = header_checked(path, "--in")  # memory-mapped: the header is checked before any read
     if array.ndim != 4 or tuple(array.shape[1:]) != tuple(shape) or array.dtype.kind != "f":
         raise GankitError(
             f"--in {path} holds {array.dtype} {list(array.shape)}; this run translates float "
             f"arrays [N, {', '.join(map(str, shape))}] in [-1, 1]"
         )
+    if len(array) == 0:
+        raise GankitError(f"--in {path} holds no images (its first dimension is 0)")
+    array = np.array(array, dtype=np.float32)
     if not np.isfinite(array).all():
         raise GankitError(f"--in {path} holds NaN or infinite values; every pixel must be finite")
-    return torch.from_numpy(array.astype(np.float32))
+    return torch.from_numpy(array)
 
 
 def targets(out: Path, names: list[str], source: Path) -> list[Path]:
