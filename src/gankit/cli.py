@@ -370,7 +370,22 @@ def launch(argv: list[str], nproc: int) -> int:
     rest = [a for a in rest if not a.startswith("--nproc=")]
     command = [sys.executable, "-m", "torch.distributed.run", "--standalone",
                f"--nproc_per_node={nproc}", "-m", "gankit.cli", *rest]  # fmt: skip
-    return subprocess.run(command).returncode
+    # its own session: torchrun's shutdown signals its process group, which must not be ours
+    child = subprocess.Popen(command, start_new_session=True)
+    sent = []
+
+    def forward(signum, frame):  # torchrun passes it on to every rank: they stop at one step
+        if not sent:  # once: a second signal would make the ranks quit before their checkpoint
+            sent.append(signum)
+            child.send_signal(signum)
+
+    previous = {s: signal.signal(s, forward) for s in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        code = child.wait()
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+    return 128 + sent[0] if sent else code  # stopped on request (the ranks said where)
 
 
 def _terminated(signum, frame):

@@ -11,6 +11,7 @@ import torch
 from gankit.distributed import World, check_batch
 from gankit.errors import GankitError
 from gankit.run import checkpoint
+from gankit.run.rundir import RunDir
 
 CASES = {
     # an MLP WGAN-GP on the ring: the penalty's double backward under data parallelism
@@ -116,3 +117,30 @@ def test_a_batch_that_does_not_split_is_one_line():
         match=r"must split evenly over the 2 processes within each of the 3 domains; set it to a multiple of 6",
     ):
         check_batch(9, 3, World(0, 2))
+
+
+def test_sigterm_to_the_launcher_stops_every_rank_at_a_step_with_a_checkpoint(tmp_path):
+    """Issue 25: SIGTERM to `gankit train --nproc 2` left torchrun and both ranks training and
+    holding the run lock. The launcher forwards it once; the ranks stop at one step and save."""
+    import signal
+    import time
+
+    out = tmp_path / "run"
+    command = [sys.executable, "-m", "gankit.cli", "train", "--preset", "ring8-gan", "--steps",
+               "1000000", *CADENCE, "--set", "log.checkpoint_every=100000", "--out", str(out),
+               "--nproc", "2"]  # fmt: skip
+    env = {**os.environ, "OMP_NUM_THREADS": "1"}
+    launcher = subprocess.Popen(command, env=env, stderr=subprocess.PIPE, text=True)
+    deadline = time.time() + 240
+    while time.time() < deadline and len(rows(out) if (out / "metrics.jsonl").exists() else []) < 5:
+        time.sleep(0.5)
+    launcher.send_signal(signal.SIGTERM)
+    err = launcher.communicate(timeout=120)[1]
+    assert launcher.returncode == 128 + signal.SIGTERM
+    assert "gankit: stopped: at step" in err and "checkpoint saved" in err
+    assert weights(out)[2] >= 10  # the stop checkpoint, not the step-0 one
+    ps = subprocess.run(["ps", "-eo", "args"], capture_output=True, text=True).stdout
+    assert str(out) not in ps  # no rank nor torchrun left running
+    lock = RunDir(out).lock
+    lock.acquire()  # free: nothing holds the run
+    lock.release()

@@ -103,7 +103,8 @@ class Session:
                 )
             if self.stop_requested:
                 self.save_checkpoint(numbered=False)
-                self.finish()
+                if t.world.size == 1:  # torchrun kills ranks that linger: the report can wait
+                    self.finish()
                 raise Interrupted(
                     f"at step {t.step} of {until} ({self.stop_requested}); checkpoint saved. "
                     f"Resume with: gankit train --resume {self.run.path}"
