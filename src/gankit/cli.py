@@ -165,16 +165,26 @@ def cmd_train(args) -> None:
             config.resolve(args.preset, args.config, flags, args.sets)
     from gankit.app import train
 
-    train(args.preset, args.config, flags, args.sets, args.out, args.overwrite, args.resume)
+    train(
+        preset=args.preset,
+        config_file=args.config,
+        flags=flags,
+        sets=args.sets,
+        out=args.out,
+        overwrite=args.overwrite,
+        resume=args.resume,
+    )
 
 
 def cmd_sample(args) -> None:
     from gankit.sample import Choice, read_noise, sample_to_file
 
     noise = read_noise(args.z) if args.z else None
-    choice = Choice(args.klass, parse_codes(args.code), args.traverse, args.truncation, noise,
-                    args.interpolate)  # fmt: skip
-    path = sample_to_file(args.run_dir, args.n, args.out, args.checkpoint, args.seed, choice)
+    choice = Choice(klass=args.klass, codes=parse_codes(args.code), traverse=args.traverse,
+                    truncation=args.truncation, noise=noise, interpolate=args.interpolate)  # fmt: skip
+    path = sample_to_file(
+        args.run_dir, n=args.n, out=args.out, which=args.checkpoint, seed=args.seed, choice=choice
+    )
     print(f"gankit: wrote samples to {path}", file=sys.stderr)
 
 
@@ -295,8 +305,8 @@ def cmd_export(args) -> None:
 def cmd_nearest(args) -> None:
     from gankit.nearest import nearest_to_file
 
-    facts = nearest_to_file(args.run_dir, args.data, args.n, args.k, args.out, args.space,
-                            args.checkpoint, args.seed)  # fmt: skip
+    facts = nearest_to_file(args.run_dir, data_path=args.data, n=args.n, k=args.k, out=args.out,
+                            space=args.space, which=args.checkpoint, seed=args.seed)  # fmt: skip
     print(facts["summary"])
     print(f"gankit: wrote {facts['grid']} and {facts['plot']}", file=sys.stderr)
 
