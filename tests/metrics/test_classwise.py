@@ -77,8 +77,52 @@ def test_a_dataset_without_a_classifier_says_which_have_one():
     class Unknown:
         registered_name = "cifar10"
 
-    with pytest.raises(GankitError, match="no classifier reads.*digits"):
+    with pytest.raises(GankitError, match="no classifier reads.*digits.*labelled data"):
         classifier_for(Unknown())
+
+
+def _colour_classes(n_per: int, classes: int, seed: int = 0):
+    """A labelled ImageData whose class is the image's colour (plus noise): easy to learn."""
+    import torch
+
+    from gankit.data.base import ImageData
+
+    g = torch.Generator().manual_seed(seed)
+    colours = torch.randint(0, 256, (classes, 3, 1, 1), generator=g)
+    labels = torch.arange(classes).repeat_interleave(n_per)
+    noise = torch.randint(-20, 21, (len(labels), 3, 8, 8), generator=g)
+    data = ImageData(8, 3)
+    data.images = (colours[labels] + noise).clamp(0, 255).to(torch.uint8)
+    data.set_labels(labels, classes)
+    return data
+
+
+def test_any_labelled_dataset_gets_a_trained_classifier(tmp_path, monkeypatch, capsys):
+    """Issue 28: class_accuracy on a dataset without a bundled classifier."""
+    from gankit.data.base import uint8_to_float
+    from gankit.metrics.classifiers import classifier_for
+
+    monkeypatch.setenv("GANKIT_CACHE", str(tmp_path))
+    data = _colour_classes(60, 4)
+    classify, facts = classifier_for(data)
+    assert facts["classifier_heldout_accuracy"] > 0.9
+    assert (classify(uint8_to_float(data.images)) == data.labels).double().mean() > 0.9
+    assert "held-out real images correctly" in capsys.readouterr().err
+    assert list((tmp_path / "models").glob("classifier-*.pt"))  # cached: trained once
+    again, facts_again = classifier_for(data)
+    assert facts_again == facts
+
+
+def test_a_classifier_that_cannot_learn_the_labels_is_refused(tmp_path, monkeypatch):
+    import torch
+
+    from gankit.metrics.classifiers import classifier_for
+
+    monkeypatch.setenv("GANKIT_CACHE", str(tmp_path))
+    data = _colour_classes(60, 4)
+    data.set_labels(torch.randint(0, 4, (240,), generator=torch.Generator().manual_seed(1)), 4)
+    with pytest.raises(GankitError, match="too few for class_accuracy to mean anything"):
+        classifier_for(data)
 
 
 #: metrics that do not read labelled digit images with random_conv features, and why

@@ -11,10 +11,11 @@ class ClassAccuracy(Metric):
     primary, higher_is_better = "class_accuracy", True
 
     def __call__(self, ctx):
-        sampler, classify = ctx.conditional_sampler("class_accuracy"), classifier_for(ctx.data)
+        sampler = ctx.conditional_sampler("class_accuracy")
+        classify, facts = classifier_for(ctx.data)
         classes = sampler.latent.num_classes
         per = max(ctx.n // classes, 1)
         hits = [
             float((classify(sampler.draw(per, y=k)) == k).double().mean()) for k in range(classes)
         ]
-        return {"class_accuracy": sum(hits) / classes, "class_accuracy_min": min(hits)}
+        return {"class_accuracy": sum(hits) / classes, "class_accuracy_min": min(hits), **facts}

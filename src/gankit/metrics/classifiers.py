@@ -21,14 +21,22 @@ Classify = Callable[[torch.Tensor], torch.Tensor]
 CLASSIFIERS: Registry[Classify] = Registry("classifier")
 
 
-def classifier_for(data: DataSource) -> Classify:
+def classifier_for(data: DataSource) -> tuple[Classify, dict[str, float]]:
+    """The dataset's classifier and facts to report beside the metric: a bundled one by name,
+    else one trained on the run's own labelled images (its held-out accuracy reported)."""
     name = getattr(data, "registered_name", type(data).__name__)
-    if name not in CLASSIFIERS:
+    if name in CLASSIFIERS:
+        return CLASSIFIERS.get(name)(data), {}
+    if getattr(data, "labels", None) is None:
         raise GankitError(
-            f"no classifier reads the classes of dataset '{name}'; class_accuracy and "
-            f"code_purity work on {', '.join(CLASSIFIERS.names())}"
+            f"no classifier reads the classes of dataset '{name}': class_accuracy and "
+            f"code_purity work on {', '.join(CLASSIFIERS.names())}, or on labelled data "
+            f"(data.labels=true), where gankit trains one"
         )
-    return CLASSIFIERS.get(name)(data)
+    from gankit.metrics.learned_classifier import learned_classifier
+
+    classify, accuracy = learned_classifier(data)
+    return classify, {"classifier_heldout_accuracy": accuracy}
 
 
 def _mnist(data) -> Classify:

@@ -29,11 +29,11 @@ class CodePurity(Metric):
         sampler = ctx.sampler
         if sampler is None or not getattr(sampler.latent, "categorical", ()):
             raise GankitError("code_purity needs an InfoGAN run with a categorical code")
-        classify, values = classifier_for(ctx.data), sampler.latent.categorical[0]
+        (classify, facts), values = classifier_for(ctx.data), sampler.latent.categorical[0]
         per = max(ctx.n // values, 1)
         preds = [classify(sampler.draw(per, fixed={"cat0": v})) for v in range(values)]
         truth = torch.arange(values).repeat_interleave(per)
         pred = torch.cat(preds)
         classes = max(values, int(pred.max()) + 1)
         score, _ = purity(confusion(pred, truth, values, classes))
-        return {"code_purity": score}
+        return {"code_purity": score, **facts}
