@@ -188,3 +188,13 @@ def test_a_config_typo_is_reported_before_torch_is_imported(tmp_path):
                           cwd=tmp_path, timeout=120)  # fmt: skip
     assert proc.returncode == 2 and "did you mean 'steps'" in proc.stderr
     assert proc.stdout.strip() == "False"
+
+
+def test_eval_help_lists_every_registered_metric(capsys):
+    """Issue 28: --help named six metrics; the registry has more (class_accuracy, fid_intra...)."""
+    from gankit.metrics import METRICS
+
+    with pytest.raises(SystemExit):
+        main(["eval", "--help"])
+    text = " ".join(capsys.readouterr().out.split())
+    assert all(name in text for name in METRICS.names())

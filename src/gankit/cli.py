@@ -77,8 +77,9 @@ def _use_parsers(sub) -> None:
     n.add_argument("--n", type=int, default=64, help="generated samples to check")
     n.add_argument("--k", type=int, default=4, help="neighbours shown per sample")
     n.add_argument("--out", required=True, help="nn.png; the distance plot goes beside it")
-    n.add_argument("--space", default="inception",
-                   help="inception (the FID network), pixel, or another feature network")  # fmt: skip
+    n.add_argument("--space", default=None,
+                   help="inception (the FID network: needs make inception; the default when "
+                        "installed, else pixel), pixel, or another feature network")  # fmt: skip
     n.add_argument("--checkpoint", default="latest", help="latest, best or a checkpoint path")
     n.add_argument("--seed", type=int, default=0)
 
@@ -107,12 +108,12 @@ def parser() -> argparse.ArgumentParser:
     t.add_argument("--overwrite", action="store_true", help="replace existing output files")
     _score_parsers(sub)
     e = sub.add_parser(
-        "eval", help="evaluate a run's generator (FID, KID, IS, precision/recall, modes)"
+        "eval",
+        help="evaluate a run's generator (FID, KID, IS, precision/recall, modes)",
+        formatter_class=MetricsHelp,
     )
     e.add_argument("run_dir")
-    e.add_argument(
-        "--metrics", default=None, help="comma-separated: fid,kid,is,pr,dc (images) or modes (toy)"
-    )
+    e.add_argument("--metrics", default=None, help="comma-separated names of: ")
     e.add_argument(
         "--n", type=int, default=None, help="samples per side (default 10000 images, 2500 toy)"
     )
@@ -210,12 +211,29 @@ def parse_codes(items: list[str]) -> dict[str, float]:
     return codes
 
 
+class MetricsHelp(argparse.HelpFormatter):
+    """--metrics' help lists the metric registry, imported only when help is shown (the registry
+    pulls in torch, which every other command start-up avoids until it needs it)."""
+
+    def _get_help_string(self, action):
+        text = super()._get_help_string(action)
+        if action.dest != "metrics":
+            return text
+        from gankit.metrics import METRICS
+
+        return (
+            text + ", ".join(METRICS.names()) + " (default: fid,kid,pr for images, modes for toys)"
+        )
+
+
 def _score_parsers(sub) -> None:
     sides = "a folder or .zip of images, an .npy/.npz array, a run directory or a stats .npz"
-    s = sub.add_parser("score", help="FID/KID/... between any two sets of images")
+    s = sub.add_parser(
+        "score", help="FID/KID/... between any two sets of images", formatter_class=MetricsHelp
+    )
     s.add_argument("a", help=f"the reference side: {sides}")
     s.add_argument("b", help="the side to score, the same kinds")
-    s.add_argument("--metrics", default="fid,kid", help="comma-separated metric names")
+    s.add_argument("--metrics", default="fid,kid", help="comma-separated names of: ")
     s.add_argument("--n", type=int, default=10_000, help="images per side (at most)")
     s.add_argument("--extractor", default="inception", help="feature network")
     s.add_argument("--json", action="store_true", help="print one JSON object")

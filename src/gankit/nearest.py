@@ -11,6 +11,7 @@ them (Webster et al. 2019; the check of the StyleGAN2-ADA paper on small dataset
 from __future__ import annotations
 
 import inspect
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -83,10 +84,26 @@ def training_images(cfg: dict, path: str | None, shape: tuple[int, ...]):
     return data.images, {"name": name, **args}
 
 
+def default_space() -> str:
+    from gankit.metrics.inception import locate_weights
+
+    try:
+        locate_weights(download=False)
+        return "inception"
+    except GankitError:
+        warnings.warn(
+            "the FID Inception weights are not installed (make inception), so neighbours are "
+            "found in pixel space; pass --space inception after installing them"
+        )
+        return "pixel"
+
+
 def nearest_to_file(run_dir: str, data_path: str | None, n: int, k: int, out: str,
-                    space: str = "inception", which: str = "latest", seed: int = 0) -> dict:  # fmt: skip
+                    space: str | None = None, which: str = "latest", seed: int = 0) -> dict:  # fmt: skip
     """nn.png (a row per sample: it, then its k nearest training images), nn-distances.png (the
-    two distance distributions) and the numbers."""
+    two distance distributions) and the numbers. ``space`` None: the FID network's features if
+    its weights are installed, else pixels (said in a warning)."""
+    space = space or default_space()
     if not 1 <= n <= 1000 or not 1 <= k <= 16:
         raise GankitError(f"--n takes 1..1000 and --k 1..16, got --n {n} --k {k}")
     out_path = checked_out(out, (".png",))
