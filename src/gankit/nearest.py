@@ -113,6 +113,11 @@ def nearest_to_file(run_dir: str, data_path: str | None, n: int, k: int, out: st
     if len(G.shape) != 3:
         raise GankitError("gankit nearest checks image generators; this run's data are points")
     real, key = training_images(G.config, data_path, G.shape)
+    if len(real) < k + 1:  # the real-to-real distances skip each image itself
+        raise GankitError(
+            f"--k {k} needs at least {k + 1} training images, the data has {len(real)}; "
+            f"pass --k {max(1, len(real) - 1)} or give more images"
+        )
     device = "cuda" if torch.cuda.is_available() else "cpu"
     G.to(device)
     fake = float_to_uint8(G.sample(max(n, STAT_QUERIES), seed=seed))

@@ -95,12 +95,14 @@ class Translator:
 
 
 # ---- files in and out
-def read_images(path: Path, shape: tuple[int, ...]) -> tuple[torch.Tensor, list[str]]:
+def read_images(
+    path: Path, shape: tuple[int, ...], flag: str = "--in"
+) -> tuple[torch.Tensor, list[str]]:
     """(images [N, C, S, S] in [-1, 1], their names) from a folder, an image or a .npy array."""
     if not path.exists():
-        raise GankitError(f"--in {path} does not exist; pass a folder, an image or a .npy file")
+        raise GankitError(f"{flag} {path} does not exist; pass a folder, an image or a .npy file")
     if path.suffix == ".npy":
-        return read_array(path, shape), []
+        return read_array(path, shape, flag), []
     # regular files only: a FIFO or device among the inputs would block the read forever
     files = (
         sorted(p for p in path.rglob("*") if p.suffix.lower() in EXTENSIONS and p.is_file())
@@ -108,7 +110,7 @@ def read_images(path: Path, shape: tuple[int, ...]) -> tuple[torch.Tensor, list[
         else [path]
     )
     if not files:
-        raise GankitError(f"--in {path} holds no images ({', '.join(e[1:] for e in EXTENSIONS)})")
+        raise GankitError(f"{flag} {path} holds no images ({', '.join(e[1:] for e in EXTENSIONS)})")
     images = []
     for f in files:
         try:
@@ -116,26 +118,26 @@ def read_images(path: Path, shape: tuple[int, ...]) -> tuple[torch.Tensor, list[
                 images.append(fit_pil(img, shape[1], shape[0]))
         except Image.DecompressionBombError:
             raise GankitError(
-                f"--in: {f} claims more pixels than PIL's safety limit; shrink it"
+                f"{flag}: {f} claims more pixels than PIL's safety limit; shrink it"
             ) from None
         except OSError:
-            raise GankitError(f"--in: {f} is not a readable image; remove it or fix it") from None
+            raise GankitError(f"{flag}: {f} is not a readable image; remove it or fix it") from None
     names = [str(f.relative_to(path)) if path.is_dir() else f.name for f in files]
     return uint8_to_float(torch.stack(images)), names
 
 
-def read_array(path: Path, shape: tuple[int, ...]) -> torch.Tensor:
-    array = header_checked(path, "--in")  # memory-mapped: the header is checked before any read
+def read_array(path: Path, shape: tuple[int, ...], flag: str = "--in") -> torch.Tensor:
+    array = header_checked(path, flag)  # memory-mapped: the header is checked before any read
     if array.ndim != 4 or tuple(array.shape[1:]) != tuple(shape) or array.dtype.kind != "f":
         raise GankitError(
-            f"--in {path} holds {array.dtype} {list(array.shape)}; this run translates float "
+            f"{flag} {path} holds {array.dtype} {list(array.shape)}; this run translates float "
             f"arrays [N, {', '.join(map(str, shape))}] in [-1, 1]"
         )
     if len(array) == 0:
-        raise GankitError(f"--in {path} holds no images (its first dimension is 0)")
+        raise GankitError(f"{flag} {path} holds no images (its first dimension is 0)")
     array = np.array(array, dtype=np.float32)
     if not np.isfinite(array).all():
-        raise GankitError(f"--in {path} holds NaN or infinite values; every pixel must be finite")
+        raise GankitError(f"{flag} {path} holds NaN or infinite values; every pixel must be finite")
     return torch.from_numpy(array)
 
 
@@ -216,6 +218,6 @@ def translate_files(run_dir: str, inp: str, to: str, out: str, ref: str | None =
     shape = translator.model.shape
     x, names = read_images(inp_path, shape)
     check_paths(inp_path, out_path, names, overwrite)
-    refs = read_images(Path(ref).expanduser(), shape)[0] if ref else None
+    refs = read_images(Path(ref).expanduser(), shape, "--ref")[0] if ref else None
     write_images(translator(x, dst, source, refs, seed), out_path, names, inp_path)
     return out_path

@@ -82,3 +82,28 @@ def test_nearest_on_a_toy_run_is_one_line(tmp_path, capsys):
         err[-1]
         == "gankit: error: gankit nearest checks image generators; this run's data are points"
     )
+
+
+def test_fewer_training_images_than_k_plus_one_is_one_line(tiny_run, tmp_path, capsys):
+    """Issue 25: --data with 3 images and --k 4 raised torch's kthvalue/topk error."""
+    folder = tmp_path / "three"
+    folder.mkdir()
+    for i in range(3):
+        Image.new("L", (16, 16), 60 * i).save(folder / f"{i}.png")
+    args = ["nearest", str(tiny_run), "--data", str(folder), "--k", "4", "--space", "pixel",
+            "--out", str(tmp_path / "nn.png")]  # fmt: skip
+    assert main(args) == 2
+    err = [line for line in capsys.readouterr().err.splitlines() if line.startswith("gankit:")]
+    assert len(err) == 1 and "--k 4 needs at least 5 training images, the data has 3" in err[0]
+    assert not (tmp_path / "nn.png").exists()
+
+
+def test_nearest_without_inception_weights_falls_back_to_pixels_and_says_so(tiny_run, tmp_path,
+                                                                            monkeypatch):  # fmt: skip
+    from gankit.metrics import inception
+
+    monkeypatch.setattr(inception, "packaged_weights", lambda: None)
+    monkeypatch.setenv("GANKIT_CACHE", str(tmp_path / "empty-cache"))
+    args = ["nearest", str(tiny_run), "--n", "4", "--k", "2", "--out", str(tmp_path / "nn.png")]
+    with pytest.warns(UserWarning, match="found in pixel space"):
+        assert main(args) == 0

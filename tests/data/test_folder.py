@@ -164,3 +164,18 @@ def test_the_run_says_how_a_grey_folder_was_read_and_lists_skipped_files(tmp_pat
     err = capsys.readouterr().err
     assert "'ignored_not_images': 2" in err and "'read_as': 'RGB, short side resized to 16" in err
     assert (out / "skipped.txt").read_text().strip().endswith("broken.jpg")
+
+
+def test_a_damaged_cache_json_is_rebuilt_with_a_warning(tmp_path, monkeypatch):
+    """Issue 25: a decoded-cache .json without 'skipped' raised KeyError in the folder dataset."""
+    monkeypatch.setenv("GANKIT_CACHE", str(tmp_path / "cache"))
+    folder = tmp_path / "imgs"
+    folder.mkdir()
+    for i in range(3):
+        Image.new("RGB", (16, 16), (50 * i, 0, 0)).save(folder / f"{i}.png")
+    first = DATASETS.build("folder", path=str(folder), resolution=16)
+    for meta in (tmp_path / "cache").rglob("*.json"):
+        meta.write_text('{"upsampled": 0}')
+    with pytest.warns(UserWarning, match="decoded-image cache .* is damaged"):
+        again = DATASETS.build("folder", path=str(folder), resolution=16)
+    assert torch.equal(first.images, again.images)

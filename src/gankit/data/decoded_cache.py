@@ -49,7 +49,10 @@ def load(key: str) -> tuple[torch.Tensor, dict] | None:
     try:
         images = np.load(array, mmap_mode="r")
         info = json.loads(meta.read_text())
-    except (OSError, ValueError):  # a damaged cache is rebuilt, never fatal
+        if not isinstance(info, dict) or not {"skipped", "upsampled"} <= info.keys():
+            raise ValueError("its .json lacks skipped/upsampled")
+    except (OSError, ValueError) as exc:  # a damaged cache is rebuilt, never fatal
+        warnings.warn(f"the decoded-image cache {meta.name} is damaged ({exc}); decoding again")
         return None
     with warnings.catch_warnings():
         warnings.simplefilter(
