@@ -154,16 +154,26 @@ def parser() -> argparse.ArgumentParser:
     return ap
 
 
-def cmd_train(args) -> None:
-    from gankit import config
-
-    flags = {
+def train_flags(args) -> dict:
+    return {
         k: v for k, v in (("data.path", args.data), ("train.steps", args.steps)) if v is not None
     }
-    if not args.resume:  # a typo is reported before torch is imported (seconds on a laptop)
+
+
+def check_train_config(args) -> None:
+    """A new run's config resolved with the torch-free config module: a typo is reported
+    before torch is imported (seconds on a laptop) and before torchrun starts N processes."""
+    from gankit import config
+
+    if not args.resume:
         with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # the real resolve below says them once
-            config.resolve(args.preset, args.config, flags, args.sets)
+            warnings.simplefilter("ignore")  # the real resolve says them once
+            config.resolve(args.preset, args.config, train_flags(args), args.sets)
+
+
+def cmd_train(args) -> None:
+    check_train_config(args)
+    flags = train_flags(args)
     from gankit.app import train
 
     train(
@@ -424,6 +434,11 @@ def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
     args = parser().parse_args(argv)
     if args.command == "train" and args.nproc != 1 and "WORLD_SIZE" not in os.environ:
+        try:  # a config error is one line here, not N ranks' tracebacks under torchrun
+            check_train_config(args)
+        except GankitError as exc:
+            print(f"gankit: error: {exc}", file=sys.stderr)
+            return exc.exit_code
         return launch(argv, args.nproc)
     warnings.formatwarning = _warning
     previous = _on_sigterm(_terminated)  # training installs its own handler while it runs

@@ -144,3 +144,14 @@ def test_sigterm_to_the_launcher_stops_every_rank_at_a_step_with_a_checkpoint(tm
     lock = RunDir(out).lock
     lock.acquire()  # free: nothing holds the run
     lock.release()
+
+
+def test_a_config_error_under_nproc_is_one_line_before_torchrun(tmp_path):
+    """Issue 25: a rank's config error ended in torchrun's ChildFailedError traceback."""
+    out = gankit(["--set", "train.stpes=3", "--out", str(tmp_path / "r")], nproc=2, check=False)
+    assert out.returncode == 2
+    assert out.stderr.strip().splitlines() == [
+        "gankit: error: unknown config key 'train.stpes' (did you mean 'steps'?); keys here: "
+        "steps, batch_size, n_critic, seed, device, nan_retries, nan_lr_factor, channels_last, "
+        "sync_batchnorm, compile, amp, cuda_graphs"
+    ]
