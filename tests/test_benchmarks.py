@@ -48,6 +48,7 @@ def tiny_run(tmp: Path) -> Path:
 # script -> its arguments, a function of the test's folder
 SMOKE = {
     "speed": lambda t: ["--configs", "ns-32", "--variants", "default", "--repeats", "1"],
+    "gpu_check": lambda t: ["--smoke", "--out", str(t / "gpu_check.json")],
     "inception_speed": lambda t: ["--extractor", "random_conv", "--n", "8"],
     "profile_step": lambda t: [
         "--config",
@@ -182,5 +183,10 @@ def test_benchmark_smoke(name, tmp_path, monkeypatch, capsys):
     assert rows or name in ("mode_collapse", "mode_tuning", "profile_step"), out
     if name in ("mode_collapse", "mode_tuning"):
         assert (tmp_path / "r.jsonl").read_text().strip(), out
+    if name == "gpu_check":
+        summary = json.loads((tmp_path / "gpu_check.json").read_text())
+        assert summary["cuda_tests"]["exit"] == 0 and summary["speed"]["rows"], summary
+        assert summary["training"]["train_exit"] == 130 and summary["training"]["steps"] > 0
+        assert summary["training"]["metrics"][0]["fid"] > 0, summary
     if name == "profile_step":
         assert "Self CPU" in out or "CPU total" in out, out
