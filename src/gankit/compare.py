@@ -70,6 +70,12 @@ def _metric_keys(runs: list[RunDir]) -> list[str]:
     return keys
 
 
+def _evaluation(ev: dict) -> str:
+    if not ev.get("every"):
+        return "none during training"
+    return f"{ev.get('metrics')} every {ev.get('every')} steps, n={ev.get('n')}, {ev.get('extractor')} features"
+
+
 def _image(path: Path) -> str:
     if not path.is_file():
         return "<em>(no best.png yet)</em>"
@@ -91,7 +97,8 @@ def page(paths: list[str]) -> str:
              ("steps", [e(str(s.get("steps", "?"))) for s in summaries]),
              ("training time (s)", [e(str(s.get("train_seconds", "?"))) for s in summaries]),
              ("device, precision", [e(f"{s.get('device', '?')}, {s.get('precision', '?')}")
-                                    for s in summaries])]  # fmt: skip
+                                    for s in summaries]),
+             ("evaluation (curves below)", [e(_evaluation(c.get("eval", {}))) for c in configs])]  # fmt: skip
     facts += [(key, [e(repr(v)) for v in values]) for key, values in differences(configs).items()]
     rows = "".join(f"<tr><th>{e(k)}</th>{''.join(f'<td>{c}</td>' for c in cells)}</tr>"
                    for k, cells in facts)  # fmt: skip
