@@ -19,7 +19,7 @@ import time
 import torch
 
 from gankit.data import DATASETS
-from gankit.metrics.evaluate import evaluate
+from gankit.metrics.evaluate import context, evaluate
 from gankit.run.rundir import RunDir
 from gankit.sample import build_generator, generator_sampler, latent_of, load_checkpoint
 
@@ -65,8 +65,7 @@ def main() -> None:
     data, key = reference_data(cfg, args.reference)
     if args.real_only:
         start = time.perf_counter()
-        evaluate(data, lambda n: data.real_sample(n, seed=1), ["fid"], args.n, args.extractor,
-                 dataset_key=key)  # fmt: skip
+        context(data, None, args.n, args.extractor, dataset_key=key).stats("real")  # real only
         print(json.dumps({"real_only": True, "n": args.n, "seconds": time.perf_counter() - start}))
         return
     for which in checkpoints(run, args.checkpoints):

@@ -190,3 +190,20 @@ def test_benchmark_smoke(name, tmp_path, monkeypatch, capsys):
         assert summary["training"]["metrics"][0]["fid"] > 0, summary
     if name == "profile_step":
         assert "Self CPU" in out or "CPU total" in out, out
+
+
+def test_fid_curve_real_only_fills_the_cache_and_draws_no_samples(tmp_path, monkeypatch, capsys):
+    """--real-only computed a full second side (of real images) it then threw away."""
+    from gankit.metrics.base import EvalContext
+
+    run = tiny_run(tmp_path)
+    drawn = []
+    original = EvalContext.samples
+    monkeypatch.setattr(EvalContext, "samples", lambda self, which: drawn.append(which)
+                        or original(self, which))  # fmt: skip
+    argv = ["fid_curve.py", str(run), "--n", "8", "--extractor", "random_conv", "--real-only"]
+    monkeypatch.setattr(sys, "argv", argv)
+    runpy.run_path(str(BENCHMARKS / "fid_curve.py"), run_name="__main__")
+    assert json.loads(capsys.readouterr().out.strip().splitlines()[-1])["real_only"]
+    assert drawn == ["real"]
+    assert list((tmp_path / "gankit-cache" / "stats").glob("*.npy"))
