@@ -45,12 +45,12 @@ def write_hub(G: TrainedGenerator, run: RunDir, out: Path, overwrite: bool = Fal
 def model_card(G: TrainedGenerator, run: RunDir) -> str:
     cfg, summary = G.config, run.read_json(run.summary)
     evaluation = run.read_json(run.path / "eval.json")
-    data, gen = cfg.get("data", {}), cfg["model"]["generator"]["name"]
+    data, gen = shared_data(cfg.get("data", {})), cfg["model"]["generator"]["name"]
     metrics = sorted((evaluation.get("metrics") or {}).keys())
     front = [
         "---", "library_name: gankit", "pipeline_tag: unconditional-image-generation",
         f"tags: [gan, gankit, {gen}, {cfg.get('loss', {}).get('name', 'gan')}]",
-        f"datasets: [{data.get('name', 'unknown')}]", f"metrics: [{', '.join(metrics)}]", "---",
+        f"datasets: [{dataset_name(data)}]", f"metrics: [{', '.join(metrics)}]", "---",
     ]  # fmt: skip
     lines = [
         f"# {run.path.name}: a `{gen}` generator trained with gankit", "",
@@ -60,12 +60,24 @@ def model_card(G: TrainedGenerator, run: RunDir) -> str:
         "## Evaluation", "", *_evaluation(evaluation), "", "## Training", "",
         *_training(cfg, summary, G), "", "## Intended use and limitations", "",
         "A research and teaching artefact: it makes images like its training data "
-        f"({data.get('name')}, {'x'.join(map(str, G.shape))}) and nothing else. Samples can "
+        f"({dataset_name(data)}, {'x'.join(map(str, G.shape))}) and nothing else. Samples can "
         "reproduce biases of that data and may be close to training images (check with "
         "`gankit nearest`); they are not photographs of real people or places. The training "
         "data's licence applies to what it generates.",
     ]  # fmt: skip
     return "\n".join(front + [""] + lines) + "\n"
+
+
+def shared_data(data: dict) -> dict:
+    """The data section as it may be shared: a local path becomes its last part."""
+    return {k: Path(str(v)).name if k == "path" else v for k, v in data.items()}
+
+
+def dataset_name(data: dict) -> str:
+    """A folder dataset is named by its folder (and sub-folder), others by their registry name."""
+    if "path" not in data:
+        return str(data.get("name", "unknown"))
+    return "/".join(part for part in (data["path"], data.get("subdir", "")) if part)
 
 
 def _evaluation(evaluation: dict) -> list[str]:
@@ -82,7 +94,7 @@ def _evaluation(evaluation: dict) -> list[str]:
 def _training(cfg: dict, summary: dict, G: TrainedGenerator) -> list[str]:
     t, optim = cfg.get("train", {}), cfg.get("optim", {})
     rows = {
-        "data": json.dumps(cfg.get("data")), "image shape": "x".join(map(str, G.shape)),
+        "data": json.dumps(shared_data(cfg.get("data", {}))), "image shape": "x".join(map(str, G.shape)),
         "generator": json.dumps(cfg["model"]["generator"]), "latent": json.dumps(G.latent.to_dict()),
         "discriminator": json.dumps(cfg["model"].get("discriminator")),
         "loss": json.dumps(cfg.get("loss")), "regularizers": json.dumps(cfg.get("regularizers")),
