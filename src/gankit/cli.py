@@ -126,6 +126,12 @@ def parser() -> argparse.ArgumentParser:
     e.add_argument(
         "--json", action="store_true", help="print one JSON object (metric -> value) on stdout"
     )
+    e.add_argument(
+        "--real",
+        default=None,
+        help="score against this reference instead of the training data: a folder or zip of "
+        "images, an .npy/.npz array or a statistics .npz (mu, sigma)",
+    )
     _use_parsers(sub)
     r = sub.add_parser("report", help="re-render report.md/.html, progress.gif and losses.png")
     r.add_argument("run_dir")
@@ -301,7 +307,13 @@ def cmd_eval(args) -> None:
             f"--n must be in [2, 1e6] (FID is usually reported at 10k or 50k), got {args.n}"
         )
     names = parse_metrics(args.metrics) if args.metrics else None
-    report = evaluate_run(args.run_dir, names, args.n, args.checkpoint, args.extractor)
+    if args.real:
+        from gankit.score import evaluate_against
+
+        report = evaluate_against(args.run_dir, args.real, names, args.n, args.checkpoint,
+                                  args.extractor)  # fmt: skip
+    else:
+        report = evaluate_run(args.run_dir, names, args.n, args.checkpoint, args.extractor)
     if args.json:
         print(json.dumps(report["metrics"], allow_nan=False), flush=True)
     else:

@@ -214,3 +214,32 @@ def check_metrics(text: str) -> list[str]:
     for name in names:
         METRICS.get(name)
     return names
+
+
+def evaluate_against(run_dir: str, real: str, names: list[str] | None, n: int | None,
+                     which: str = "last", extractor: str = "inception", seed: int = 0) -> dict:  # fmt: skip
+    """``gankit eval RUN --real PATH``: the run's generator against any reference set (a folder,
+    zip, array or statistics file) instead of its training data; eval's report layout."""
+    from gankit.generator import load
+    from gankit.metrics.evaluate import strict_json
+    from gankit.run.rundir import RunDir
+
+    run = RunDir.existing(run_dir)
+    n = n or 10_000
+    names = names or (["fid"] if read_side(real, 2).stats is not None else ["fid", "kid", "pr"])
+    G = load(run.path, which)
+    if len(G.shape) != 3:
+        raise GankitError("--real compares images; this run makes points (a toy dataset)")
+    fake = Side(f"{run.path} (step {G.step})", images=float_to_uint8(G.sample(n, seed=seed)))
+    reference = read_side(real, n, seed)
+    if reference.stats is not None:
+        result = stats_fid(reference, fake, names, n, extractor)
+    else:
+        ctx = context(Images(reference.images), lambda k: uint8_to_float(fake.images[:k]), n,
+                      extractor, dataset_key=reference.key)  # fmt: skip
+        with torch.no_grad():
+            metrics = run_metrics(ctx, names)
+        result = {"metrics": metrics, "n": {"a": ctx.used.get("real"), "b": ctx.used.get("fake")}}
+    return {"checkpoint": str(run.checkpoint_file(which)), "step": G.step, "real": real,
+            "n": {"real": result["n"]["a"], "fake": result["n"]["b"] or n},
+            "extractor": extractor, **strict_json(result["metrics"])}  # fmt: skip

@@ -109,3 +109,36 @@ def test_a_value_range_that_looks_wrong_is_a_warning(tmp_path, capsys):
     np.save(tmp_path / "x.npy", np.full((4, 3, 16, 16), 40.0, np.float32))
     with pytest.warns(UserWarning, match=r"span \[40, 40\]"):
         scored(capsys, str(a), str(tmp_path / "x.npy"), "--metrics", "fid")
+
+
+def test_eval_against_another_reference(tmp_path, capsys):
+    """Issue 29: gankit eval RUN --real PATH; against the run's own folder it equals plain eval."""
+    data = folder(tmp_path / "imgs")
+    run = tmp_path / "run"
+    assert (
+        main(["train", "--data", str(data), *FOLDER_ARGS, "--steps", "2", "--out", str(run)]) == 0
+    )
+    common = ["--n", str(N), "--metrics", "fid,kid", "--extractor", "random_conv", "--json"]
+    assert main(["eval", str(run), *common]) == 0
+    own = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert main(["eval", str(run), "--real", str(data), *common]) == 0
+    against = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    for key in ("fid", "kid"):
+        assert against[key] == pytest.approx(own[key], rel=1e-6, abs=1e-9)
+    assert json.loads((run / "eval.json").read_text())["real"] == str(data)
+    stats = tmp_path / "ref.npz"
+    assert main(["stats", str(data), "--out", str(stats), "--extractor", "random_conv"]) == 0
+    argv = [
+        "eval",
+        str(run),
+        "--real",
+        str(stats),
+        "--n",
+        str(N),
+        "--extractor",
+        "random_conv",
+        "--json",
+    ]
+    assert main(argv) == 0
+    via_stats = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert via_stats["fid"] == pytest.approx(own["fid"], rel=1e-6)
