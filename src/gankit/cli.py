@@ -273,11 +273,12 @@ def cmd_compare(args) -> None:
 def cmd_score(args) -> None:
     import json
 
-    from gankit.score import check_metrics, score
+    from gankit.metrics.evaluate import parse_metrics
+    from gankit.score import score
 
     if not 2 <= args.n <= 10**6:
         raise GankitError(f"--n must be in [2, 1e6], got {args.n}")
-    result = score(args.a, args.b, check_metrics(args.metrics), args.n, args.extractor)
+    result = score(args.a, args.b, parse_metrics(args.metrics), args.n, args.extractor)
     if args.json:
         print(json.dumps(result), flush=True)
         return

@@ -23,7 +23,6 @@ from PIL import Image
 from gankit.data.base import float_to_uint8, uint8_to_float
 from gankit.data.folder import list_images
 from gankit.errors import GankitError, why
-from gankit.metrics.base import METRICS
 from gankit.metrics.evaluate import context, run_metrics
 from gankit.metrics.fid import frechet_distance
 from gankit.metrics.stats import FeatureStats
@@ -207,13 +206,6 @@ def write_stats(path: str, out: str, n: int, extractor: str = "inception") -> di
     with atomic(target) as tmp, open(tmp, "wb") as f:
         np.savez(f, mu=mu.astype(np.float64), sigma=sigma.astype(np.float64))
     return {"out": str(target), "n": min(n, len(side.images)), "dim": len(mu)}
-
-
-def check_metrics(text: str) -> list[str]:
-    names = [m.strip() for m in text.split(",") if m.strip()]
-    for name in names:
-        METRICS.get(name)
-    return names
 
 
 def evaluate_against(run_dir: str, real: str, names: list[str] | None, n: int | None,
