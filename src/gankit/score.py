@@ -22,6 +22,7 @@ from PIL import Image
 
 from gankit.data.base import float_to_uint8, uint8_to_float
 from gankit.data.folder import list_images
+from gankit.data.npy import header_checked
 from gankit.errors import GankitError, why
 from gankit.metrics.evaluate import context, run_metrics
 from gankit.metrics.fid import frechet_distance
@@ -99,11 +100,14 @@ def read_stats(path: Path) -> tuple[np.ndarray, np.ndarray]:
 
 def read_array(path: Path) -> torch.Tensor:
     """uint8 HWC/CHW or float [-1, 1]/[0, 1] images -> uint8 [N, C, H, W]; the reading said."""
-    try:
-        data = np.load(path, allow_pickle=False)
-        array = data[data.files[0]] if isinstance(data, np.lib.npyio.NpzFile) else data
-    except (OSError, ValueError, IndexError) as exc:
-        raise GankitError(f"{path} is not a readable image array ({why(exc)})") from None
+    if path.suffix == ".npy":  # the header is checked before any read, as for --in and --z
+        array = np.asarray(header_checked(path, "score:"))
+    else:
+        try:
+            with np.load(path, allow_pickle=False) as data:
+                array = data[data.files[0]]
+        except (OSError, ValueError, IndexError) as exc:
+            raise GankitError(f"{path} is not a readable image array ({why(exc)})") from None
     if array.ndim != 4 or array.dtype.kind not in "uf":
         raise GankitError(
             f"{path} holds {array.dtype} {list(array.shape)}; give images [N, H, W, C] or [N, C, H, W]"
@@ -218,12 +222,12 @@ def evaluate_against(run_dir: str, real: str, names: list[str] | None, n: int | 
 
     run = RunDir.existing(run_dir)
     n = n or 10_000
-    names = names or (["fid"] if read_side(real, 2).stats is not None else ["fid", "kid", "pr"])
+    reference = read_side(real, n, seed)  # read once: a folder may hold thousands of images
+    names = names or (["fid"] if reference.stats is not None else ["fid", "kid", "pr"])
     G = load(run.path, which)
     if len(G.shape) != 3:
         raise GankitError("--real compares images; this run makes points (a toy dataset)")
     fake = Side(f"{run.path} (step {G.step})", images=float_to_uint8(G.sample(n, seed=seed)))
-    reference = read_side(real, n, seed)
     if reference.stats is not None:
         result = stats_fid(reference, fake, names, n, extractor)
     else:
