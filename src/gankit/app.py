@@ -16,7 +16,7 @@ from gankit import config as C
 from gankit import distributed
 from gankit.build import build, data_paths, resolve_device
 from gankit.distributed import World
-from gankit.errors import GankitError, WriteError
+from gankit.errors import GankitError, WriteError, out_of_memory
 from gankit.run.checkpoint import NoCheckpoint, load_newest_good
 from gankit.run.rundir import RunDir
 from gankit.training.loop import Session
@@ -150,7 +150,11 @@ def _run_session(run: RunDir, cfg: C.Config, built, trainer, state: dict | None,
             run.abandon()  # a new run without a checkpoint holds nothing worth keeping
         if isinstance(exc, WriteError):
             raise GankitError(
-                f"{exc}; {_after_failed_write(run, kept, replaced, resumed)}"
+                f"{exc}; {_after_failure(run, kept, replaced, resumed, WRITE_FIX)}"
+            ) from None
+        if oom := out_of_memory(exc):
+            raise GankitError(
+                f"{oom} at step {trainer.step}; {_after_failure(run, kept, replaced, resumed, OOM_FIX)}"
             ) from None
         raise
     print(
@@ -159,8 +163,11 @@ def _run_session(run: RunDir, cfg: C.Config, built, trainer, state: dict | None,
     )
 
 
-def _after_failed_write(run: RunDir, kept: bool, replaced: bool, resumed: bool) -> str:
-    fix = "free space or fix permissions, then"
+WRITE_FIX = "free space or fix permissions, then"
+OOM_FIX = "free memory or lower train.batch_size (--set), then"
+
+
+def _after_failure(run: RunDir, kept: bool, replaced: bool, resumed: bool, fix: str) -> str:
     if kept:
         return f"the last checkpoint in {run.checkpoints} is intact: {fix} gankit train --resume {run.path}"
     if resumed:

@@ -10,7 +10,7 @@ import sys
 import warnings
 from pathlib import Path
 
-from gankit.errors import GankitError, Interrupted, Terminated
+from gankit.errors import GankitError, Interrupted, Terminated, out_of_memory
 
 
 def _train_parser(sub) -> None:
@@ -479,6 +479,12 @@ def main(argv: list[str] | None = None) -> int:
         kind = "stopped" if isinstance(exc, Interrupted) else "error"
         print(f"gankit: {kind}: {exc}", file=sys.stderr)
         return exc.exit_code
+    except (MemoryError, RuntimeError) as exc:  # anything else is a bug: its traceback stays
+        if (oom := out_of_memory(exc)) is None:
+            raise
+        print(f"gankit: error: {oom}; ask for less (a smaller --n, batch or image size) or "
+              f"free memory", file=sys.stderr)  # fmt: skip
+        return 2
     except KeyboardInterrupt:  # before training started: nothing to save
         print("gankit: interrupted", file=sys.stderr)
         return 130

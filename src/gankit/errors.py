@@ -39,6 +39,28 @@ def why(exc: Exception) -> str:
 
     if not isinstance(exc, OSError):
         return (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+    # numpy's tofile raises an OSError with no errno ("640 requested and 0 written")
+    other = exc.strerror or (str(exc).strip().splitlines() or [type(exc).__name__])[0]
     return {errno.ENOSPC: "the disk is full", errno.EDQUOT: "the disk quota is exceeded"}.get(
-        exc.errno, exc.strerror or type(exc).__name__
+        exc.errno, other
     )
+
+
+def out_of_memory(exc: BaseException) -> str | None:
+    """'out of memory (...)' when ``exc`` is an allocation failure (Python's MemoryError, the
+    CPU allocator's RuntimeError, CUDA's OutOfMemoryError), else None."""
+    import re
+
+    text = str(exc)
+    cpu = isinstance(exc, RuntimeError) and "can't allocate memory" in text
+    cuda = type(exc).__name__ == "OutOfMemoryError"
+    if not (isinstance(exc, MemoryError) or cpu or cuda):
+        return None
+    asked = re.search(r"allocate (\d+) bytes", text) or re.search(
+        r"allocate ([\d.]+ [KMGT]iB)", text
+    )
+    if asked is None:
+        return "out of memory"
+    size = asked.group(1)
+    size = f"{int(size) / 2**20:.0f} MiB" if size.isdigit() else size
+    return f"out of memory (an allocation of {size} failed)"

@@ -13,6 +13,7 @@ clamped to [-1, 1] (R3GAN's G is unbounded while training).
 from __future__ import annotations
 
 import importlib.util
+import io
 import json
 import warnings
 from pathlib import Path
@@ -22,7 +23,7 @@ import torch
 
 from gankit.errors import GankitError, why
 from gankit.generator import TrainedGenerator, load
-from gankit.run.rundir import RunDir, atomic
+from gankit.run.rundir import RunDir, atomic, write_bytes_atomic
 
 FORMATS = {".safetensors": "safetensors", ".onnx": "onnx", ".pt": "torchscript"}
 #: the Python packages each format needs, and the extra that installs them
@@ -97,10 +98,11 @@ def example_inputs(G: TrainedGenerator, n: int = 4, seed: int = 0) -> tuple[torc
 
 
 def write_safetensors(G: TrainedGenerator, out: Path) -> dict:
-    from safetensors.torch import save_model
+    from safetensors.torch import save
 
-    with atomic(out) as tmp:
-        save_model(G.net, str(tmp), metadata={"gankit": json.dumps(G.metadata())})
+    # cloned: tensors that share memory (tied weights) are each written whole
+    weights = {k: v.detach().clone().contiguous() for k, v in G.net.state_dict().items()}
+    write_bytes_atomic(out, save(weights, metadata={"gankit": json.dumps(G.metadata())}))
     return {"format": "safetensors", "path": str(out)}
 
 
@@ -115,13 +117,14 @@ def write_torchscript(G: TrainedGenerator, out: Path) -> dict:
         # a traced graph may bake the batch size in: check another one
         other = example_inputs(G, n=3, seed=1)
         diff = (traced(*other) - module(*other)).abs().max().item()
+        buffer = io.BytesIO()
+        torch.jit.save(traced, buffer)
     if diff > TOLERANCE:
         raise GankitError(
             f"TorchScript export differs from PyTorch by {diff:.2g} at another batch size; "
             f"this generator cannot be traced, use --format safetensors or onnx"
         )
-    with atomic(out) as tmp:
-        traced.save(str(tmp))
+    write_bytes_atomic(out, buffer.getvalue())
     return {"format": "torchscript", "path": str(out), "max_abs_diff": diff}
 
 
@@ -137,6 +140,8 @@ def write_onnx(G: TrainedGenerator, out: Path) -> dict:
                 opset_version=OPSET, dynamic_shapes={name: {0: batch} for name in names},
                 dynamo=True, external_data=False, verbose=False,
             )  # fmt: skip
+        except OSError:  # a full disk or read-only folder: ``atomic`` says so in one line
+            raise
         except Exception as exc:  # the exporter's errors are pages long: keep the first line
             first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
             raise GankitError(

@@ -23,6 +23,7 @@ from gankit.errors import GankitError
 from gankit.generator import load
 from gankit.metrics.cache import RealFeatureCache
 from gankit.metrics.features import FEATURES, extract
+from gankit.run.rundir import atomic
 from gankit.sample import checked_out, make_parent
 from gankit.walk import image_grid
 
@@ -129,7 +130,8 @@ def nearest_to_file(run_dir: str, data_path: str | None, n: int, k: int, out: st
     real_d, _ = nearest(real_f[picked], real_f, 1, exclude_self=picked)
     make_parent(out_path)
     rows = torch.cat([fake[:n, None], real[fake_i[:n]]], 1).flatten(0, 1)
-    image_grid(rows.float() / 127.5 - 1, k + 1).save(out_path)
+    with atomic(out_path) as tmp:
+        image_grid(rows.float() / 127.5 - 1, k + 1).save(tmp, format="PNG")
     plot = out_path.with_name(out_path.stem + "-distances.png")
     facts = verdict(fake_d[:, 0].numpy(), real_d[:, 0].numpy(), space)
     plot_distances(fake_d[:, 0].numpy(), real_d[:, 0].numpy(), space, plot)
@@ -159,7 +161,6 @@ def verdict(fake: np.ndarray, real: np.ndarray, space: str) -> dict:
 
 def plot_distances(fake: np.ndarray, real: np.ndarray, space: str, out: Path) -> None:
     from gankit.run.artifacts import plt
-    from gankit.run.rundir import atomic
 
     fig, ax = plt.subplots(figsize=(6, 3.5), dpi=100)
     bins = np.linspace(0, max(fake.max(), real.max()) * 1.05 + 1e-12, 50)

@@ -1,6 +1,10 @@
 """gankit export: safetensors, ONNX and TorchScript give back G's images, for every generator."""
 
 import inspect
+import resource
+import signal
+import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -228,3 +232,25 @@ def test_sigterm_during_an_export_leaves_no_hidden_file(tmp_path, tiny_run, monk
     assert main(["export", str(tiny_run), "--format", "safetensors", "--out", str(out)]) == 143
     assert "stopped: by SIGTERM" in capsys.readouterr().err
     assert list(tmp_path.iterdir()) == []  # neither the export nor its temporary file
+
+
+@pytest.mark.parametrize("fmt,name", [("safetensors", "G.safetensors"), ("torchscript", "G.pt"),
+                                      ("onnx", "G.onnx")])  # fmt: skip
+def test_a_full_disk_under_a_library_writer_is_one_line(tmp_path, tiny_run, fmt, name):
+    """TorchScript's C++ writer aborted the process on a full disk, leaving .G.tmp.pt; the
+    Rust one of safetensors raised its own error. A file-size limit makes the real writes fail."""
+    if fmt == "onnx":
+        pytest.importorskip("onnxruntime")
+
+    def limit():  # runs in the child: its files may not grow past 1 kB
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+        resource.setrlimit(resource.RLIMIT_FSIZE, (1_000, 1_000))
+
+    cmd = [sys.executable, "-m", "gankit.cli", "export", str(tiny_run), "--format", fmt,
+           "--out", name]  # fmt: skip
+    done = subprocess.run(cmd, cwd=tmp_path, preexec_fn=limit, capture_output=True, text=True)
+    errors = [line for line in done.stderr.splitlines() if line.startswith("gankit: error:")]
+    assert done.returncode == 2 and len(errors) == 1, done.stderr
+    assert f"could not write {name} (File too large)" in errors[0]
+    assert "Traceback" not in done.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == []  # no half-written or hidden file

@@ -107,3 +107,18 @@ def test_nearest_without_inception_weights_falls_back_to_pixels_and_says_so(tiny
     args = ["nearest", str(tiny_run), "--n", "4", "--k", "2", "--out", str(tmp_path / "nn.png")]
     with pytest.warns(UserWarning, match="found in pixel space"):
         assert main(args) == 0
+
+
+@pytest.mark.parametrize("site", ["nn.png", "nn-distances.png"])
+def test_a_full_disk_at_out_is_one_line_and_leaves_nothing(tiny_run, tmp_path, monkeypatch,
+                                                          capsys, site):  # fmt: skip
+    from tests.run.test_write_faults import fail_writes
+
+    out = tmp_path / "out"
+    out.mkdir()
+    raised = fail_writes(monkeypatch, site)
+    args = ["nearest", str(tiny_run), "--n", "6", "--space", "pixel", "--out", str(out / "nn.png")]
+    assert main(args) == 2 and raised == [site]
+    err = capsys.readouterr().err
+    assert f"could not write {out / site} (the disk is full)" in err and "Traceback" not in err
+    assert not any(p.name.startswith(".") for p in out.iterdir())

@@ -1,6 +1,8 @@
 """class_accuracy, code_purity and fid_intra on samplers whose answer is known: "generators" that
 return real digits of a chosen class."""
 
+import warnings
+
 import numpy as np
 import pytest
 import torch
@@ -111,6 +113,22 @@ def test_any_labelled_dataset_gets_a_trained_classifier(tmp_path, monkeypatch, c
     assert list((tmp_path / "models").glob("classifier-*.pt"))  # cached: trained once
     again, facts_again = classifier_for(data)
     assert facts_again == facts
+
+
+def test_a_damaged_cached_classifier_is_trained_again(tmp_path, monkeypatch):
+    from gankit.metrics.classifiers import classifier_for
+
+    monkeypatch.setenv("GANKIT_CACHE", str(tmp_path))
+    data = _colour_classes(60, 4)
+    _, facts = classifier_for(data)
+    (cache,) = (tmp_path / "models").glob("classifier-*.pt")
+    cache.write_bytes(cache.read_bytes()[:-100])  # cut short, as by a crash of an older version
+    with pytest.warns(UserWarning, match="ignoring the cached classifier"):
+        _, again = classifier_for(data)
+    assert again == facts
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # rewritten whole: read back without a warning
+        classifier_for(data)
 
 
 def test_a_classifier_that_cannot_learn_the_labels_is_refused(tmp_path, monkeypatch):

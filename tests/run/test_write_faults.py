@@ -202,3 +202,52 @@ def test_ctrl_c_while_the_report_is_drawn_is_clean_and_report_rebuilds(tmp_path)
     )
     assert not list(run.glob(".*tmp*"))  # no half-written file left behind
     assert main(["report", str(run)]) == 0 and (run / "report.md").is_file()
+
+
+@pytest.mark.parametrize("occurrence,kept", [(1, False), (2, True)], ids=["first", "second"])
+def test_out_of_memory_at_a_checkpoint_is_one_line_and_resumable(
+    occurrence, kept, tmp_path, monkeypatch, capsys
+):
+    """A memory limit hit while a checkpoint is serialised: one line naming the fix, no second
+    error, and the run either removed (no checkpoint yet) or resumable to the end."""
+    real, calls = ckpt.serialise, []
+
+    def serialise(state):
+        calls.append(state["step"])
+        if len(calls) == occurrence:
+            raise MemoryError
+        return real(state)
+
+    monkeypatch.setattr(ckpt, "serialise", serialise)
+    run = tmp_path / "run"
+    status = main(["train", "--out", str(run), "--steps", "4", *TINY_ARGS])
+    monkeypatch.undo()
+    err = capsys.readouterr().err
+    errors = [line for line in err.splitlines() if line.startswith("gankit: error:")]
+    assert status == 2 and len(errors) == 1 and "Traceback" not in err, err
+    assert f"out of memory at step {calls[-1]}" in errors[0] and "train.batch_size" in errors[0]
+    if not kept:
+        assert "nothing of it was kept" in errors[0] and not run.exists()
+        return
+    assert f"--resume {run}" in errors[0]
+    monkeypatch.setenv("GANKIT_CACHE", str(tmp_path / "cache"))
+    assert main(["train", "--resume", str(run)]) == 0, capsys.readouterr().err
+    assert ckpt.load(run / "checkpoints" / "latest.pt")["step"] == 4
+
+
+def test_out_of_memory_outside_training_is_one_line(tmp_path, monkeypatch, capsys):
+    import torch
+
+    def refuse(*args, **kwargs):
+        raise RuntimeError(
+            "[enforce fail at alloc_cpu.cpp:127] err == 0. DefaultCPUAllocator: can't allocate "
+            "memory: you tried to allocate 153600000 bytes. Error code 12 (Cannot allocate memory)"
+        )
+
+    run = tmp_path / "run"
+    assert main(["train", "--out", str(run), "--steps", "2", *TINY_ARGS]) == 0
+    monkeypatch.setattr(torch, "randn", refuse)
+    assert main(["sample", str(run), "--n", "8", "--out", str(tmp_path / "s.npy")]) == 2
+    err = capsys.readouterr().err
+    assert "gankit: error: out of memory (an allocation of 146 MiB failed)" in err
+    assert "Traceback" not in err and not (tmp_path / "s.npy").exists()

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import os
 import sys
+import warnings
 from pathlib import Path
 
 import torch
@@ -19,6 +20,7 @@ from torch import nn
 
 from gankit.data.base import ImageData, uint8_to_float
 from gankit.errors import GankitError
+from gankit.run.checkpoint import read, save_atomic, serialise
 
 MIN_ACCURACY = 0.5
 
@@ -81,14 +83,11 @@ def learned_classifier(data) -> tuple[callable, float]:
         )
     path = cache_path(data)
     net = SmallCNN(data.images.shape[1], data.num_classes)
-    if path.is_file():
-        state = torch.load(path, weights_only=True)
-        net.load_state_dict(state["model"])
-        accuracy = float(state["accuracy"])
-    else:
+    accuracy = load_cached(path, net)
+    if accuracy is None:
         net, accuracy = train(data)
         path.parent.mkdir(parents=True, exist_ok=True)
-        torch.save({"model": net.state_dict(), "accuracy": accuracy}, path)
+        save_atomic(serialise({"model": net.state_dict(), "accuracy": accuracy}), path)
     print(f"gankit: a classifier trained on this run's labelled data reads {accuracy:.1%} of "
           f"held-out real images correctly ({path.name})", file=sys.stderr)  # fmt: skip
     floor = max(MIN_ACCURACY, 3.0 / data.num_classes)
@@ -104,3 +103,17 @@ def learned_classifier(data) -> tuple[callable, float]:
             return torch.cat([net(chunk.float()).argmax(1) for chunk in x.split(512)])
 
     return classify, accuracy
+
+
+def load_cached(path: Path, net: nn.Module) -> float | None:
+    """Load the cached classifier into ``net``, its accuracy; None (retrain) if there is none
+    or it is damaged."""
+    if not path.is_file():
+        return None
+    try:
+        state = read(path)
+        net.load_state_dict(state["model"])
+        return float(state["accuracy"])
+    except (GankitError, KeyError, TypeError, ValueError, RuntimeError) as exc:
+        warnings.warn(f"ignoring the cached classifier {path} ({exc}); training it again")
+        return None

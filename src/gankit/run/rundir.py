@@ -353,7 +353,14 @@ def atomic(path: Path):
 
 
 def write_text_atomic(path: Path, text: str) -> None:
-    with atomic(path) as tmp, open(tmp, "w") as f:
-        f.write(text)
+    write_bytes_atomic(path, text.encode())
+
+
+def write_bytes_atomic(path: Path, data: bytes) -> None:
+    """Write bytes serialised in memory first: library writers in C++ or Rust (TorchScript,
+    safetensors) abort the process or raise their own errors on a full disk, Python's file
+    writes raise an OSError that ``atomic`` turns into one line."""
+    with atomic(path) as tmp, open(tmp, "wb") as f:
+        f.write(data)
         f.flush()
         os.fsync(f.fileno())
