@@ -408,37 +408,6 @@ def _warning(message, category, filename, lineno, file=None, line=None):
     return f"gankit: warning: {message}\n"
 
 
-def launch(argv: list[str], nproc: int) -> int:
-    """``gankit train --nproc N ...`` = ``torchrun --standalone --nproc_per_node N -m gankit ...``."""
-    import subprocess
-
-    if nproc < 1:
-        print(f"gankit: error: --nproc must be >= 1, got {nproc}", file=sys.stderr)
-        return 2
-    rest = [
-        a for i, a in enumerate(argv) if a != "--nproc" and (i == 0 or argv[i - 1] != "--nproc")
-    ]
-    rest = [a for a in rest if not a.startswith("--nproc=")]
-    command = [sys.executable, "-m", "torch.distributed.run", "--standalone",
-               f"--nproc_per_node={nproc}", "-m", "gankit.cli", *rest]  # fmt: skip
-    # its own session: torchrun's shutdown signals its process group, which must not be ours
-    child = subprocess.Popen(command, start_new_session=True)
-    sent = []
-
-    def forward(signum, frame):  # torchrun passes it on to every rank: they stop at one step
-        if not sent:  # once: a second signal would make the ranks quit before their checkpoint
-            sent.append(signum)
-            child.send_signal(signum)
-
-    previous = {s: signal.signal(s, forward) for s in (signal.SIGTERM, signal.SIGINT)}
-    try:
-        code = child.wait()
-    finally:
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
-    return 128 + sent[0] if sent else code  # stopped on request (the ranks said where)
-
-
 def _terminated(signum, frame):
     raise Terminated("by SIGTERM; no half-written file was left behind")
 
@@ -452,7 +421,9 @@ def main(argv: list[str] | None = None) -> int:
         except GankitError as exc:
             print(f"gankit: error: {exc}", file=sys.stderr)
             return exc.exit_code
-        return launch(argv, args.nproc)
+        from gankit.launcher import launch
+
+        return launch(argv, args.nproc, args.out or args.resume)
     warnings.formatwarning = _warning
     previous = _on_sigterm(_terminated)  # training installs its own handler while it runs
     try:

@@ -88,8 +88,19 @@ def test_sigkill_of_one_rank_stops_the_job_and_a_resume_continues_exactly(pair):
     root, args = pair
     killed = gankit([*args, "--out", str(root / "killed")], nproc=2, check=False,
                     env={"GANKIT_FAULT": "step:5", "GANKIT_FAULT_RANK": "1"})  # fmt: skip
-    assert killed.returncode != 0
+    assert killed.returncode == 2
     assert weights(root / "killed")[2] == 4  # the last checkpoint before the kill
+    # issue 25: one line, not gloo's and torchrun's tracebacks (kept in a log it names)
+    last = killed.stderr.strip().splitlines()[-1]
+    assert last.startswith(
+        f"gankit: error: rank 1 died (SIGKILL); the last checkpoint in "
+        f"{root / 'killed' / 'checkpoints'} is intact: gankit train --resume {root / 'killed'} "
+        f"--nproc 2 (torchrun's report: "
+    ), last
+    assert "Traceback" not in killed.stderr and "ChildFailedError" not in killed.stderr
+    report = last.rsplit("torchrun's report: ", 1)[1].rstrip(")")
+    assert "ChildFailedError" in open(report).read()
+    os.unlink(report)
     gankit(["--resume", str(root / "killed")], nproc=2)
     nets_a, ema_a, step = weights(root / "killed")
     nets_b, ema_b, _ = weights(root / "two")
@@ -155,3 +166,12 @@ def test_a_config_error_under_nproc_is_one_line_before_torchrun(tmp_path):
         "steps, batch_size, n_critic, seed, device, nan_retries, nan_lr_factor, channels_last, "
         "sync_batchnorm, compile, amp, cuda_graphs"
     ]
+
+
+def test_an_error_inside_the_ranks_is_said_once_without_torchrun_traceback(tmp_path):
+    """A problem only the ranks find (here: the data) is their one line, said once."""
+    out = gankit(["--set", "data.name=mnist", "--data", str(tmp_path / "absent"), "--out",
+                  str(tmp_path / "r"), "--steps", "2"], nproc=2, check=False)  # fmt: skip
+    errors = [line for line in out.stderr.splitlines() if line.startswith("gankit: error:")]
+    assert out.returncode == 2 and len(errors) == 1 and "MNIST" in errors[0], out.stderr
+    assert "Traceback" not in out.stderr and "ChildFailedError" not in out.stderr
