@@ -10,7 +10,7 @@ import sys
 import warnings
 from pathlib import Path
 
-from gankit.errors import GankitError, Interrupted, Terminated, out_of_memory
+from gankit.errors import GankitError, Interrupted, Terminated, interrupted, out_of_memory
 
 
 def _train_parser(sub) -> None:
@@ -450,7 +450,10 @@ def main(argv: list[str] | None = None) -> int:
         kind = "stopped" if isinstance(exc, Interrupted) else "error"
         print(f"gankit: {kind}: {exc}", file=sys.stderr)
         return exc.exit_code
-    except (MemoryError, RuntimeError) as exc:  # anything else is a bug: its traceback stays
+    except Exception as exc:  # anything but these is a bug: its traceback stays
+        if interrupted(exc):
+            print("gankit: interrupted", file=sys.stderr)
+            return 130
         if (oom := out_of_memory(exc)) is None:
             raise
         print(f"gankit: error: {oom}; ask for less (a smaller --n, batch or image size) or "

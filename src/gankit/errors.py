@@ -64,3 +64,15 @@ def out_of_memory(exc: BaseException) -> str | None:
     size = asked.group(1)
     size = f"{int(size) / 2**20:.0f} MiB" if size.isdigit() else size
     return f"out of memory (an allocation of {size} failed)"
+
+
+def interrupted(exc: BaseException) -> bool:
+    """Whether a Ctrl-C lies behind ``exc``: libraries re-raise one caught mid-import or
+    mid-export as their own error (an ImportError, an exporter error)."""
+    seen = set()
+    while exc is not None and id(exc) not in seen:
+        if isinstance(exc, KeyboardInterrupt):
+            return True
+        seen.add(id(exc))
+        exc = exc.__cause__ or exc.__context__
+    return False

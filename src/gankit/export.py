@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from gankit.errors import GankitError, why
+from gankit.errors import GankitError, interrupted, why
 from gankit.generator import TrainedGenerator, load
 from gankit.run.rundir import RunDir, atomic, write_bytes_atomic
 
@@ -143,6 +143,8 @@ def write_onnx(G: TrainedGenerator, out: Path) -> dict:
         except OSError:  # a full disk or read-only folder: ``atomic`` says so in one line
             raise
         except Exception as exc:  # the exporter's errors are pages long: keep the first line
+            if interrupted(exc):  # a Ctrl-C the exporter wrapped in its own error
+                raise KeyboardInterrupt from None
             first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
             raise GankitError(
                 f"ONNX export of generator '{G.config['model']['generator']['name']}' failed "

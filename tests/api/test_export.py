@@ -254,3 +254,30 @@ def test_a_full_disk_under_a_library_writer_is_one_line(tmp_path, tiny_run, fmt,
     assert f"could not write {name} (File too large)" in errors[0]
     assert "Traceback" not in done.stderr
     assert sorted(p.name for p in tmp_path.iterdir()) == []  # no half-written or hidden file
+
+
+def _wrapped_interrupt(error):
+    def fail(*args, **kwargs):
+        try:
+            raise KeyboardInterrupt
+        except KeyboardInterrupt:
+            raise error  # noqa: B904 (the interrupt stays its context, as in libraries)
+
+    return fail
+
+
+@pytest.mark.parametrize("where,error", [
+    ("torch.onnx.export", RuntimeError("Failed to export the model with torch.export")),
+    ("check_onnx", ImportError("cannot import name 'InferenceSession' (partially initialized)")),
+], ids=["exporter", "onnxruntime-import"])  # fmt: skip
+def test_ctrl_c_wrapped_by_a_library_is_an_interrupt(tiny_run, tmp_path, monkeypatch, capsys,
+                                                     where, error):  # fmt: skip
+    """Issue 25: SIGINT while onnxruntime imports (or inside the exporter) came back as the
+    library's own error: a traceback, or the exporter blamed for the user's Ctrl-C."""
+    pytest.importorskip("onnxruntime")
+    target = torch.onnx if where.startswith("torch") else E
+    monkeypatch.setattr(target, where.rsplit(".", 1)[-1], _wrapped_interrupt(error))
+    out = tmp_path / "G.onnx"
+    assert main(["export", str(tiny_run), "--format", "onnx", "--out", str(out)]) == 130
+    assert capsys.readouterr().err.strip().splitlines()[-1] == "gankit: interrupted"
+    assert list(tmp_path.iterdir()) == []

@@ -92,3 +92,28 @@ def test_mnist_colors_tint_the_same_digits():
         assert out.shape == (1, 3, 2, 2)
         assert torch.equal(out[:, d], digits[:, 0]) and out.sum() == digits.sum()
     assert torch.equal(MNISTInvert.render(digits, 1), 255 - digits)
+
+
+SMALL_KINDS = {
+    "celeba2anime-cyclegan": ["model.kind.width=4", "model.kind.d_width=4", "model.kind.blocks=1"],
+    "celeba-anime-starganv2": ["model.kind.width=8", "model.kind.max_width=16",
+                               "model.kind.mapping_width=16"],
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("preset", list(SMALL_KINDS))
+def test_domains_smaller_than_the_frame_grid_train_draw_and_evaluate(two_domains, tmp_path,
+                                                                     preset):  # fmt: skip
+    """Issue 25: 4 images in a domain and a frame row of 8 was a mask shape error at the first
+    frame (and translation FID paired sources with images that were not drawn)."""
+    from gankit.cli import main
+
+    out = tmp_path / "run"
+    sets = ["data.paths=null", f"data.path={two_domains}", "data.resolution=16",
+            "train.batch_size=2", "log.sample_every=1", "eval.every=2", "eval.n=16",
+            "eval.extractor=random_conv", *SMALL_KINDS[preset]]  # fmt: skip
+    args = ["train", "--preset", preset, "--steps", "2", "--out", str(out)]
+    assert main([*args, *[a for s in sets for a in ("--set", s)]]) == 0
+    frame = Image.open(out / "samples" / "step-0000002.png")
+    assert frame.size == (8 * 18 + 2, 2 * 3 * 18 + 2)  # rows of 8 for each of the 2 domains
+    assert "fid_mean" in (out / "metrics.jsonl").read_text()

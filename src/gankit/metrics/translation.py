@@ -23,8 +23,11 @@ def direction(domains: list[str], dst: int) -> str:
     return f"fid_to_{domains[dst]}"
 
 
-def pick(images: torch.Tensor, n: int, generator: torch.Generator) -> torch.Tensor:
-    return images[torch.randperm(len(images), generator=generator)[:n]]
+def pick(images: torch.Tensor, n: int, generator: torch.Generator, fill: bool = False):
+    """n images in a random order, each once; with ``fill`` a domain with fewer than n images
+    repeats them (a frame grid's rows keep their length)."""
+    order = torch.randperm(len(images), generator=generator)
+    return images[order[torch.arange(n) % len(order)] if fill else order[:n]]
 
 
 @torch.no_grad()
@@ -38,8 +41,9 @@ def translation_fid(model, nets: dict, data: DomainData, extractor: FeatureExtra
     for dst in range(k):
         others = [d for d in range(k) if d != dst]
         sizes = [n // len(others) + (i < n % len(others)) for i in range(len(others))]
-        x = torch.cat([pick(data.domain(s), m, g) for s, m in zip(others, sizes)])
-        src = torch.cat([torch.full((m,), s) for s, m in zip(others, sizes)])
+        parts = [pick(data.domain(s), m, g) for s, m in zip(others, sizes)]
+        x = torch.cat(parts)  # a small domain gives all it has: the sources are counted from it
+        src = torch.cat([torch.full((len(p),), s) for s, p in zip(others, parts)])
         fakes = []
         for xs, ss in zip(x.split(batch), src.split(batch)):
             z = torch.randn(len(xs), model.latent.z_dim, generator=g).to(device)

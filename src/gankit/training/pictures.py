@@ -100,7 +100,7 @@ class TranslationPictures:
         self.run, self.model, self.device = run, model, device
         g = torch.Generator().manual_seed(seed + 1)
         k = len(data.domain_names)
-        parts = [pick(data.domain(d), self.columns, g) for d in range(k)]
+        parts = [pick(data.domain(d), self.columns, g, fill=True) for d in range(k)]
         self.x = uint8_to_float(torch.cat(parts)).to(device)
         self.src = torch.arange(k, device=device).repeat_interleave(self.columns)
         self.dst = (self.src + 1) % k
