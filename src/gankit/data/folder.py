@@ -11,13 +11,13 @@ from pathlib import Path
 import torch
 from PIL import Image
 from torch.utils.data import DataLoader, Dataset
-from tqdm.auto import tqdm
 
 from gankit.checks import Channels, Resolution, ints
 from gankit.data import decoded_cache
 from gankit.data.base import DATASETS, ImageData
 from gankit.data.transforms import fit_pil
 from gankit.errors import GankitError
+from gankit.progress import progress_bar
 
 EXTENSIONS = (".jpg", ".jpeg", ".png", ".webp", ".bmp")
 
@@ -198,7 +198,7 @@ class ImageFolder(ImageData):
             collate_fn=_collate,
         )
         kept, skipped, upsampled = [], [], 0
-        with tqdm(
+        with progress_bar(
             total=len(names), desc=f"decoding {self.path.name}", unit="img", leave=False
         ) as bar:
             for start, (images, bad, small) in zip(range(0, len(names), 64), loader):

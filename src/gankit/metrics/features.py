@@ -9,9 +9,9 @@ from __future__ import annotations
 import numpy as np
 import torch
 from torch import nn
-from tqdm.auto import tqdm
 
 from gankit.checks import ints
+from gankit.progress import progress_bar
 from gankit.registry import Registry
 
 
@@ -38,7 +38,9 @@ def extract(extractor: FeatureExtractor, images: torch.Tensor, fn=None, batch: i
     the extractor's device (it may sit on a GPU); float32 [N, ...]."""
     fn = fn or extractor
     device = next(extractor.parameters(), torch.empty(0)).device
-    chunks = tqdm(images.split(batch), desc=f"features ({label})", unit="batch", leave=False)
+    chunks = progress_bar(
+        images.split(batch), desc=f"features ({label})", unit="batch", leave=False
+    )
     return np.concatenate([fn(chunk.to(device)).cpu().numpy() for chunk in chunks]).astype(
         np.float32
     )

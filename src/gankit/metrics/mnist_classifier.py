@@ -10,10 +10,10 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 from torchvision.datasets.mnist import read_label_file
-from tqdm.auto import tqdm
 
 from gankit.data.torchvision_sets import MNIST, read_idx
 from gankit.errors import GankitError
+from gankit.progress import progress_bar
 from gankit.run.checkpoint import read, save_atomic, serialise
 
 CACHE = "~/.cache/gankit/models/mnist-cnn.pt"
@@ -79,7 +79,7 @@ def train_classifier(root: str, epochs: int = 3, seed: int = 0) -> tuple[MNISTNe
     model, g = MNISTNet(), torch.Generator().manual_seed(seed)
     opt = torch.optim.Adam(model.parameters(), 2e-3)
     sched = torch.optim.lr_scheduler.OneCycleLR(opt, 4e-3, total_steps=epochs * (len(x) // 128))
-    for _ in tqdm(range(epochs), desc="MNIST classifier", unit="epoch", leave=False):
+    for _ in progress_bar(range(epochs), desc="MNIST classifier", unit="epoch", leave=False):
         model.train()
         perm = torch.randperm(len(x), generator=g)
         for i in range(0, len(x) - 127, 128):

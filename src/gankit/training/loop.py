@@ -19,12 +19,11 @@ import sys
 import time
 import warnings
 
-from tqdm.auto import tqdm
-
 from gankit import distributed
 from gankit.config import Config
 from gankit.data import DataSource
 from gankit.errors import GankitError, Interrupted
+from gankit.progress import progress_bar
 from gankit.run import checkpoint, faults
 from gankit.run.report import render
 from gankit.run.rundir import RunDir, write_text_atomic
@@ -71,7 +70,7 @@ class Session:
         previous = {s: signal.signal(s, self._on_signal) for s in (signal.SIGINT, signal.SIGTERM)}
         # In a log file (no TTY) a redraw every few steps would flood it; refresh every 10 s there.
         refresh = 0.1 if sys.stderr.isatty() else 10.0
-        bar = tqdm(total=until, initial=self.trainer.step, desc="train", unit="step",
+        bar = progress_bar(total=until, initial=self.trainer.step, desc="train", unit="step",
                    dynamic_ncols=True, mininterval=refresh, disable=not self.lead)  # fmt: skip
         try:
             self._loop(until, bar)
