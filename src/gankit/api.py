@@ -21,6 +21,7 @@ from gankit import config as C
 from gankit.app import train as _train
 from gankit.errors import GankitError
 from gankit.generator import TrainedGenerator, dataframe, load
+from gankit.plugins import players
 from gankit.run import html
 from gankit.run.rundir import RunDir
 
@@ -91,10 +92,17 @@ def sets_from(overrides: dict) -> list[str]:
 
 def train(preset_or_config: str | Path | dict | C.Config | None = None, data: str | None = None,
           steps: int | None = None, out: str | None = None, overwrite: bool = False,
-          resume: str | None = None, **overrides) -> Run:  # fmt: skip
+          resume: str | None = None, G: type | None = None, D: type | None = None,
+          **overrides) -> Run:  # fmt: skip
     """Train a run and return it: a preset name, a YAML file, a config dict (over the default
     preset) or a Config; ``data`` sets data.path, ``steps`` train.steps; ``resume`` continues
-    the run directory it names (then only steps and log/eval keys may change)."""
+    the run directory it names (then only steps and log/eval keys may change).
+
+    ``G`` / ``D``: a network class of your own (a ``gankit.nets.base.Net``), built by gankit as
+    ``G(shape, z_dim, **options)`` and ``D(shape, **options)`` with its options from the config
+    (``model.generator.<option>=...``); it is registered under its class name, so resuming or
+    loading the run in another session needs the class passed again (or registered)."""
+    overrides = {**players(G, D, resumed=resume is not None), **overrides}
     preset, config_file, base = None, None, None
     if isinstance(preset_or_config, C.Config):
         base = preset_or_config.to_dict()

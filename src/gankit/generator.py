@@ -143,9 +143,16 @@ def to_pil(image: torch.Tensor) -> Image.Image:
     return Image.fromarray(array[:, :, 0] if array.shape[2] == 1 else array)
 
 
-def load(path: str | Path, which: str = "latest", device="cpu") -> TrainedGenerator:
+def load(
+    path: str | Path, which: str = "latest", device="cpu", G: type | None = None
+) -> TrainedGenerator:
     """A run directory (checkpoint ``which``: latest, best or a path), a checkpoint ``.pt`` or a
-    ``.safetensors`` export; the EMA generator when the run kept one."""
+    ``.safetensors`` export; the EMA generator when the run kept one. ``G``: the class of a
+    generator of your own that the run was trained with (``gankit.train(G=...)``)."""
+    if G is not None:
+        from gankit.plugins import players
+
+        players(G, None)
     path = Path(path).expanduser()
     if path.suffix == ".safetensors":
         return read_safetensors(path).to(device)

@@ -45,6 +45,22 @@ class Registry(Generic[T]):
             raise ValueError(f"{self.kind} '{name}' registered twice")
         self._items[name] = factory
 
+    def adopt(self, cls: type) -> str:
+        """The name ``cls`` is registered under here; a class not registered yet is registered
+        under its class name (the API's ``gankit.train(G=MyGenerator)``). A name that is already
+        another class's is refused in one line."""
+        for name, item in self._items.items():
+            if item is cls:
+                return name
+        name = cls.__name__
+        if name in self._items:
+            raise GankitError(
+                f"{self.kind} '{name}' is already another class; rename {cls.__qualname__} or "
+                f"register it under another name (@{self.kind.upper()}S.register(...))"
+            )
+        self.register(name)(cls)
+        return name
+
     def names(self) -> list[str]:
         return sorted(self._items)
 
