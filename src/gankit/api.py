@@ -70,7 +70,7 @@ class Run:
         from gankit.run.report import render
 
         render(self.dir)
-        return self.path / "report.html"
+        return self.dir.report_html
 
     def _repr_html_(self) -> str:
         return html.fragment(self.dir)

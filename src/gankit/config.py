@@ -92,6 +92,8 @@ class LogConfig:
     sample_every: int = 200  # fixed-noise sample frame cadence
     checkpoint_every: int = 1000  # numbered checkpoint cadence (latest is also kept)
     keep_checkpoints: int = 3  # numbered checkpoints kept besides latest
+    #: Weights & Biases beside TensorBoard: {project, entity, mode, group, tags, notes}; {}: off
+    wandb: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass
@@ -465,6 +467,8 @@ def validate(cfg: Config) -> None:
     _require(
         log.keep_checkpoints >= 0, f"log.keep_checkpoints must be >= 0, got {log.keep_checkpoints}"
     )
+    if log.wandb:
+        check_wandb(log.wandb)
     for who in ("g", "d"):
         lr = getattr(cfg.optim, who).args.get("lr")
         _require(
@@ -478,3 +482,25 @@ def validate(cfg: Config) -> None:
         f"eval.every must be >= 0 (0 switches in-training evaluation off), got {ev.every}",
     )
     _require(2 <= ev.n <= 10**6, f"eval.n must be in [2, 1e6], got {ev.n}")
+
+
+#: the keys of log.wandb (passed to wandb.init) and its modes (None: W&B's own, or WANDB_MODE)
+WANDB_KEYS = ("project", "entity", "mode", "group", "tags", "notes")
+WANDB_MODES = (None, "online", "offline", "disabled")
+
+
+def check_wandb(settings: dict) -> None:
+    unknown = sorted(set(settings) - set(WANDB_KEYS))
+    _require(
+        not unknown,
+        f"unknown log.wandb key(s) {', '.join(unknown)}; known: {', '.join(WANDB_KEYS)}",
+    )
+    _require(
+        settings.get("mode") in WANDB_MODES,
+        f"log.wandb.mode must be online, offline or disabled, got {settings.get('mode')!r}",
+    )
+    project = settings.get("project")
+    _require(
+        isinstance(project, str) and bool(project),
+        "log.wandb needs a project name: --set log.wandb.project=NAME",
+    )

@@ -110,4 +110,4 @@ def page(run: RunDir) -> str:
 
 
 def write_html(run: RunDir) -> None:
-    write_text_atomic(run.path / "report.html", page(run))
+    write_text_atomic(run.report_html, page(run))

@@ -11,6 +11,8 @@
     report.md          the short report
     report.html        the same as one self-contained page (images embedded)
     tb/                TensorBoard events
+    wandb/, wandb.id   Weights & Biases files and run id, where log.wandb is set
+    skipped.txt        the data files that could not be read, where any
     .lock              held (flock) by the process training in the directory
 
 Everything here is written atomically; a write that fails (full disk, read-only folder) is a
@@ -39,7 +41,8 @@ FRAME = re.compile(r"step-(\d{7,})\.png")
 LAYOUT = {
     ".": re.compile(
         r"config\.yaml|metrics\.jsonl|samples|checkpoints|tb|progress\.gif|losses\.png|"
-        r"metrics\.png|best\.png|best\.json|summary\.json|report\.md|report\.html|eval\.json|\.lock"
+        r"metrics\.png|best\.png|best\.json|summary\.json|report\.md|report\.html|eval\.json|\.lock|"
+        r"skipped\.txt|wandb|wandb\.id"
     ),
     "samples": FRAME,
     "checkpoints": re.compile(r"latest\.pt|best\.pt|step-\d+\.pt"),
@@ -60,6 +63,7 @@ class RunDir:
         self.best_info = self.path / "best.json"
         self.summary = self.path / "summary.json"
         self.report = self.path / "report.md"
+        self.report_html = self.path / "report.html"
         self.tb = self.path / "tb"
         self.lock = RunLock(self.path)
         self.replaced: Path | None = None  # an older run moved aside by --overwrite

@@ -51,7 +51,7 @@ class Session:
                 write_text_atomic(
                     run.path / "skipped.txt", "\n".join(map(str, data.skipped)) + "\n"
                 )
-        self.log = Logger(run)
+        self.log = Logger(run, cfg.log.wandb, cfg.to_dict())
         self.pictures = make_pictures(run, data, trainer, cfg.train.seed)
         self.evaluator = make_evaluator(cfg, data, trainer) if cfg.eval.every and lead else None
         self.checkpoints = Checkpoints(run, cfg.log.keep_checkpoints)
@@ -247,6 +247,8 @@ class Session:
             "steps": t.step, "train_seconds": round(self.train_seconds, 2),
             "nan_rollbacks": self.guard.failures,
         })  # fmt: skip
-        self.log.close()
-        faults.interrupt_in_report()
-        render(self.run)
+        try:
+            faults.interrupt_in_report()
+            render(self.run)
+        finally:
+            self.log.close(self.run.report_html)
