@@ -28,6 +28,11 @@ class Terminated(Interrupted):
     exit_code = 143
 
 
+class TranslationRun(GankitError):
+    """The run translates images between domains: it has no generator that samples from noise
+    (export takes the translation path on it)."""
+
+
 class WriteError(GankitError):
     """A file of a run (or a cache) could not be written: a full disk, a read-only folder."""
 

@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from gankit.errors import GankitError, interrupted, why
+from gankit.errors import GankitError, TranslationRun, interrupted, why
 from gankit.generator import TrainedGenerator, load
 from gankit.run.rundir import RunDir, atomic, write_bytes_atomic
 
@@ -66,16 +66,18 @@ def export(
         )
     require(fmt)
     out_path = Path(out).expanduser()
+    try:
+        G = image_generator(run_dir, which)
+    except TranslationRun:
+        return export_translation(run_dir, fmt, out_path, which, overwrite)
     if fmt == "hub":
         from gankit.hub import write_hub
 
-        return write_hub(image_generator(run_dir, which), RunDir.existing(run_dir), out_path,
-                         overwrite)  # fmt: skip
+        return write_hub(G, RunDir.existing(run_dir), out_path, overwrite)
     if out_path.is_dir():
         raise GankitError(f"--out {out_path} is a directory; name a file, e.g. {out_path}/G.{fmt}")
     if out_path.exists() and not overwrite:
         raise GankitError(f"--out {out_path} exists; pass --overwrite to replace it")
-    G = image_generator(run_dir, which)
     try:
         out_path.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
@@ -83,6 +85,22 @@ def export(
     return {"safetensors": write_safetensors, "onnx": write_onnx, "torchscript": write_torchscript}[
         fmt
     ](G, out_path)
+
+
+def export_translation(run_dir: str, fmt: str, out: Path, which: str, overwrite: bool) -> dict:
+    """CycleGAN's pair, StarGAN v2's G, F and E: as one .safetensors file or a hub folder."""
+    from gankit import translation_export
+
+    if fmt not in ("safetensors", "hub"):
+        raise GankitError(
+            f"a translation run exports as --format safetensors or hub (gankit translate reads "
+            f"both), not {fmt}"
+        )
+    if fmt == "safetensors" and (out.is_dir() or (out.exists() and not overwrite)):
+        raise GankitError(
+            f"--out {out} exists; pass --overwrite to replace it (a file, not a folder)"
+        )
+    return translation_export.write(run_dir, fmt, out, which, overwrite)
 
 
 def image_generator(run_dir: str, which: str) -> TrainedGenerator:
@@ -97,12 +115,18 @@ def example_inputs(G: TrainedGenerator, n: int = 4, seed: int = 0) -> tuple[torc
     return (draw.z,) if draw.y is None else (draw.z, draw.y)
 
 
-def write_safetensors(G: TrainedGenerator, out: Path) -> dict:
+def safetensors_bytes(G: TrainedGenerator) -> bytes:
+    """G's weights and, in the metadata, what rebuilds it; serialised in memory (see
+    write_bytes_atomic)."""
     from safetensors.torch import save
 
     # cloned: tensors that share memory (tied weights) are each written whole
-    weights = {k: v.detach().clone().contiguous() for k, v in G.net.state_dict().items()}
-    write_bytes_atomic(out, save(weights, metadata={"gankit": json.dumps(G.metadata())}))
+    weights = {k: v.detach().cpu().clone().contiguous() for k, v in G.net.state_dict().items()}
+    return save(weights, metadata={"gankit": json.dumps(G.metadata())})
+
+
+def write_safetensors(G: TrainedGenerator, out: Path) -> dict:
+    write_bytes_atomic(out, safetensors_bytes(G))
     return {"format": "safetensors", "path": str(out)}
 
 

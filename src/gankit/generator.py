@@ -211,6 +211,11 @@ def read_safetensors(path: Path) -> TrainedGenerator:
             meta = json.loads((f.metadata() or {})["gankit"])
     except (OSError, KeyError, ValueError, SafetensorError) as exc:
         raise GankitError(f"{path} is not a gankit safetensors export ({why(exc)})") from None
+    if isinstance(meta, dict) and meta.get("format") == "gankit-translation-1":
+        raise GankitError(
+            f"{path} is a translation model, with no generator that samples from noise; use "
+            f"gankit translate {path} --in PATH --to DOMAIN"
+        )
     check_metadata(meta, path)
     latent, spec = Latent.from_dict(meta["latent"]), meta["generator"]
     args = {k: v for k, v in spec.items() if k != "name"}

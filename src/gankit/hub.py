@@ -11,7 +11,7 @@ from pathlib import Path
 
 from gankit.errors import GankitError
 from gankit.generator import TrainedGenerator
-from gankit.run.rundir import RunDir, atomic, write_text_atomic
+from gankit.run.rundir import RunDir, atomic, write_bytes_atomic, write_text_atomic
 
 FILES = ("model.safetensors", "config.json", "README.md", "samples.png")
 
@@ -25,15 +25,14 @@ def is_hub_folder(path: Path) -> bool:
 
 
 def write_hub(G: TrainedGenerator, run: RunDir, out: Path, overwrite: bool = False) -> dict:
-    from safetensors.torch import save_model
+    from gankit.export import safetensors_bytes
 
     taken = [name for name in FILES if (out / name).exists()]
     if taken and not overwrite:
         raise GankitError(f"--out {out} already holds {taken[0]}; pass --overwrite to replace it")
     out.mkdir(parents=True, exist_ok=True)
     meta = G.metadata()
-    with atomic(out / "model.safetensors") as tmp:
-        save_model(G.net, str(tmp), metadata={"gankit": json.dumps(meta)})
+    write_bytes_atomic(out / "model.safetensors", safetensors_bytes(G))
     write_text_atomic(out / "config.json", json.dumps(meta, indent=2) + "\n")
     grid = G.sample(64, seed=0, output="grid")
     with atomic(out / "samples.png") as tmp:

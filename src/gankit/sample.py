@@ -11,7 +11,7 @@ import torch
 
 from gankit.config import Config, from_dict, normalised
 from gankit.data import DATASETS
-from gankit.errors import GankitError, WriteError, why
+from gankit.errors import GankitError, TranslationRun, WriteError, why
 from gankit.models import MODELS
 from gankit.models.latent import Draw, Latent, run_generator
 from gankit.nets import GENERATORS, build_player
@@ -73,7 +73,7 @@ def latent_of(state: dict, cfg: Config) -> Latent:
 def build_generator(state: dict, cfg: Config) -> torch.nn.Module:
     kind = cfg.model.kind.name
     if MODELS.get(kind).translates:
-        raise GankitError(
+        raise TranslationRun(
             f"this is an image-to-image translation run (model.kind={kind}), with no generator "
             f"that samples from noise; use gankit translate RUN --in PATH --to DOMAIN"
         )

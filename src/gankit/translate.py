@@ -36,6 +36,12 @@ class Translator:
 
     @classmethod
     def load(cls, run_dir: str, which: str = "latest", device="cpu") -> Translator:
+        """A run directory, or a translation export (a .safetensors file or a hub folder)."""
+        path = Path(run_dir).expanduser()
+        if path.suffix == ".safetensors" or (path / "model.safetensors").is_file():
+            from gankit.translation_export import read
+
+            return read(path, device)
         state, cfg = load_checkpoint(RunDir.existing(run_dir), which)
         return cls.from_state(state, cfg, device, run_dir)
 

@@ -281,3 +281,53 @@ def test_ctrl_c_wrapped_by_a_library_is_an_interrupt(tiny_run, tmp_path, monkeyp
     assert main(["export", str(tiny_run), "--format", "onnx", "--out", str(out)]) == 130
     assert capsys.readouterr().err.strip().splitlines()[-1] == "gankit: interrupted"
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.fixture(scope="module", params=["celeba2anime-cyclegan", "celeba-anime-starganv2"])
+def translation_run(request, tmp_path_factory):
+    """Two steps of each translation kind on two small colour domains."""
+    from tests.data.test_domains import SMALL_KINDS, write_domain
+
+    root = tmp_path_factory.mktemp("translation")
+    write_domain(root / "data" / "red", 6, (250, 0, 0))
+    write_domain(root / "data" / "blue", 6, (0, 0, 250))
+    sets = ["data.paths=null", f"data.path={root / 'data'}", "data.resolution=16",
+            "train.batch_size=2", "eval.every=0", *SMALL_KINDS[request.param]]  # fmt: skip
+    args = ["train", "--preset", request.param, "--steps", "2", "--out", str(root / "run")]
+    assert main([*args, *[a for s in sets for a in ("--set", s)]]) == 0
+    return root
+
+
+def test_a_translation_run_exports_and_translates_the_same(translation_run, capsys):
+    """Issue 29: translation runs export their networks (CycleGAN's pair; StarGAN v2's G, F, E)
+    as a safetensors file or a hub folder, which gankit translate reads without pickles."""
+    import json
+
+    from PIL import Image
+
+    root = translation_run
+    run, data = root / "run", root / "data" / "red"
+    assert (
+        main(["export", str(run), "--format", "safetensors", "--out", str(root / "T.safetensors")])
+        == 0
+    )
+    assert main(["export", str(run), "--format", "hub", "--out", str(root / "hub")]) == 0
+    outputs = []
+    for source in (run, root / "T.safetensors", root / "hub"):
+        out = root / f"out-{source.name}"
+        assert (
+            main(["translate", str(source), "--in", str(data), "--to", "blue", "--out", str(out)])
+            == 0
+        )
+        outputs.append([np.asarray(Image.open(p)) for p in sorted(out.iterdir())])
+    for other in outputs[1:]:
+        assert all(np.array_equal(a, b) for a, b in zip(outputs[0], other))
+    meta = json.loads((root / "hub" / "config.json").read_text())
+    assert meta["format"] == "gankit-translation-1" and meta["domains"] == ["blue", "red"]
+    card = (root / "hub" / "README.md").read_text()
+    assert "pipeline_tag: image-to-image" in card and "--to red" in card
+    assert (root / "hub" / "samples.png").is_file() and str(root) not in card  # no local paths
+    with pytest.raises(GankitError, match="is a translation model"):
+        load(root / "T.safetensors")
+    assert main(["export", str(run), "--format", "onnx", "--out", str(root / "T.onnx")]) == 2
+    assert "exports as --format safetensors or hub" in capsys.readouterr().err
