@@ -107,3 +107,34 @@ def test_user_strings_cannot_put_a_script_into_the_report(tmp_path):
             r"&[a-z]+;", "", "".join(re.findall(r'(?:href|src)="([^"]*)"', html))
         )
         assert "&lt;svg onload=alert(5)&gt;" in html or "onload" not in html
+
+
+WATCH = """<head><script>
+window.gankitAlerts = 0;
+window.alert = window.confirm = window.prompt = () => { window.gankitAlerts += 1; };
+window.addEventListener("load", () => setTimeout(() => {
+  const scripted = [...document.querySelectorAll("[href], [src]")].filter(
+    e => /^javascript:/i.test(e.href || e.src || "")).length;
+  const handlers = [...document.querySelectorAll("*")].filter(
+    e => [...e.attributes].some(a => a.name.startsWith("on"))).length;
+  document.body.insertAdjacentHTML("beforeend",
+    `<p id="gankit-check">alerts=${window.gankitAlerts} handlers=${handlers} js=${scripted}</p>`);
+}, 500));
+</script>"""
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(CHROMIUM is None, reason="needs Debian's chromium (apt-get install chromium)")
+def test_no_user_string_runs_in_a_browser_even_without_the_csp(tmp_path):
+    """Issue 25: the hostile run's report in headless Chromium with its Content-Security-Policy
+    taken out: no alert fires, no element carries an event handler or a javascript: URL."""
+    test_user_strings_cannot_put_a_script_into_the_report(tmp_path)
+    (out,) = [p for p in tmp_path.iterdir() if p.name.startswith("<img")]
+    text = re.sub(r'<meta http-equiv="Content-Security-Policy"[^>]*>', "",
+                  (out / "report.html").read_text())  # fmt: skip
+    page = tmp_path / "watched.html"
+    page.write_text(text.replace("<head>", WATCH, 1))
+    profile = ["--user-data-dir=" + str(tmp_path / "profile")]
+    dom = subprocess.run([CHROMIUM, *FLAGS, *profile, "--virtual-time-budget=5000", "--dump-dom",
+                          page.as_uri()], capture_output=True, text=True, timeout=120).stdout  # fmt: skip
+    assert "alerts=0 handlers=0 js=0" in dom, dom[-500:]
