@@ -179,3 +179,34 @@ def test_a_damaged_cache_json_is_rebuilt_with_a_warning(tmp_path, monkeypatch):
     with pytest.warns(UserWarning, match="decoded-image cache .* is damaged"):
         again = DATASETS.build("folder", path=str(folder), resolution=16)
     assert torch.equal(first.images, again.images)
+
+
+def test_a_first_decoding_run_equals_a_cached_one(tmp_path, monkeypatch):
+    """The decoder's DataLoader drew its seed from the global RNG, which is seeded before the data
+    is read: a run that decoded a folder started its networks from other weights than the same
+    run with the folder cached (found by the before/after check of issue 30)."""
+    from gankit.cli import main
+    from gankit.run import checkpoint
+    from tests.conftest import FOLDER_ARGS
+
+    monkeypatch.setenv("GANKIT_CACHE", str(tmp_path / "cache"))
+    data = tmp_path / "faces"
+    data.mkdir()
+    for i in range(12):
+        Image.new("RGB", (20, 24), (20 * i, 100, 255 - 20 * i)).save(data / f"{i}.png")
+    states = []
+    for run in ("first", "cached"):
+        argv = [
+            "train",
+            "--data",
+            str(data),
+            *FOLDER_ARGS,
+            "--steps",
+            "1",
+            "--out",
+            str(tmp_path / run),
+        ]
+        assert main(argv) == 0
+        states.append(checkpoint.load(tmp_path / run / "checkpoints" / "latest.pt")["networks"])
+    for key, value in states[0]["G"].items():
+        assert torch.equal(value, states[1]["G"][key]), key

@@ -196,6 +196,9 @@ class ImageFolder(ImageData):
             batch_size=64,
             num_workers=workers if len(names) > 256 else 0,
             collate_fn=_collate,
+            # its own generator: a loader draws its workers' seed from the global RNG otherwise,
+            # so a first (decoding) run would start its nets from other weights than a cached one
+            generator=torch.Generator().manual_seed(0),
         )
         kept, skipped, upsampled = [], [], 0
         with progress_bar(
