@@ -50,6 +50,15 @@ SMOKE = {
     "speed": lambda t: ["--configs", "ns-32", "--variants", "default", "--repeats", "1"],
     "gpu_check": lambda t: ["--smoke", "--out", str(t / "gpu_check.json")],
     "inception_speed": lambda t: ["--extractor", "random_conv", "--n", "8"],
+    "redesign_check": lambda t: [
+        "--out",
+        str(t / "check"),
+        "--kinds",
+        "gan",
+        "cyclegan",
+        "--steps",
+        "2",
+    ],  # fmt: skip
     "profile_step": lambda t: [
         "--config",
         "ns-32",

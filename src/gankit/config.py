@@ -46,7 +46,8 @@ def adam(lr: float = 2e-4, betas=(0.5, 0.999)) -> Component:
 
 @dataclass
 class ModelConfig:
-    #: the model (models.MODELS): gan (conditional with data.labels=true), acgan, infogan
+    #: the model (models.MODELS): gan (conditional with data.labels=true), acgan, infogan, and
+    #: the translation kinds cyclegan and starganv2 (which build their own networks)
     kind: Component = field(default_factory=lambda: Component("gan"))
     z_dim: int = 100
     generator: Component = field(default_factory=lambda: Component("dcgan"))
@@ -68,7 +69,9 @@ class OptimConfig:
 
 @dataclass
 class TrainConfig:
-    steps: int = 2000  # generator updates
+    #: training steps; a step runs every phase of the model once (a GAN: n_critic D updates,
+    #: then one G update; CycleGAN: G's pair, then D's pair)
+    steps: int = 2000
     batch_size: int = 64
     n_critic: int = 1  # discriminator updates per generator update
     seed: int = 0

@@ -1,10 +1,9 @@
-"""A run's checkpoints (latest, numbered, best) and the NaN guard's rollback budget."""
+"""A run's checkpoints: latest, numbered and best."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from gankit.errors import GankitError
 from gankit.run import checkpoint
 from gankit.run.rundir import RunDir
 
@@ -29,30 +28,3 @@ class Checkpoints:
 
     def newest_good(self) -> tuple[dict, Path]:
         return checkpoint.load_newest_good(self.run.checkpoints)
-
-
-class NaNGuard:
-    """How often the run went back to its last good checkpoint, and the learning rates it
-    started from: each rollback multiplies them by ``factor`` once more, ``retries`` at most."""
-
-    def __init__(self, retries: int, factor: float, base_lr: list[float]):
-        self.retries, self.factor = retries, factor
-        self.failures, self.base_lr = 0, list(base_lr)
-
-    def next_scale(self, step: int, where: Path) -> float:
-        """Count one more failure; the learning-rate scale to retry with, or a one-line stop."""
-        self.failures += 1
-        if self.failures > self.retries:
-            raise GankitError(
-                f"training diverged: non-finite loss or weights by step {step}, {self.failures} "
-                f"times, even at {self.factor ** (self.failures - 1):g}x the learning rate; lower "
-                f"optim.*.lr or add a gradient penalty. The last good checkpoint is in {where}"
-            )
-        return self.factor**self.failures
-
-    def state_dict(self) -> dict:
-        return {"nan_failures": self.failures, "base_lr": list(self.base_lr)}
-
-    def load_state_dict(self, state: dict) -> None:
-        self.failures = int(state["nan_failures"])
-        self.base_lr = [float(v) for v in state["base_lr"]]

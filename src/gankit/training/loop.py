@@ -27,9 +27,10 @@ from gankit.progress import progress_bar
 from gankit.run import checkpoint, faults
 from gankit.run.report import render
 from gankit.run.rundir import RunDir, write_text_atomic
-from gankit.training.checkpoints import Checkpoints, NaNGuard
+from gankit.training.checkpoints import Checkpoints
 from gankit.training.evaluation import make_evaluator
 from gankit.training.logger import Logger
+from gankit.training.nan_guard import NaNGuard
 from gankit.training.pictures import make_pictures
 from gankit.training.stats import RunningStats
 from gankit.training.trainer import Trainer
