@@ -1,7 +1,15 @@
 import pytest
 
 from gankit.build import check_components
-from gankit.config import DEFAULT_PRESET, Config, override, preset_dict, preset_names, resolve
+from gankit.config import (
+    DEFAULT_PRESET,
+    Config,
+    override,
+    parse_assignment,
+    preset_dict,
+    preset_names,
+    resolve,
+)
 from gankit.errors import GankitError
 
 
@@ -102,7 +110,8 @@ def test_unknown_preset_suggests():
 
 
 def test_override_creates_nested_keys():
-    assert override({}, "a.b.c=3") == {"a": {"b": {"c": 3}}}
+    assert override({}, *parse_assignment("a.b.c=3")) == {"a": {"b": {"c": 3}}}
+    assert override({}, "a.b", "3") == {"a": {"b": "3"}}  # a value from Python is not parsed
 
 
 def test_folder_preset_without_data_path_says_how():

@@ -8,7 +8,7 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from gankit.config import Config, override, resolve
+from gankit.config import Config, override, parse_assignment, resolve
 from gankit.errors import GankitError
 
 
@@ -138,7 +138,7 @@ def test_override_never_mutates_its_input(key, value):
     raw = {"train": {"steps": 3}, "model": {"generator": {"name": "dcgan", "width": 8}}}
     before = repr(raw)
     try:
-        override(raw, f"{key}={value}")
+        override(raw, *parse_assignment(f"{key}={value}"))
     except GankitError:
         pass
     assert repr(raw) == before

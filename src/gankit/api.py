@@ -76,18 +76,21 @@ class Run:
         return html.fragment(self.dir)
 
 
-def sets_from(overrides: dict) -> list[str]:
-    """Python keyword overrides -> ``--set`` assignments (values as JSON, which YAML reads)."""
-    sets = []
+def sets_from(overrides: dict) -> list[tuple[str, object]]:
+    """Python keyword overrides -> (dotted key, value) pairs; values pass as they are (never
+    parsed as YAML), so a string stays a string. Only plain values (numbers, strings, lists,
+    dicts, None) can be config."""
+    pairs = []
     for key, value in overrides.items():
         dotted = key.replace("__", ".")
         try:
-            sets.append(f"{dotted}={json.dumps(value)}")
-        except TypeError:
+            json.dumps(value)
+        except (TypeError, ValueError):
             raise GankitError(
                 f"override {dotted}: {value!r} is not a plain value (number, string, list, dict)"
             ) from None
-    return sets
+        pairs.append((dotted, value))
+    return pairs
 
 
 def train(preset_or_config: str | Path | dict | C.Config | None = None, data: str | None = None,

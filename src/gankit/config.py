@@ -232,15 +232,22 @@ def merge(base: dict, update: dict) -> dict:
     return out
 
 
-def override(raw: dict, assignment: str) -> dict:
-    """Apply one ``--set a.b.c=value`` to a raw config dict (value parsed as YAML)."""
+def parse_assignment(assignment: str) -> tuple[str, Any]:
+    """``--set a.b.c=value`` -> ("a.b.c", value), the value text parsed as YAML (the command
+    line's rule; Python callers pass values, which are never parsed)."""
     key, sep, text = assignment.partition("=")
-    parts = key.strip().split(".")
-    if not sep or not all(parts):
+    if not sep or not all(key.strip().split(".")):
         raise GankitError(
             f"--set expects dotted.key=value, got '{assignment}' (e.g. --set train.steps=500)"
         )
-    value = parse_yaml(text, f"--set value '{text}'") if text.strip() else ""
+    return key.strip(), parse_yaml(text, f"--set value '{text}'") if text.strip() else ""
+
+
+def override(raw: dict, key: str, value: Any) -> dict:
+    """Set the dotted ``key`` of a raw config dict to ``value``."""
+    parts = key.split(".")
+    if not all(parts):
+        raise GankitError(f"config key '{key}' has an empty part (e.g. train.steps)")
     out = copy.deepcopy(raw)
     node = out
     for i, part in enumerate(parts[:-1]):
@@ -260,25 +267,23 @@ def override(raw: dict, assignment: str) -> dict:
     return out
 
 
-def _sets_name(assignment: str) -> bool:
-    key = assignment.partition("=")[0].strip()
+def _sets_name(key: str) -> bool:
     return key.endswith(".name") and key.count(".") == 1
 
 
-def _reset_by(raw: dict, assignment: str) -> list[str]:
+def _reset_by(raw: dict, key: str, value: Any) -> list[str]:
     """The keys of a component that ``--set section.name=other`` returns to other's defaults."""
-    if not _sets_name(assignment):
+    if not _sets_name(key):
         return []
-    key, _, value = assignment.partition("=")
-    section = raw.get(key.strip().split(".")[0])
-    if not isinstance(section, dict) or section.get("name") == value.strip():
+    section = raw.get(key.split(".")[0])
+    if not isinstance(section, dict) or section.get("name") == value:
         return []
     shown = {k: str(v).lower() if isinstance(v, bool) else v for k, v in section.items()}
-    return [f"{key.strip()[: -len('name')]}{k}={shown[k]}" for k in section if k != "name"]
+    return [f"{key[: -len('name')]}{k}={shown[k]}" for k in section if k != "name"]
 
 
-def _warn_reset(reset: list[str], assignments: list[str]) -> None:
-    given = {a.partition("=")[0].strip() for a in assignments}
+def _warn_reset(reset: list[str], keys: list[str]) -> None:
+    given = set(keys)
     dropped = [r for r in reset if r.partition("=")[0] not in given]
     if dropped:
         warnings.warn(
@@ -291,9 +296,8 @@ def _warn_reset(reset: list[str], assignments: list[str]) -> None:
 DESCRIBED = ("data.", "model.", "loss.")
 
 
-def _described(description: str, assignments: list[str]) -> str:
+def _described(description: str, keys: list[str]) -> str:
     """A preset's description, with a note when this command changed what it describes."""
-    keys = [a.partition("=")[0].strip() for a in assignments]
     if "description" in keys or not description:
         return description
     changed = sorted({k for k in keys if k.startswith(DESCRIBED) and k != "data.path"})
@@ -306,22 +310,26 @@ def resolve(
     preset: str | None = None,
     config_file: str | None = None,
     flags: dict | None = None,
-    sets: list[str] = (),
+    sets: list[str | tuple[str, Any]] = (),
     base: dict | None = None,
 ) -> Config:
-    """Build the final, validated Config from all layers (``base`` replaces the preset)."""
+    """Build the final, validated Config from all layers (``base`` replaces the preset).
+    ``sets``: command-line text ``a.b=value`` (its value parsed as YAML) or (key, value) pairs
+    from Python; ``flags`` (key -> value) are values too, never parsed."""
     raw = base if base is not None else preset_dict(DEFAULT_PRESET if preset is None else preset)
     if config_file:
         raw = merge(raw, file_dict(config_file))
-    assignments = list(sets) + [f"{k}={v}" for k, v in (flags or {}).items()]
+    pairs = [parse_assignment(a) if isinstance(a, str) else (str(a[0]), a[1]) for a in sets]
+    pairs += list((flags or {}).items())
     # a component's new name applies first, so the command's other keys for it are kept
-    assignments.sort(key=lambda a: not _sets_name(a))
+    pairs.sort(key=lambda pair: not _sets_name(pair[0]))
     reset = []
-    for assignment in assignments:
-        reset += _reset_by(raw, assignment)
-        raw = override(raw, assignment)
-    _warn_reset(reset, assignments)
-    raw["description"] = _described(raw.get("description", ""), assignments)
+    for key, value in pairs:
+        reset += _reset_by(raw, key, value)
+        raw = override(raw, key, value)
+    keys = [key for key, _ in pairs]
+    _warn_reset(reset, keys)
+    raw["description"] = _described(raw.get("description", ""), keys)
     cfg = from_dict(Config, raw, "")
     validate(cfg)
     return cfg

@@ -16,11 +16,11 @@ TINY_KW = {k: json.loads(v) if v[0].isdigit() else v for k, v in (s.split("=") f
 NOTEBOOK = Path(__file__).parents[2] / "examples" / "assignment.ipynb"
 
 
-def test_overrides_become_set_assignments():
+def test_overrides_become_key_value_pairs():
     sets = sets_from({"loss.name": "hinge", "train__batch_size": 32, "regularizers.r1": None,
                       "optim.g.betas": [0.0, 0.99], "data.path": "a b: #c"})  # fmt: skip
-    assert sets == ['loss.name="hinge"', "train.batch_size=32", "regularizers.r1=null",
-                    "optim.g.betas=[0.0, 0.99]", 'data.path="a b: #c"']  # fmt: skip
+    assert sets == [("loss.name", "hinge"), ("train.batch_size", 32), ("regularizers.r1", None),
+                    ("optim.g.betas", [0.0, 0.99]), ("data.path", "a b: #c")]  # fmt: skip
     with pytest.raises(GankitError, match="is not a plain value"):
         sets_from({"train.steps": object()})
 
@@ -93,3 +93,24 @@ def test_the_assignment_notebook_executes(tmp_path):
     bars = "".join(o.get("text", "") for o in outputs if o.get("name") == "stderr")
     assert "train: 100%" in bars and "60/60" in bars
     assert len(nbformat.writes(nb)) < 1_000_000
+
+
+def test_values_from_python_and_flags_are_never_parsed_as_yaml(tmp_path, monkeypatch):
+    """Issue 30: the API turned keywords into --set text parsed back as YAML (it quoted strings
+    as JSON first), and --data was parsed the same way unquoted: a folder named '[2020] faces'
+    became a list."""
+    from PIL import Image
+
+    from gankit.cli import main
+    from tests.conftest import FOLDER_ARGS
+
+    run = gankit.train(steps=1, out=str(tmp_path / "a"), description="on", **TINY_KW)
+    assert run.config["description"] == "on"
+    data = tmp_path / "[2020] faces"
+    data.mkdir()
+    for i in range(4):
+        Image.new("RGB", (16, 16), (60 * i, 0, 0)).save(data / f"{i}.png")
+    monkeypatch.chdir(tmp_path)
+    argv = ["train", "--data", data.name, *FOLDER_ARGS, "--steps", "1", "--out", "b"]
+    assert main(argv) == 0
+    assert gankit.Run(str(tmp_path / "b")).config["data"]["path"] == "[2020] faces"
