@@ -62,9 +62,9 @@ def test_unrolling_leaves_d_and_its_statistics_alone(tiny_config):
     cfg = tiny_config("regularizers.unrolled.steps=2")
     built = build(cfg)
     trainer = make_trainer(cfg, built)
-    trainer.run("d", next(trainer.batches))
+    trainer.phase_step("d", next(trainer.batches))
     before = {k: v.clone() for k, v in built.model.D.state_dict().items()}
-    trainer.run("g")
+    trainer.phase_step("g")
     after = built.model.D.state_dict()
     # only the BN statistics of G's own D forward move (as in the plain step), not 2 extra times
     changed = [k for k in before if not torch.equal(before[k], after[k])]

@@ -58,7 +58,7 @@ def test_graph_replays_the_eager_step(tiny_config, sets):
     # bf16: cuDNN may pick other kernels inside a capture; rounding differences then grow with training
     tol = {"rtol": 0.05, "atol": 0.02} if "train.amp=bf16" in sets else {"rtol": 1e-4, "atol": 1e-4}
     torch.testing.assert_close(a, b, **tol)
-    for p, q in zip(eager.ema.G.parameters(), graphed.ema.G.parameters()):
+    for p, q in zip(eager.ema.net.parameters(), graphed.ema.net.parameters()):
         torch.testing.assert_close(p, q, **tol)
     assert graphed.counts["d"] == eager.counts["d"] == 8 * cfg_n_critic(sets)
     assert graphed.optimizers["D"].param_groups[0]["lr"].item() == pytest.approx(

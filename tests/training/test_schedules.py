@@ -51,7 +51,7 @@ def test_scheduled_run_resumes_exactly(tiny_config):
     again = [b.train_step() for _ in range(3)]
     flat = [[{k: v.item() for k, v in r.items()} for s in run for r in s] for run in (later, again)]
     assert flat[0] == flat[1]
-    assert all(torch.equal(x, y) for x, y in zip(a.ema.G.parameters(), b.ema.G.parameters()))
+    assert all(torch.equal(x, y) for x, y in zip(a.ema.net.parameters(), b.ema.net.parameters()))
 
 
 @pytest.mark.parametrize(

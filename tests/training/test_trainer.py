@@ -65,7 +65,7 @@ def test_weight_clip_applies_after_every_critic_step(tiny_config):
 def test_generator_step_leaves_discriminator_weights_untouched(tiny_config):
     trainer, built = make_trainer(tiny_config())
     d0 = [p.detach().clone() for p in built.model.D.parameters()]
-    trainer.run("g")
+    trainer.phase_step("g")
     assert all(torch.equal(a, b) for a, b in zip(d0, built.model.D.parameters()))
     assert all(p.grad is None for p in built.model.D.parameters())
     assert all(p.requires_grad for p in built.model.D.parameters())
@@ -96,17 +96,17 @@ def ema_after_a_jump(beta: float, step: int):
 
 def test_ema_is_the_closed_form_average():
     G, ema, w0 = ema_after_a_jump(0.9, step=1000)  # past the warm-up: beta itself
-    torch.testing.assert_close(ema.G.weight, 0.9 * w0 + 0.1 * (w0 + 1.0))
-    assert not any(p.requires_grad for p in ema.G.parameters())
+    torch.testing.assert_close(ema.net.weight, 0.9 * w0 + 0.1 * (w0 + 1.0))
+    assert not any(p.requires_grad for p in ema.net.parameters())
 
 
 def test_ema_warm_up_forgets_the_initial_weights():
     G, ema, w0 = ema_after_a_jump(0.999, step=0)  # beta_0 = min(0.999, 1/10)
-    torch.testing.assert_close(ema.G.weight, 0.1 * w0 + 0.9 * (w0 + 1.0))
+    torch.testing.assert_close(ema.net.weight, 0.1 * w0 + 0.9 * (w0 + 1.0))
     for step in range(1, 1000):
         ema.update(G, step)
     # a plain 0.999 average would still hold 0.999^1000 = 37% of w0; the warm-up leaves ~1%
-    assert (ema.G.weight - (w0 + 1.0)).abs().max() < 0.02
+    assert (ema.net.weight - (w0 + 1.0)).abs().max() < 0.02
 
 
 def test_resume_from_state_is_bitwise_identical(tiny_config):
@@ -124,7 +124,7 @@ def test_resume_from_state_is_bitwise_identical(tiny_config):
         b.train_step()
     for x, y in zip(built_a.model.G.state_dict().values(), built_b.model.G.state_dict().values()):
         assert torch.equal(x, y)
-    for x, y in zip(a.ema.G.state_dict().values(), b.ema.G.state_dict().values()):
+    for x, y in zip(a.ema.net.state_dict().values(), b.ema.net.state_dict().values()):
         assert torch.equal(x, y)
 
 

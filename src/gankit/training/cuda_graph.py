@@ -24,7 +24,7 @@ from gankit.errors import GankitError
 
 
 class CapturedUpdate:
-    """Calls ``trainer.update(reals)`` eagerly for a few warm-up steps on a side stream, then
+    """Calls ``trainer.all_phases(reals)`` eagerly for a few warm-up steps on a side stream, then
     captures it in a ``torch.cuda.CUDAGraph`` and replays that; returns the same statistics."""
 
     #: eager steps before capture: cuDNN/cuBLAS pick algorithms and allocate workspaces, and the
@@ -73,7 +73,7 @@ class CapturedUpdate:
         side = torch.cuda.Stream()
         side.wait_stream(torch.cuda.current_stream())
         with torch.cuda.stream(side):
-            stats = self.trainer.update(reals)
+            stats = self.trainer.all_phases(reals)
         torch.cuda.current_stream().wait_stream(side)
         self.eager_steps += 1
         return stats
@@ -87,7 +87,7 @@ class CapturedUpdate:
         self.graph = torch.cuda.CUDAGraph()
         torch.cuda.synchronize()
         with torch.cuda.graph(self.graph):
-            self.static_stats = t.update(self.static_real)
+            self.static_stats = t.all_phases(self.static_real)
         t.counts = counts  # capturing ran the Python once but no kernel; replay counts
 
 

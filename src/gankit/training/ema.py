@@ -1,4 +1,5 @@
-"""Exponential moving average of the generator's weights (Karras et al. 2018; Yazici et al. 2019)."""
+"""Exponential moving average of a network's weights: G's (Karras et al. 2018; Yazici et al.
+2019), and StarGAN v2's and CycleGAN's inference networks alike."""
 
 from __future__ import annotations
 
@@ -9,7 +10,8 @@ from torch import nn
 
 
 class EMA:
-    """Keeps G_ema <- beta_t * G_ema + (1 - beta_t) * G after generator step t, with the warm-up
+    """Keeps net_ema <- beta_t * net_ema + (1 - beta_t) * net after training step t (``net`` is G,
+    or any network the model averages: ``Model.ema_nets``), with the warm-up
     beta_t = min(beta, (1 + t) / (10 + t)) (as TensorFlow's ExponentialMovingAverage with
     num_updates): without it, a 0.999 average still holds 0.999^t of the random initial weights
     (37% after 1,000 steps) and draws noise in short runs.
@@ -18,14 +20,14 @@ class EMA:
     eval mode and never receives gradients; it is what sample grids and ``best.png`` show.
     """
 
-    def __init__(self, G: nn.Module, beta: float):
+    def __init__(self, net: nn.Module, beta: float):
         self.beta = beta
-        self.G = copy.deepcopy(G).eval().requires_grad_(False)
+        self.net = copy.deepcopy(net).eval().requires_grad_(False)
 
     @torch.no_grad()
-    def update(self, G: nn.Module, step: int) -> None:
+    def update(self, net: nn.Module, step: int) -> None:
         beta = min(self.beta, (1.0 + step) / (10.0 + step))
-        ema_params, params = list(self.G.parameters()), list(G.parameters())
+        ema_params, params = list(self.net.parameters()), list(net.parameters())
         torch._foreach_lerp_(ema_params, params, 1.0 - beta)
-        for b_ema, b in zip(self.G.buffers(), G.buffers()):
+        for b_ema, b in zip(self.net.buffers(), net.buffers()):
             b_ema.copy_(b)

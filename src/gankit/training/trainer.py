@@ -84,22 +84,22 @@ class Trainer:
         if self.decay_until or "lr" in self.schedules:
             self._set_lr()
         reals = [next(self.batches) for _ in range(self.reals_per_step)]
-        stats = self.graph(reals) if self.graph is not None else self.update(reals)
+        stats = self.graph(reals) if self.graph is not None else self.all_phases(reals)
         for name, ema in self.emas.items():
             ema.update(self.model.networks[name], self.step)
         self.step += 1
         return stats
 
-    def update(self, reals: list[Batch]) -> list[dict[str, torch.Tensor]]:
+    def all_phases(self, reals: list[Batch]) -> list[dict[str, torch.Tensor]]:
         """Every phase in order, each on its own real batch: the computation a CUDA graph captures."""
         batches, stats = iter(reals), []
         for phase in self.model.phases:
             for _ in range(phase.repeat):
-                stats.append(self.run(phase, next(batches) if phase.reads_real else None))
+                stats.append(self.phase_step(phase, next(batches) if phase.reads_real else None))
         return stats
 
-    def run(self, phase: Phase | str, real: Batch | torch.Tensor | None = None):
-        """One run of ``phase``: its loss with only its own networks trainable, then their steps.
+    def phase_step(self, phase: Phase | str, real: Batch | torch.Tensor | None = None):
+        """One update of ``phase``: its loss with only its own networks trainable, then their steps.
         Returns the phase's statistics {name: 0-d tensor}."""
         phase = phase if isinstance(phase, Phase) else self.phase(phase)
         real = Batch(real) if isinstance(real, torch.Tensor) else real
@@ -176,7 +176,7 @@ class Trainer:
 
     def inference(self, name: str) -> torch.nn.Module:
         """Network ``name`` as pictures and metrics use it: its EMA copy when there is one."""
-        return self.emas[name].G if name in self.emas else self.model.networks[name]
+        return self.emas[name].net if name in self.emas else self.model.networks[name]
 
     @property
     def sampler(self) -> torch.nn.Module:
@@ -221,7 +221,7 @@ class Trainer:
 
     def state_dict(self) -> dict:
         nets, opts = self.model.networks, self.optimizers
-        ema = {name: e.G.state_dict() for name, e in self.emas.items()}
+        ema = {name: e.net.state_dict() for name, e in self.emas.items()}
         return {
             "step": self.step,
             "counts": dict(self.counts),
@@ -245,7 +245,7 @@ class Trainer:
             for name, net in self.model.networks.items():
                 net.load_state_dict(state["networks"][name])
             for name, ema in self.emas.items() if state["ema"] else ():
-                ema.G.load_state_dict(state["ema"][name])
+                ema.net.load_state_dict(state["ema"][name])
             for name, opt in self.optimizers.items():
                 opt.load_state_dict(state["optimizers"][name])
         except (RuntimeError, ValueError, KeyError) as exc:
