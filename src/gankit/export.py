@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import importlib.util
 import io
-import json
 import warnings
 from pathlib import Path
 
@@ -22,7 +21,7 @@ import numpy as np
 import torch
 
 from gankit.errors import GankitError, TranslationRun, interrupted, why
-from gankit.generator import TrainedGenerator, load
+from gankit.generator import TrainedGenerator, load, safetensors_bytes
 from gankit.run.rundir import RunDir, atomic, write_bytes_atomic
 
 FORMATS = {".safetensors": "safetensors", ".onnx": "onnx", ".pt": "torchscript"}
@@ -100,7 +99,13 @@ def export_translation(run_dir: str, fmt: str, out: Path, which: str, overwrite:
         raise GankitError(
             f"--out {out} exists; pass --overwrite to replace it (a file, not a folder)"
         )
-    return translation_export.write(run_dir, fmt, out, which, overwrite)
+    from gankit.sample import load_checkpoint
+    from gankit.translate import Translator
+
+    run = RunDir.existing(run_dir)
+    state, cfg = load_checkpoint(run, which)
+    translator = Translator.from_state(state, cfg, "cpu", run_dir)
+    return translation_export.write(translator, cfg, state["step"], run, fmt, out, overwrite)
 
 
 def image_generator(run_dir: str, which: str) -> TrainedGenerator:
@@ -113,16 +118,6 @@ def image_generator(run_dir: str, which: str) -> TrainedGenerator:
 def example_inputs(G: TrainedGenerator, n: int = 4, seed: int = 0) -> tuple[torch.Tensor, ...]:
     draw = G.latent.sample(n, "cpu", generator=torch.Generator().manual_seed(seed))
     return (draw.z,) if draw.y is None else (draw.z, draw.y)
-
-
-def safetensors_bytes(G: TrainedGenerator) -> bytes:
-    """G's weights and, in the metadata, what rebuilds it; serialised in memory (see
-    write_bytes_atomic)."""
-    from safetensors.torch import save
-
-    # cloned: tensors that share memory (tied weights) are each written whole
-    weights = {k: v.detach().cpu().clone().contiguous() for k, v in G.net.state_dict().items()}
-    return save(weights, metadata={"gankit": json.dumps(G.metadata())})
 
 
 def write_safetensors(G: TrainedGenerator, out: Path) -> dict:

@@ -201,6 +201,16 @@ def checkpoint_config(state: dict, path: Path):
     return from_dict(Config, state["config"], "")
 
 
+def safetensors_bytes(G: TrainedGenerator) -> bytes:
+    """G's weights and, in the metadata, what rebuilds it; serialised in memory (see
+    write_bytes_atomic)."""
+    from safetensors.torch import save
+
+    # cloned: tensors that share memory (tied weights) are each written whole
+    weights = {k: v.detach().cpu().clone().contiguous() for k, v in G.net.state_dict().items()}
+    return save(weights, metadata={"gankit": json.dumps(G.metadata())})
+
+
 def read_safetensors(path: Path) -> TrainedGenerator:
     """A generator from a gankit safetensors export (weights and JSON only, no pickle)."""
     from safetensors import SafetensorError, safe_open

@@ -10,7 +10,7 @@ import json
 from pathlib import Path
 
 from gankit.errors import GankitError
-from gankit.generator import TrainedGenerator
+from gankit.generator import TrainedGenerator, safetensors_bytes
 from gankit.run.rundir import RunDir, atomic, write_bytes_atomic, write_text_atomic
 
 FILES = ("model.safetensors", "config.json", "README.md", "samples.png")
@@ -25,8 +25,6 @@ def is_hub_folder(path: Path) -> bool:
 
 
 def write_hub(G: TrainedGenerator, run: RunDir, out: Path, overwrite: bool = False) -> dict:
-    from gankit.export import safetensors_bytes
-
     taken = [name for name in FILES if (out / name).exists()]
     if taken and not overwrite:
         raise GankitError(f"--out {out} already holds {taken[0]}; pass --overwrite to replace it")

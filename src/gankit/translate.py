@@ -41,7 +41,7 @@ class Translator:
         if path.suffix == ".safetensors" or (path / "model.safetensors").is_file():
             from gankit.translation_export import read
 
-            return read(path, device)
+            return cls(read(path), device)
         state, cfg = load_checkpoint(RunDir.existing(run_dir), which)
         return cls.from_state(state, cfg, device, run_dir)
 

@@ -39,17 +39,12 @@ def weights(translator) -> dict[str, torch.Tensor]:
     }
 
 
-def write(run_dir: str, fmt: str, out: Path, which: str, overwrite: bool) -> dict:
-    """The run's translation networks as one .safetensors file or a hub folder."""
+def write(translator, cfg, step: int, run: RunDir, fmt: str, out: Path, overwrite: bool) -> dict:
+    """A run's translation networks (a loaded ``Translator``) as one .safetensors file or a hub
+    folder."""
     from safetensors.torch import save
 
-    from gankit.sample import load_checkpoint
-    from gankit.translate import Translator
-
-    run = RunDir.existing(run_dir)
-    state, cfg = load_checkpoint(run, which)
-    translator = Translator.from_state(state, cfg, "cpu", run_dir)
-    meta = metadata(translator, cfg, state["step"])
+    meta = metadata(translator, cfg, step)
     data = save(weights(translator), metadata={"gankit": json.dumps(meta)})
     if fmt == "safetensors":
         out.parent.mkdir(parents=True, exist_ok=True)
@@ -71,12 +66,10 @@ def write(run_dir: str, fmt: str, out: Path, which: str, overwrite: bool) -> dic
 HUB_FILES = ("model.safetensors", "config.json", "README.md", "samples.png")
 
 
-def read(path: Path, device="cpu"):
-    """A Translator from an exported file or hub folder."""
+def read(path: Path):
+    """The translation model of an exported file or hub folder, its networks loaded."""
     from safetensors import SafetensorError, safe_open
     from safetensors.torch import load_file
-
-    from gankit.translate import Translator
 
     file = path / "model.safetensors" if path.is_dir() else path
     try:
@@ -97,7 +90,7 @@ def read(path: Path, device="cpu"):
             model.networks[name].load_state_dict(part)
         except RuntimeError as exc:
             raise GankitError(f"{file}: weights do not fit {name} ({why(exc)})") from None
-    return Translator(model, device)
+    return model
 
 
 def build_model(meta: dict, file: Path):

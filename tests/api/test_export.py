@@ -219,15 +219,13 @@ def test_sigterm_during_an_export_leaves_no_hidden_file(tmp_path, tiny_run, monk
     import os
     import signal
 
-    import safetensors.torch
+    real = os.fsync
 
-    real = safetensors.torch.save_model
-
-    def save_then_terminated(model, path, metadata=None):
-        real(model, path, metadata=metadata)  # the temporary file exists now
+    def fsync_then_terminated(fd):  # the temporary file is written whole now
+        real(fd)
         os.kill(os.getpid(), signal.SIGTERM)
 
-    monkeypatch.setattr(safetensors.torch, "save_model", save_then_terminated)
+    monkeypatch.setattr(os, "fsync", fsync_then_terminated)
     out = tmp_path / "G.safetensors"
     assert main(["export", str(tiny_run), "--format", "safetensors", "--out", str(out)]) == 143
     assert "stopped: by SIGTERM" in capsys.readouterr().err
