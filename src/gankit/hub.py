@@ -24,11 +24,16 @@ def is_hub_folder(path: Path) -> bool:
     )
 
 
-def write_hub(G: TrainedGenerator, run: RunDir, out: Path, overwrite: bool = False) -> dict:
+def prepare_folder(out: Path, overwrite: bool) -> None:
+    """A hub folder's files are replaced only with --overwrite (generators and translation runs)."""
     taken = [name for name in FILES if (out / name).exists()]
     if taken and not overwrite:
         raise GankitError(f"--out {out} already holds {taken[0]}; pass --overwrite to replace it")
     out.mkdir(parents=True, exist_ok=True)
+
+
+def write_hub(G: TrainedGenerator, run: RunDir, out: Path, overwrite: bool = False) -> dict:
+    prepare_folder(out, overwrite)
     meta = G.metadata()
     write_bytes_atomic(out / "model.safetensors", safetensors_bytes(G))
     write_text_atomic(out / "config.json", json.dumps(meta, indent=2) + "\n")

@@ -87,11 +87,9 @@ def launch(argv: list[str], nproc: int, run: str | None) -> int:
     log = tempfile.NamedTemporaryFile("w", prefix="gankit-torchrun-", suffix=".log", delete=False)
     with log:
         code, sent, said = _supervise(command, StderrFilter(log))
-    if sent:
-        return 128 + sent[0]  # stopped on request (the ranks said where)
-    if code == 0 or said:  # done, or a rank said why in its own line
+    if sent or code == 0 or said:  # stopped on request, done, or a rank said why itself
         Path(log.name).unlink(missing_ok=True)
-        return 0 if code == 0 else 2
+        return 128 + sent[0] if sent else 0 if code == 0 else 2
     print(f"gankit: error: {root_cause(Path(log.name).read_text())}; {kept(run, nproc)} "
           f"(torchrun's report: {log.name})", file=sys.stderr)  # fmt: skip
     return 2

@@ -50,10 +50,9 @@ def write(translator, cfg, step: int, run: RunDir, fmt: str, out: Path, overwrit
         out.parent.mkdir(parents=True, exist_ok=True)
         write_bytes_atomic(out, data)
         return {"format": fmt, "path": str(out), "networks": list(translator.model.ema_nets)}
-    taken = [p.name for p in (out / n for n in HUB_FILES) if p.exists()]
-    if taken and not overwrite:
-        raise GankitError(f"--out {out} already holds {taken[0]}; pass --overwrite to replace it")
-    out.mkdir(parents=True, exist_ok=True)
+    from gankit.hub import prepare_folder
+
+    prepare_folder(out, overwrite)
     write_bytes_atomic(out / "model.safetensors", data)
     write_text_atomic(out / "config.json", json.dumps(meta, indent=2) + "\n")
     if run.best.is_file():  # the run's inputs / translations / reconstructions
@@ -61,9 +60,6 @@ def write(translator, cfg, step: int, run: RunDir, fmt: str, out: Path, overwrit
             shutil.copyfile(run.best, tmp)
     write_text_atomic(out / "README.md", model_card(meta, cfg.to_dict(), run))
     return {"format": "hub", "path": str(out)}
-
-
-HUB_FILES = ("model.safetensors", "config.json", "README.md", "samples.png")
 
 
 def read(path: Path):
