@@ -13,18 +13,23 @@ from gankit.errors import GankitError
 from gankit.run import checkpoint
 from gankit.run.rundir import RunDir
 
+#: a conv GAN without batch norm, R1 and DiffAugment: augmentations drawn for the global batch
+CONV = ["--set", "data.resolution=16", "--set", "model.z_dim=8", "--set", "model.generator.width=8",
+        "--set", "model.generator.norm=none", "--set", "model.discriminator.width=8",
+        "--set", "model.discriminator.norm=none", "--set", "regularizers.r1.weight=1.0",
+        "--set", "regularizers.diffaugment.policy=color,translation,cutout"]  # fmt: skip
+#: at the presets' own batch sizes Adam turns the summation order's 1e-8 into 1e-3 (its first
+#: steps divide each gradient element by its own magnitude; docs/distributed.md): SGD keeps the
+#: update linear in the gradient, so what is compared there is the data-parallel gradient itself
+SGD = ["--set", "optim.d.name=sgd", "--set", "optim.g.name=sgd", "--set", "optim.d.lr=0.01",
+       "--set", "optim.g.lr=0.01"]  # fmt: skip
 CASES = {
     # an MLP WGAN-GP on the ring: the penalty's double backward under data parallelism
     "wgan-gp": ["--preset", "ring8-wgan-gp", "--set", "train.batch_size=32"],
-    # a conv GAN without batch norm, R1 and DiffAugment: augmentations drawn for the global batch
-    "r1-diffaugment": [
-        "--set", "data.resolution=16", "--set", "model.z_dim=8", "--set", "train.batch_size=16",
-        "--set", "model.generator.width=8", "--set", "model.generator.norm=none",
-        "--set", "model.discriminator.width=8", "--set", "model.discriminator.norm=none",
-        "--set", "regularizers.r1.weight=1.0",
-        "--set", "regularizers.diffaugment.policy=color,translation,cutout",
-    ],
-}  # fmt: skip
+    "r1-diffaugment": [*CONV, "--set", "train.batch_size=16"],
+    "wgan-gp-batch-256-sgd": ["--preset", "ring8-wgan-gp", *SGD],  # the preset's batch
+    "r1-diffaugment-batch-64-sgd": [*CONV, *SGD],  # digits32-dcgan's batch
+}
 CADENCE = ["--set", "train.device=cpu", "--set", "log.every=2", "--set", "log.sample_every=4",
            "--set", "log.checkpoint_every=2"]  # fmt: skip
 
