@@ -9,12 +9,12 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from gankit.build.family import family_of
+from gankit.build.gan import latent_of, make_generator  # noqa: F401 - the loaders' API
 from gankit.config import Config, from_dict, normalised
 from gankit.data import DATASETS
-from gankit.errors import GankitError, TranslationRun, WriteError, why
-from gankit.models import MODELS
+from gankit.errors import GankitError, WriteError, why
 from gankit.models.latent import Draw, Latent, run_generator
-from gankit.nets import GENERATORS, build_player
 from gankit.run import checkpoint
 from gankit.run.artifacts import save_samples
 from gankit.run.rundir import RunDir, atomic
@@ -65,36 +65,9 @@ def in_data_units(G: torch.nn.Module, cfg: Config) -> torch.nn.Module:
     return G if scale == 1.0 else InDataUnits(G, scale).eval()
 
 
-def latent_of(state: dict, cfg: Config) -> Latent:
-    """What the checkpoint's G reads (checkpoints before conditioning: plain noise)."""
-    return Latent.from_dict(state.get("latent") or {"z_dim": cfg.model.z_dim})
-
-
 def build_generator(state: dict, cfg: Config) -> torch.nn.Module:
-    kind = cfg.model.kind.name
-    if MODELS.get(kind).translates:
-        raise TranslationRun(
-            f"this is an image-to-image translation run (model.kind={kind}), with no generator "
-            f"that samples from noise; use gankit translate RUN --in PATH --to DOMAIN"
-        )
-    spec = cfg.model.generator
-    G = make_generator(spec.name, spec.args, tuple(state["data_shape"]), latent_of(state, cfg))
-    try:
-        ema, nets = state["ema"], state["networks"]
-        G.load_state_dict(ema["G"] if "G" in ema else nets["G"])
-    except (RuntimeError, KeyError):
-        raise GankitError(
-            f"checkpoint does not fit generator '{spec.name}' of its config"
-        ) from None
-    return G.eval()
-
-
-def make_generator(
-    name: str, args: dict, shape: tuple[int, ...], latent: Latent
-) -> torch.nn.Module:
-    """An untrained generator of registry entry ``name`` for this data shape and latent."""
-    return build_player(GENERATORS, name, args, (shape, latent.dim), latent.num_classes,
-                        "model.generator")  # fmt: skip
+    """The run's generator with its checkpoint weights (EMA if kept), from its model family."""
+    return family_of(cfg.model.kind.name).generator(state, cfg)
 
 
 class Sampler:

@@ -14,13 +14,12 @@ import numpy as np
 import torch
 from PIL import Image
 
+from gankit.build.family import family_of
 from gankit.data.base import float_to_uint8, uint8_to_float
 from gankit.data.folder import EXTENSIONS
 from gankit.data.npy import header_checked
 from gankit.data.transforms import fit_pil
 from gankit.errors import GankitError, WriteError, why
-from gankit.losses import LOSSES
-from gankit.models import MODELS
 from gankit.models.translation import Translation
 from gankit.registry import did_you_mean
 from gankit.run.rundir import RunDir, atomic
@@ -48,22 +47,7 @@ class Translator:
     @classmethod
     def from_state(cls, state: dict, cfg, device="cpu", run_dir: str = "the run") -> Translator:
         """From a checkpoint and the config it was saved with."""
-        kind = cfg.model.kind
-        if not MODELS.get(kind.name).translates:
-            raise GankitError(
-                f"{run_dir} is not a translation run (model.kind={kind.name}); "
-                f"use gankit sample to draw from its generator"
-            )
-        loss = LOSSES.build(cfg.loss.name, **cfg.loss.args)
-        shape = tuple(state["data_shape"])
-        model = MODELS.build(kind.name, shape, state["model"]["domains"], loss, **kind.args)
-        try:
-            for name, net in model.networks.items():
-                net.load_state_dict(state["ema"].get(name) or state["networks"][name])
-        except (RuntimeError, KeyError):
-            raise GankitError(
-                f"the checkpoint of {run_dir} does not fit model.kind={kind.name} of its config"
-            ) from None
+        model = family_of(cfg.model.kind.name).translation_model(state, cfg, run_dir)
         return cls(model, device)
 
     @property

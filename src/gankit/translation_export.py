@@ -90,14 +90,10 @@ def read(path: Path):
 
 
 def build_model(meta: dict, file: Path):
-    from gankit.losses import LOSSES
-    from gankit.models import MODELS
+    from gankit.build.translation import build_model
 
     try:
-        kind, loss = dict(meta["kind"]), dict(meta["loss"])
-        shape, domains = tuple(meta["data_shape"]), list(meta["domains"])
-        loss_fn = LOSSES.build(loss.pop("name"), **loss)
-        return MODELS.build(kind.pop("name"), shape, domains, loss_fn, **kind)
+        return build_model(meta["kind"], meta["loss"], meta["data_shape"], meta["domains"])
     except (KeyError, TypeError, ValueError, GankitError) as exc:
         raise GankitError(f"{file}: its metadata does not describe a model ({why(exc)})") from None
 

@@ -76,6 +76,12 @@ class DomainData(ImageData):
                 f"add a folder per domain (ROOT/DOMAIN/image.png) or list them in data.paths"
             )
 
+    @classmethod
+    def names_for(cls, args: dict) -> list[str]:
+        """The domain names this dataset will have with options ``args``, before any image is
+        read (checks build the model for them)."""
+        raise NotImplementedError
+
     def set_domains(self, images: list[torch.Tensor], names: list[str]) -> None:
         self.check_domains(names)
         self.domain_names = list(names)
@@ -113,19 +119,27 @@ class Domains(DomainData):
         hflip: bool = False,
     ):
         super().__init__(resolution, channels, hflip)
+        names, sources = self.sources(path, paths)
+        self.check_domains(names)  # before minutes of decoding
+        self.path = str(path) if path else {n: str(s) for n, s in zip(names, sources)}
+        images = [self._read(source, resolution, channels, workers, cache) for source in sources]
+        self.set_domains(images, names)
+
+    @staticmethod
+    def sources(path: str, paths: dict | None) -> tuple[list[str], list]:
+        """(domain names, their folders or (zip, member) pairs), from exactly one of the two."""
         if bool(path) == bool(paths):
             raise GankitError(
                 "data.name=domains reads either one folder with a sub-folder per domain "
                 "(--data ROOT) or data.paths (a {name: folder} mapping); give exactly one"
             )
         if paths:
-            names, sources = list(paths), [Path(str(p)).expanduser() for p in paths.values()]
-        else:
-            names, sources = domain_folders(Path(path).expanduser())
-        self.check_domains(names)  # before minutes of decoding
-        self.path = str(path) if path else {n: str(s) for n, s in zip(names, sources)}
-        images = [self._read(source, resolution, channels, workers, cache) for source in sources]
-        self.set_domains(images, names)
+            return list(paths), [Path(str(p)).expanduser() for p in paths.values()]
+        return domain_folders(Path(path).expanduser())
+
+    @classmethod
+    def names_for(cls, args: dict) -> list[str]:
+        return cls.sources(args.get("path", ""), args.get("paths"))[0]
 
     @staticmethod
     def _read(source, resolution, channels, workers, cache) -> torch.Tensor:
@@ -177,6 +191,10 @@ class MNISTDomains(DomainData):
         #: [N] the digit class of every image, in the order of ``images``
         self.digit_labels = torch.cat([digits.labels[d::k] for d in range(k)])
         self.set_domains([self.render(digits.images[d::k], d) for d in range(k)], list(self.names))
+
+    @classmethod
+    def names_for(cls, args: dict) -> list[str]:
+        return list(cls.names)
 
     @classmethod
     def render(cls, digits: torch.Tensor, d: int) -> torch.Tensor:

@@ -123,3 +123,11 @@ class EvalContext:
         """``fn`` (default: the feature extractor) over uint8 images [N, C, H, W], in batches,
         on the extractor's device; float32 [N, ...]."""
         return extract(self.extractor, images, fn, self.batch, label)
+
+
+def parse_metrics(text: str | list[str]) -> list[str]:
+    """Metric names from "fid,kid" or a list; an unknown name fails with a did-you-mean."""
+    names = [m.strip() for m in text.split(",")] if isinstance(text, str) else list(text)
+    for name in names:
+        METRICS.get(name)  # unknown names fail here with "did you mean"
+    return names

@@ -9,7 +9,7 @@ from pathlib import Path
 import torch
 
 from gankit.data import DATASETS, DataSource
-from gankit.metrics.base import METRICS, EvalContext
+from gankit.metrics.base import METRICS, EvalContext, parse_metrics  # noqa: F401 - re-export
 from gankit.metrics.cache import DEFAULT_ROOT, RealFeatureCache
 from gankit.metrics.features import FEATURES, FeatureExtractor
 from gankit.metrics.translation import translation_fid
@@ -23,13 +23,6 @@ def primary(names: list[str]) -> tuple[str, bool]:
     """The value that ranks checkpoints (first metric's primary key) and whether higher is better."""
     metric = METRICS.get(names[0])
     return metric.primary, metric.higher_is_better
-
-
-def parse_metrics(text: str | list[str]) -> list[str]:
-    names = [m.strip() for m in text.split(",")] if isinstance(text, str) else list(text)
-    for name in names:
-        METRICS.get(name)  # unknown names fail here with "did you mean"
-    return names
 
 
 def evaluate(
