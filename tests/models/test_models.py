@@ -93,17 +93,17 @@ def test_acgan_terms_at_known_logits(tiny_config, classify_fakes):
     f_real, f_fake = torch.zeros(2, f), torch.zeros(2, f)
     f_real[:, :3] = torch.tensor([[2.0, 0.0, 0.0], [0.0, 0.0, 1.0]])
     f_fake[:, :3] = torch.tensor([[0.0, 1.0, 0.0], [0.0, 0.0, 0.0]])
-    model.features = (f_real, f_fake)
+    shared = {"features": (f_real, f_fake)}
     y, y_fake = torch.tensor([0, 1]), torch.tensor([1, 2])
-    loss, stats = model.d_extra(torch.tensor(0.0), {}, Draw(torch.zeros(2, 1), y_fake), y)
+    loss, stats = model.d_extra(torch.tensor(0.0), {}, Draw(torch.zeros(2, 1), y_fake), y, shared)
     log_z = lambda a: math.log(math.exp(a) + 9)  # noqa: E731 - logits (a, 0, ..., 0) over 10 classes
     ce_real = ((log_z(2.0) - 2.0) + log_z(1.0)) / 2  # class 0 read right; class 1 read at logit 0
     ce_fake = ((log_z(1.0) - 1.0) + math.log(10)) / 2
     expected = 0.5 * (ce_real + ce_fake) if classify_fakes else 0.5 * ce_real
     assert loss.item() == pytest.approx(expected, rel=1e-5)
     assert stats["class_acc_real"].item() == 0.5  # sample 2's argmax is class 2, not 1
-    model.g_features = f_fake
-    loss_g, _ = model.g_extra(torch.tensor(1.0), {}, Draw(torch.zeros(2, 1), y_fake), None)
+    shared = {"g_features": f_fake}
+    loss_g, _ = model.g_extra(torch.tensor(1.0), {}, Draw(torch.zeros(2, 1), y_fake), None, shared)
     assert loss_g.item() == pytest.approx(1.0 + 0.5 * ce_fake, rel=1e-5)
 
 

@@ -16,6 +16,7 @@ from gankit.models.pool import ImagePool
 from gankit.models.translation import l1
 from gankit.nets.starganv2 import AdaIN
 from gankit.training import setup
+from gankit.training.setup import make_trainer
 
 TRANSLATION_KINDS = [k for k in MODELS.names() if MODELS.get(k).translates]
 
@@ -77,7 +78,9 @@ def test_cyclegan_terms_match_hand_values(g_ab, g_ba, cycle, identity):
     model = cyclegan()
     model.networks.update(G_ab=Scale(g_ab), G_ba=Scale(g_ba), D_a=Zeros(), D_b=Zeros())
     a, b = torch.full((2, 1, 16, 16), 0.4), torch.full((2, 1, 16, 16), -0.6)
-    loss, stats = model.g_loss(Batch(torch.cat([a, b]), torch.tensor([0, 0, 1, 1])))
+    shared = {}
+    loss, stats = model.g_loss(Batch(torch.cat([a, b]), torch.tensor([0, 0, 1, 1])), shared)
+    assert torch.equal(shared["translations"][2], b * g_ba)  # what the d phase will score
     adv = 2 * 0.5  # least squares: 1/2 (0 - 1)^2 for each of the two directions
     assert stats["g_adv"].item() == pytest.approx(adv)
     assert stats["cycle"].item() == pytest.approx(cycle)
@@ -132,9 +135,9 @@ def test_starganv2_diversity_term_enters_g_with_a_minus_sign(tiny_config, mnist_
         model, stream = built.model, built.data.batches(6, "cpu", 0)
         ctx = Context(step=0, batch_size=6, index=0, next_real=stream.__next__, optimizers={})
         torch.manual_seed(1)
-        model.inputs = model.draw_inputs(next(stream), ctx)
+        inputs = model.draw_inputs(next(stream), ctx)
         torch.manual_seed(2)
-        losses[weight] = model.g_loss(model.inputs, "latent", step=0)
+        losses[weight] = model.g_loss(inputs, "latent", step=0)
     (l0, _), (l1_, s1) = losses[0.0], losses[1.0]
     assert s1["diversity"].item() > 0
     assert (l1_ - l0).item() == pytest.approx(-s1["diversity"].item(), rel=1e-4)
@@ -197,3 +200,17 @@ def test_translation_frame_rows_are_input_output_back_per_domain(tiny_config, mn
         assert torch.equal(rows[d, 0], x[d]) and torch.equal(rows[d, 1], x[d] + 10)
         assert torch.allclose(rows[d, 2], x[d] + 20)
     assert pictures.src.tolist() == [0] * 8 + [1] * 8 and pictures.dst.tolist() == [1] * 8 + [0] * 8
+
+
+def test_starganv2_counts_its_reference_batches_and_phases_share_declared_state(
+    tiny_config, mnist_root
+):
+    """d_latent draws the sources and two reference batches (3 per iteration, what samples_per_s
+    counts); the later phases read them from the iteration's shared state, which a new
+    iteration starts empty, so a phase run out of order says what it lacks."""
+    trainer = make_trainer(translation_config(tiny_config, mnist_root, "starganv2"))
+    trainer.train_step()
+    assert trainer.real_batches_per_step() == 3 and set(trainer.shared) == {"inputs"}
+    trainer.shared = {}
+    with pytest.raises(RuntimeError, match=r"phase d_ref needs \['inputs'\]"):
+        trainer.phase_step("d_ref")

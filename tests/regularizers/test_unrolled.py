@@ -72,3 +72,14 @@ def test_unrolling_leaves_d_and_its_statistics_alone(tiny_config):
     assert all(
         int(after[k]) == int(before[k]) + 1 for k in after if k.endswith("num_batches_tracked")
     )
+
+
+def test_the_lookahead_batches_count_as_drawn(tiny_config):
+    """Each of k look-ahead steps draws its own real batch: an iteration draws n_critic + k, and
+    samples_per_s says so."""
+    cfg = tiny_config("regularizers.unrolled.steps=3", "train.n_critic=2")
+    trainer = make_trainer(cfg)
+    for _ in range(2):
+        trainer.train_step()
+    assert trainer.reals_drawn == 2 * (2 + 3)
+    assert trainer.real_batches_per_step() == 5

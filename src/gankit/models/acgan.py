@@ -47,8 +47,8 @@ class ACGAN(HeadedGAN):
         self.C = self.add_head("C", lambda features: nn.Linear(features, latent.num_classes))
         self.weight, self.classify_fakes = float(weight), bool(classify_fakes)
 
-    def d_extra(self, loss, stats, draw: Draw, y):
-        f_real, f_fake = self.features
+    def d_extra(self, loss, stats, draw: Draw, y, shared):
+        f_real, f_fake = shared["features"]
         logits_real = self.C(f_real).float()
         ce = F.cross_entropy(logits_real, y)
         stats["d_class"] = ce.detach()
@@ -57,7 +57,7 @@ class ACGAN(HeadedGAN):
             ce = ce + F.cross_entropy(self.C(f_fake).float(), draw.y)
         return loss + self.weight * ce, stats
 
-    def g_extra(self, loss, stats, draw: Draw, fake: torch.Tensor):
-        ce = F.cross_entropy(self.C(self.g_features).float(), draw.y)
+    def g_extra(self, loss, stats, draw: Draw, fake: torch.Tensor, shared):
+        ce = F.cross_entropy(self.C(shared["g_features"]).float(), draw.y)
         stats["g_class"] = ce.detach()
         return loss + self.weight * ce, stats

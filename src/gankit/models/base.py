@@ -7,7 +7,7 @@ checkpoints). One iteration (one "step" of ``train.steps``) runs every phase in 
 
     for phase in model.phases:               # e.g. d x n_critic, then g
         for _ in range(phase.repeat):
-            loss, stats = model.objective(phase, real_batch_or_None, ctx)
+            loss, stats = model.objective(phase, real_batch_or_None, ctx)   # ctx.shared: between phases
             loss.backward(); for net in phase.trains: optimizers[net].step()
             model.after(phase)                # constraints, e.g. weight clipping
 
@@ -21,7 +21,7 @@ phases and writes ``objective``; nothing in the trainer changes.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import torch
 from torch import nn
@@ -40,6 +40,8 @@ class Phase:
     trains: tuple[str, ...]
     repeat: int = 1  # runs per iteration (n_critic for a critic)
     reads_real: bool = True  # draws its own real batch from the data stream
+    #: entries of ``Context.shared`` an earlier phase of the same iteration must have written
+    needs: tuple[str, ...] = ()
 
     def __post_init__(self):
         if isinstance(self.trains, str):
@@ -53,8 +55,12 @@ class Context:
     step: int  # iterations done before this one
     batch_size: int  # samples per batch (a phase without a real batch draws this many fakes)
     index: int  # runs of this phase done before this one (lazy regularisation counts these)
-    next_real: Callable[[], Batch]  # a fresh real batch from the stream
+    next_real: Callable[[], Batch]  # a fresh real batch from the stream (counted as drawn)
     optimizers: dict[str, torch.optim.Optimizer]
+    #: what this iteration's phases hand each other (a real batch, features, translations):
+    #: created empty by the trainer at the start of every iteration, the only state that
+    #: passes between phases
+    shared: dict = field(default_factory=dict)
 
 
 class Model:

@@ -59,11 +59,12 @@ class CycleGAN(Translation):
             "D_a": init_normal(PatchDiscriminator(c, d_width, layers)),
             "D_b": init_normal(PatchDiscriminator(c, d_width, layers)),
         }
-        phases = [Phase("g", ("G_ab", "G_ba")), Phase("d", ("D_a", "D_b"), reads_real=False)]
+        # d scores the translations g just made (and the pool's older ones)
+        phases = [Phase("g", ("G_ab", "G_ba")),
+                  Phase("d", ("D_a", "D_b"), reads_real=False, needs=("translations",))]  # fmt: skip
         super().__init__(nets, phases, Latent(1), shape, domains, loss)
         self.cycle, self.identity, self.adversarial = cycle, identity, adversarial
         self.pools = {name: ImagePool(pool, pool_p, seed + i) for i, name in enumerate("ab")}
-        self.last: tuple | None = None  # (a, b, fake_a, fake_b) of the g phase, for the d phase
 
     @staticmethod
     def check_options(shape, domains, **options) -> None:
@@ -79,9 +80,9 @@ class CycleGAN(Translation):
             )
 
     def objective(self, phase: Phase, real: Batch | None, ctx: Context):
-        return self.g_loss(real) if phase.name == "g" else self.d_loss()
+        return self.g_loss(real, ctx.shared) if phase.name == "g" else self.d_loss(ctx.shared)
 
-    def g_loss(self, real: Batch):
+    def g_loss(self, real: Batch, shared: dict):
         n = self.networks
         a, b = self.split(real.x)
         fake_b, fake_a = n["G_ab"](a), n["G_ba"](b)
@@ -95,11 +96,11 @@ class CycleGAN(Translation):
             idt = l1(n["G_ab"](b), b) + l1(n["G_ba"](a), a)
             loss = loss + self.identity * self.cycle * idt
             stats["identity"] = idt
-        self.last = (a, b, fake_a.detach(), fake_b.detach())
+        shared["translations"] = (a, b, fake_a.detach(), fake_b.detach())
         return loss, {"loss_g": loss, **stats}
 
-    def d_loss(self):
-        a, b, fake_a, fake_b = self.last
+    def d_loss(self, shared: dict):
+        a, b, fake_a, fake_b = shared["translations"]
         n, loss, stats = self.networks, 0.0, {}
         for real, fake, name in ((a, fake_a, "a"), (b, fake_b, "b")):
             D = n[f"D_{name}"]

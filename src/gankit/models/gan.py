@@ -8,7 +8,7 @@ from torch import nn
 
 from gankit.data.streams import Batch
 from gankit.distributed import per_rank
-from gankit.losses import GANLoss
+from gankit.losses import GANLoss, generator_loss
 from gankit.models.base import MODELS, Context, Model, Phase
 from gankit.models.latent import Draw, Latent
 from gankit.nets.layers import independent_samples
@@ -62,7 +62,6 @@ class GAN(Model):
         # one D forward over [real; fake] computes the same as two when D scores samples independently
         self.fuse_d = fuse_d and independent_samples(D)
         self.g_loss_replaced = any(reg.replaces_g_loss for reg in regularizers)
-        self.last_real: Batch | None = None  # for G-side terms that need real data
 
     @classmethod
     def make_latent(cls, z_dim: int, num_classes: int, args: dict) -> Latent:
@@ -82,9 +81,9 @@ class GAN(Model):
         # Fakes come from the current G without building its graph: D's step never updates G.
         with torch.no_grad():
             fake = self.generate(self.G, draw)
-        self.last_real = real
+        ctx.shared["real"] = real  # for G-side terms that need real data
         x, fake = self.d_input(real.x, ctx.step), self.d_input(fake.to(real.x.dtype), ctx.step)
-        real_out, fake_out = self.d_outputs(x, fake, real.y)
+        real_out, fake_out = self.d_outputs(x, fake, real.y, ctx.shared)
         loss = self.loss.d_loss(real_out, fake_out)
         stats = {"d_real": real_out.mean(), "d_fake": fake_out.mean()}
         if self.loss.estimates_wasserstein:
@@ -92,43 +91,45 @@ class GAN(Model):
         step = DStep(bind(self.D, real.y), x, fake, real_out, fake_out, ctx.index,
                      G=bind(self.G, real.y), z=draw.z, loss=self.loss)  # fmt: skip
         loss = self._add_terms(loss, stats, (reg.d_penalty(step) for reg in self.regularizers))
-        loss, stats = self.d_extra(loss, stats, draw, real.y)
+        loss, stats = self.d_extra(loss, stats, draw, real.y, ctx.shared)
         return loss, {"loss_d": loss, **stats}
 
     def g_loss(self, ctx: Context):
-        y = self.last_real.y if self.last_real is not None else None
+        last_real = ctx.shared.get("real")  # None if no d phase ran this iteration
+        y = last_real.y if last_real is not None else None
         # fresh noise: reusing the fakes D just trained on would bias G's gradient towards them
         draw = self.draw(ctx.batch_size, y)
         fake = self.generate(self.G, draw)
         D = bind(self.D, y)
-        fake_out = self.g_scores(D, self.d_input(fake, ctx.step))
-        real = self.last_real.x if self.last_real is not None else None
+        fake_out = self.g_scores(D, self.d_input(fake, ctx.step), ctx.shared)
+        real = last_real.x if last_real is not None else None
         loss = 0.0 if self.g_loss_replaced else self.adversarial_g(D, fake_out, real, ctx)
         step = GStep(bind(self.G, y), D, fake, fake_out, ctx.step, real=real, loss=self.loss,
                      next_real=lambda: ctx.next_real().x, sample_z=lambda n: self.draw(n, y).z,
                      opt_d=ctx.optimizers["D"], z=draw.z)  # fmt: skip
         stats: dict[str, torch.Tensor] = {}
         loss = self._add_terms(loss, stats, (reg.g_penalty(step) for reg in self.regularizers))
-        loss, stats = self.g_extra(loss, stats, draw, fake)
+        loss, stats = self.g_extra(loss, stats, draw, fake, ctx.shared)
         return loss, {**stats, "loss_g": loss}
 
     def adversarial_g(self, D: nn.Module, fake_out: torch.Tensor, real, ctx: Context):
         """G's adversarial loss; a relativistic loss pairs each fake with the last real batch."""
-        if not getattr(self.loss, "pairs_with_real", False):  # duck-typed losses pair nothing
-            return self.loss.g_loss(fake_out)
-        real = real if real is not None else ctx.next_real().x
-        return self.loss.g_loss(fake_out, D(self.d_input(real, ctx.step)).float())
+        real_out = None
+        if getattr(self.loss, "pairs_with_real", False):  # duck-typed losses pair nothing
+            real = real if real is not None else ctx.next_real().x
+            real_out = D(self.d_input(real, ctx.step)).float()
+        return generator_loss(self.loss, fake_out, real_out)
 
-    def g_scores(self, D: nn.Module, fake: torch.Tensor) -> torch.Tensor:
+    def g_scores(self, D: nn.Module, fake: torch.Tensor, shared: dict) -> torch.Tensor:
         """D's scores [N] of G's samples in the g phase (a model with heads on D's features
-        keeps those here)."""
+        keeps those in ``shared``)."""
         return D(fake).float()
 
-    def d_extra(self, loss, stats: dict, draw: Draw, y):
+    def d_extra(self, loss, stats: dict, draw: Draw, y, shared: dict):
         """Terms a richer model adds to D's objective (ACGAN's classifier, InfoGAN's Q)."""
         return loss, stats
 
-    def g_extra(self, loss, stats: dict, draw: Draw, fake: torch.Tensor):
+    def g_extra(self, loss, stats: dict, draw: Draw, fake: torch.Tensor, shared: dict):
         return loss, stats
 
     def after(self, phase: Phase) -> None:
@@ -165,7 +166,9 @@ class GAN(Model):
             x = reg.d_input(x, step)
         return x
 
-    def d_outputs(self, real: torch.Tensor, fake: torch.Tensor, y: torch.Tensor | None):
+    def d_outputs(self, real: torch.Tensor, fake: torch.Tensor, y: torch.Tensor | None,
+                  shared: dict):  # fmt: skip
+        """D's scores [N] of the real and the fake batch (one forward when ``fuse_d``)."""
         y = y if getattr(self.D, "num_classes", 0) else None
         if self.fuse_d:
             both = torch.cat([y, y]) if y is not None else None

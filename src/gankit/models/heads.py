@@ -15,8 +15,9 @@ class HeadedGAN(GAN):
     """A GAN whose D phase also steps heads that read D's penultimate features f(x) [N, F].
 
     D's body runs once per batch: the scores come from ``D.head(f)``, and the features of the
-    batches are kept for the heads (``features`` in the d phase: (real, fake); ``g_features``
-    in the g phase). Heads are named networks trained in phase d together with D.
+    batches are kept for the heads in the iteration's ``shared`` entries (``features`` in the d
+    phase: (real, fake); ``g_features`` in the g phase). Heads are named networks trained in
+    phase d together with D.
     """
 
     def add_head(self, name: str, make) -> nn.Module:
@@ -33,11 +34,11 @@ class HeadedGAN(GAN):
         ]
         return head
 
-    def d_outputs(self, real, fake, y):
+    def d_outputs(self, real, fake, y, shared):
         f_real, f_fake = self.D.embed(real), self.D.embed(fake)
-        self.features = (f_real, f_fake)
+        shared["features"] = (f_real, f_fake)
         return self.D.head(f_real).flatten().float(), self.D.head(f_fake).flatten().float()
 
-    def g_scores(self, D, fake: torch.Tensor) -> torch.Tensor:
-        self.g_features = D.embed(fake)
-        return D.head(self.g_features).flatten().float()
+    def g_scores(self, D, fake: torch.Tensor, shared: dict) -> torch.Tensor:
+        shared["g_features"] = D.embed(fake)
+        return D.head(shared["g_features"]).flatten().float()

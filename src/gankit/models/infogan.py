@@ -68,8 +68,8 @@ class InfoGAN(HeadedGAN):
         stats[f"{prefix}_cat"], stats[f"{prefix}_cont"] = cat.detach(), cont.detach()
         return self.weight * (cat + self.continuous_weight * cont)
 
-    def d_extra(self, loss, stats, draw: Draw, y):
-        return loss + self.info_loss(self.features[1], draw, "q", stats), stats
+    def d_extra(self, loss, stats, draw: Draw, y, shared):
+        return loss + self.info_loss(shared["features"][1], draw, "q", stats), stats
 
-    def g_extra(self, loss, stats, draw: Draw, fake: torch.Tensor):
-        return loss + self.info_loss(self.g_features, draw, "info", stats), stats
+    def g_extra(self, loss, stats, draw: Draw, fake: torch.Tensor, shared):
+        return loss + self.info_loss(shared["g_features"], draw, "info", stats), stats

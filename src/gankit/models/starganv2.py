@@ -68,15 +68,14 @@ class StarGANv2(Translation):
         }
         phases = [
             Phase("d_latent", "D"),
-            Phase("d_ref", "D", reads_real=False),
-            Phase("g_latent", ("G", "F", "E"), reads_real=False),
-            Phase("g_ref", "G", reads_real=False),
+            Phase("d_ref", "D", reads_real=False, needs=("inputs",)),
+            Phase("g_latent", ("G", "F", "E"), reads_real=False, needs=("inputs",)),
+            Phase("g_ref", "G", reads_real=False, needs=("inputs",)),
         ]
         super().__init__(nets, phases, Latent(latent_dim), shape, domains, loss)
         self.lr_factors = {"F": f_lr}  # the paper's 1e-6 for F against 1e-4 for the rest
         self.weights = {"style": style, "diversity": diversity, "cycle": cycle, "r1": r1}
         self.diversity_steps = diversity_steps
-        self.inputs: dict | None = None  # one iteration's sources, references and noise
 
     @staticmethod
     def check_options(shape, domains, **options) -> None:
@@ -97,11 +96,11 @@ class StarGANv2(Translation):
 
     def objective(self, phase: Phase, real: Batch | None, ctx: Context):
         if phase.name == "d_latent":
-            self.inputs = self.draw_inputs(real, ctx)
-        guide = "latent" if phase.name.endswith("latent") else "ref"
+            ctx.shared["inputs"] = self.draw_inputs(real, ctx)
+        guide, inputs = "latent" if phase.name.endswith("latent") else "ref", ctx.shared["inputs"]
         if phase.name.startswith("d"):
-            return self.d_loss(self.inputs, guide)
-        return self.g_loss(self.inputs, guide, ctx.step)
+            return self.d_loss(inputs, guide)
+        return self.g_loss(inputs, guide, ctx.step)
 
     def styles(self, inp: dict, guide: str) -> tuple[torch.Tensor, torch.Tensor]:
         F, E, y = self.networks["F"], self.networks["E"], inp["y_trg"]

@@ -137,7 +137,7 @@ class Session:
             self.stats.flush()
         elif is_log:
             row = self.log.train_row(step, self.stats.flush(), self.train_seconds,
-                                     self.trainer.reals_per_step * self.trainer.global_batch)  # fmt: skip
+                                     self.trainer.real_batches_per_step() * self.trainer.global_batch)  # fmt: skip
             shown = {k: f"{row[k]:.3g}" for k in ("loss_d", "loss_g", "wdist") if k in row}
             bar.set_postfix(shown, refresh=False)
         if due(log.sample_every) and self.lead:

@@ -63,6 +63,9 @@ class Trainer:
         self.step = 0  # iterations done (one run of every phase)
         self.counts = {phase.name: 0 for phase in model.phases}  # runs of each phase
         self.reals_per_step = sum(p.repeat for p in model.phases if p.reads_real)
+        # real batches drawn and iterations run by this process (ctx.next_real draws more)
+        self.reals_drawn, self.steps_run = 0, 0
+        self.shared: dict = {}  # what this iteration's phases hand each other (Context.shared)
         self.precision = precision or Precision(None, "fp32 by default")
         self.amp, self.channels_last = self.precision.dtype, channels_last
         # learning rates: base x a rollback factor x (linear decay to 0 at decay_until, if set)
@@ -83,8 +86,9 @@ class Trainer:
             schedules.apply(self, self.schedules, self.total_steps)
         if self.decay_until or "lr" in self.schedules:
             self._set_lr()
-        reals = [next(self.batches) for _ in range(self.reals_per_step)]
+        reals = [self.next_real() for _ in range(self.reals_per_step)]
         stats = self.graph(reals) if self.graph is not None else self.all_phases(reals)
+        self.steps_run += 1
         for name, ema in self.emas.items():
             ema.update(self.model.networks[name], self.step)
         self.step += 1
@@ -93,6 +97,7 @@ class Trainer:
     def all_phases(self, reals: list[Batch]) -> list[dict[str, torch.Tensor]]:
         """Every phase in order, each on its own real batch: the computation a CUDA graph captures."""
         batches, stats = iter(reals), []
+        self.shared = {}
         for phase in self.model.phases:
             for _ in range(phase.repeat):
                 stats.append(self.phase_step(phase, next(batches) if phase.reads_real else None))
@@ -105,8 +110,11 @@ class Trainer:
         real = Batch(real) if isinstance(real, torch.Tensor) else real
         if real is not None and self.channels_last and real.x.dim() == 4:
             real = real._replace(x=real.x.contiguous(memory_format=torch.channels_last))
+        missing = [key for key in phase.needs if key not in self.shared]
+        if missing:
+            raise RuntimeError(f"phase {phase.name} needs {missing} from an earlier phase")
         ctx = Context(step=self.step, index=self.counts[phase.name], batch_size=self.batch_size,
-                      next_real=lambda: next(self.batches), optimizers=self.optimizers)  # fmt: skip
+                      next_real=self.next_real, optimizers=self.optimizers, shared=self.shared)  # fmt: skip
         with self.only_trainable(phase.trains):
             with self.autocast():
                 loss, stats = self.model.objective(phase, real, ctx)
@@ -125,6 +133,14 @@ class Trainer:
         self.model.after(phase)
         self.counts[phase.name] += 1
         return stats
+
+    def next_real(self) -> Batch:
+        self.reals_drawn += 1
+        return next(self.batches)
+
+    def real_batches_per_step(self) -> float:
+        """Real batches an iteration drew on average (its phases' and their terms' own draws)."""
+        return self.reals_drawn / self.steps_run if self.steps_run else self.reals_per_step
 
     def phase(self, name: str) -> Phase:
         return next(p for p in self.model.phases if p.name == name)
