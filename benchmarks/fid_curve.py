@@ -75,7 +75,7 @@ def main() -> None:
         with torch.no_grad():
             scores = evaluate(data, generator_sampler(G, latent_of(state, cfg)),
                               args.metrics.split(","), args.n, args.extractor, dataset_key=key)  # fmt: skip
-        step = int(state["step"])
+        step = int(state.step)
         print(json.dumps({"checkpoint": which, "step": step, "train_seconds": seconds_at(run, step),
                           "n_fake": args.n, "n_real": min(args.n, len(data.images)), **scores,
                           "eval_seconds": round(time.perf_counter() - start, 1)}), flush=True)  # fmt: skip

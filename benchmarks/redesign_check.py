@@ -78,7 +78,7 @@ def check(kind: str, out: Path, steps: int) -> dict:
         return {"error": "training failed"}
     state = checkpoint.load(run / "checkpoints" / "latest.pt")
     weights = hashlib.sha256()
-    digest({k: state[k] for k in ("networks", "ema", "optimizers") if k in state}, weights)
+    digest({k: getattr(state, k) for k in ("networks", "ema", "optimizers")}, weights)
     rows = [json.loads(line) for line in (run / "metrics.jsonl").read_text().splitlines()]
     rows = [{k: v for k, v in r.items() if k not in CLOCKS} for r in rows]
     logged = hashlib.sha256(json.dumps(rows, sort_keys=True).encode())

@@ -170,7 +170,7 @@ def test_ctrl_c_saves_a_resumable_checkpoint(tmp_path):
     assert "--resume" in err.splitlines()[-1]
     from gankit.run.checkpoint import load
 
-    step = load(out / "checkpoints" / "latest.pt")["step"]
+    step = load(out / "checkpoints" / "latest.pt").step
     assert step >= 2 and (out / "report.md").exists()
     assert main(["train", "--resume", str(out), "--steps", str(step + 2)]) == 0
     rows = [json.loads(line)["step"] for line in (out / "metrics.jsonl").read_text().splitlines()]

@@ -64,12 +64,14 @@ def outcome(run: Path):
 def assert_same(reference, run):
     ref_state, ref_rows, ref_frames = reference
     state, rows, frames = outcome(run)
-    assert state["step"] == STEPS
+    assert state.step == STEPS
     for key in ("networks", "ema"):
-        for net, weights in ref_state[key].items():
+        for net, weights in getattr(ref_state, key).items():
             for name, tensor in weights.items():
-                assert torch.equal(tensor, state[key][net][name]), f"{key}.{net}.{name} differs"
-    ref_adam, adam = ref_state["optimizers"]["D"]["state"][0], state["optimizers"]["D"]["state"][0]
+                assert torch.equal(tensor, getattr(state, key)[net][name]), (
+                    f"{key}.{net}.{name} differs"
+                )
+    ref_adam, adam = ref_state.optimizers["D"]["state"][0], state.optimizers["D"]["state"][0]
     assert torch.equal(ref_adam["exp_avg"], adam["exp_avg"])
     assert rows == ref_rows  # same steps, same values: no duplicates, no gaps
     assert frames == ref_frames  # pixel-identical progress frames
@@ -99,7 +101,7 @@ def test_sigkill_then_resume_is_bitwise_identical(reference, tmp_path, point, st
             out / "checkpoints" / ".latest.pt.tmp"
         ).exists()  # the half-written file is there...
         assert (
-            load(out / "checkpoints" / "latest.pt")["step"] < step
+            load(out / "checkpoints" / "latest.pt").step < step
         )  # ...and latest.pt is still the old one
     resumed = gankit("train", "--resume", str(out))
     assert resumed.returncode == 0, resumed.stderr
@@ -116,9 +118,9 @@ def test_sigkill_resume_is_exact_for_a_labelled_model_with_a_head(tmp_path):
     resumed = gankit("train", "--resume", str(out))
     assert resumed.returncode == 0, resumed.stderr
     reference = outcome(ref)
-    assert set(reference[0]["networks"]) == {"G", "D", "C"}
+    assert set(reference[0].networks) == {"G", "D", "C"}
     assert_same(reference, out)
-    c_ref, c = (load(r / "checkpoints" / "latest.pt")["networks"]["C"] for r in (ref, out))
+    c_ref, c = (load(r / "checkpoints" / "latest.pt").networks["C"] for r in (ref, out))
     assert all(torch.equal(c_ref[k], c[k]) for k in c_ref)
 
 
@@ -154,7 +156,7 @@ def test_sigterm_saves_and_resumes(reference, tmp_path):
     err = proc.communicate(timeout=120)[1]
     assert proc.returncode == 130 and "gankit: stopped: at step" in err and "(SIGTERM)" in err
     assert "--resume" in err and "gankit: error" not in err
-    stopped = load(out / "checkpoints" / "latest.pt")["step"]
+    stopped = load(out / "checkpoints" / "latest.pt").step
     rows = [json.loads(line)["step"] for line in (out / "metrics.jsonl").read_text().splitlines()]
     assert rows == list(range(1, stopped + 1))
 
@@ -172,15 +174,16 @@ def test_sigkill_resume_is_exact_for_translation_models(tmp_path, mnist_root, ki
     resumed = gankit("train", "--resume", str(out))
     assert resumed.returncode == 0, resumed.stderr
     (a, rows_a, frames_a), (b, rows_b, frames_b) = outcome(ref), outcome(out)
-    assert b["step"] == STEPS and set(a["ema"]) and rows_a == rows_b and frames_a == frames_b
+    assert b.step == STEPS and set(a.ema) and rows_a == rows_b and frames_a == frames_b
     for key in ("networks", "ema"):
-        for net, weights in a[key].items():
-            assert all(torch.equal(w, b[key][net][k]) for k, w in weights.items()), f"{key}.{net}"
-    for net, opt in a["optimizers"].items():
-        first, again = opt["state"][0], b["optimizers"][net]["state"][0]
+        for net, weights in getattr(a, key).items():
+            theirs = getattr(b, key)[net]
+            assert all(torch.equal(w, theirs[k]) for k, w in weights.items()), f"{key}.{net}"
+    for net, opt in a.optimizers.items():
+        first, again = opt["state"][0], b.optimizers[net]["state"][0]
         assert torch.equal(first["exp_avg_sq"], again["exp_avg_sq"]), net
-    for name, pool in a["model"].get("pools", {}).items():
-        assert torch.equal(pool["images"], b["model"]["pools"][name]["images"]), name
+    for name, pool in a.model.get("pools", {}).items():
+        assert torch.equal(pool["images"], b.model["pools"][name]["images"]), name
 
 
 def test_sigkill_resume_is_exact_with_ada(tmp_path):
@@ -200,6 +203,6 @@ def test_sigkill_resume_is_exact_with_ada(tmp_path):
     ps = [row["ada_p"] for row in reference[1] if "ada_p" in row]
     assert len(set(ps)) > 2  # p really moved during the run
     ada_ref, ada = (
-        load(r / "checkpoints" / "latest.pt")["model"]["regularizers"][0] for r in (ref, out)
+        load(r / "checkpoints" / "latest.pt").model["regularizers"][0] for r in (ref, out)
     )
     assert torch.equal(ada_ref["p"], ada["p"]) and ada_ref["history"] == ada["history"]

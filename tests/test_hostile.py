@@ -444,7 +444,7 @@ def test_damaged_run_still_reports_samples_evaluates_and_resumes(damage, world, 
         code = main(argv)
         err = capsys.readouterr().err
         assert code == 0 and "Traceback" not in err, (argv, err)
-    assert ckpt.load(run / "checkpoints" / "latest.pt")["step"] == 4
+    assert ckpt.load(run / "checkpoints" / "latest.pt").step == 4
     assert (run / "report.md").is_file() and (run / "samples" / "step-0000004.png").is_file()
 
 
@@ -454,7 +454,7 @@ def test_a_run_killed_before_its_first_checkpoint_restarts_with_resume(world, ca
     (run / "checkpoints").mkdir()
     with pytest.warns(UserWarning, match="no checkpoint yet"):
         assert main(["train", "--resume", "done"]) == 0
-    assert ckpt.load(run / "checkpoints" / "latest.pt")["step"] == 2
+    assert ckpt.load(run / "checkpoints" / "latest.pt").step == 2
     assert [int(p.stem[5:]) for p in sorted((run / "samples").glob("step-*.png"))] == [0, 2]
     # and a fresh start in such a directory says how to resume, which then works
     shutil.rmtree(run / "checkpoints")

@@ -106,7 +106,7 @@ def follow(world: World, preset, config_file, flags, sets, out, resume, base) ->
         run = RunDir.existing(resume)
         try:
             state, _ = load_newest_good(run.checkpoints)
-            cfg = C.resolve(base=run.read_config() or state["config"], flags=flags, sets=sets)
+            cfg = C.resolve(base=run.read_config() or state.config, flags=flags, sets=sets)
         except NoCheckpoint:
             cfg = C.resolve(base=run.read_config(), flags=flags, sets=sets)
     else:
@@ -205,7 +205,7 @@ def _resume_state(
         )
         run.truncate_after(-1)
         return run, C.resolve(base=on_disk, flags=flags, sets=sets), None
-    stored = C.normalised(state["config"])
+    stored = C.normalised(state.config)
     if on_disk is not None:
         check_resumable(
             stored,
@@ -215,7 +215,7 @@ def _resume_state(
         )
     cfg = C.resolve(base=on_disk or stored, flags=flags, sets=sets)
     check_resumable(stored, cfg.to_dict(), "cannot resume with a different ", "")
-    done = int(state["step"])
+    done = int(state.step)
     if cfg.train.steps < done:
         raise GankitError(
             f"{run.path} is already at step {done}; --steps is the total to reach, so pass "

@@ -105,7 +105,7 @@ def export_translation(run_dir: str, fmt: str, out: Path, which: str, overwrite:
     run = RunDir.existing(run_dir)
     state, cfg = load_checkpoint(run, which)
     translator = Translator.from_state(state, cfg, "cpu", run_dir)
-    return translation_export.write(translator, cfg, state["step"], run, fmt, out, overwrite)
+    return translation_export.write(translator, cfg, state.step, run, fmt, out, overwrite)
 
 
 def image_generator(run_dir: str, which: str) -> TrainedGenerator:

@@ -172,14 +172,14 @@ def load(
                 f"run directory or a .safetensors export"
             )
         run, state = None, checkpoint.load(path)
-        cfg = checkpoint_config(state, path)
+        cfg = checkpoint_config(state.config, path)
     else:
         raise GankitError(
             f"cannot load {path}: give a run directory, a checkpoint .pt or a .safetensors export"
         )
     G = in_data_units(build_generator(state, cfg), cfg).to(device)
-    return TrainedGenerator(G, latent_of(state, cfg), tuple(state["data_shape"]), cfg.to_dict(),
-                            state.get("step"), run)  # fmt: skip
+    return TrainedGenerator(G, latent_of(state, cfg), tuple(state.data_shape), cfg.to_dict(),
+                            state.step, run)  # fmt: skip
 
 
 def is_torchscript(path: Path) -> bool:
@@ -193,12 +193,13 @@ def is_torchscript(path: Path) -> bool:
         return False
 
 
-def checkpoint_config(state: dict, path: Path):
+def checkpoint_config(config: dict, path: Path):
     from gankit.config import Config, from_dict
 
-    if not isinstance(state, dict) or "config" not in state:
-        raise GankitError(f"{path} is not a gankit checkpoint (it has no config)")
-    return from_dict(Config, state["config"], "")
+    try:
+        return from_dict(Config, config, "")
+    except GankitError as exc:
+        raise GankitError(f"{path} is not a gankit checkpoint ({exc})") from None
 
 
 def safetensors_bytes(G: TrainedGenerator) -> bytes:

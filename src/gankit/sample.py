@@ -24,7 +24,7 @@ def load_checkpoint(run: RunDir, which: str = "latest") -> tuple[dict, Config]:
     """A checkpoint of this run (its model must match the run's) and the config it was saved with."""
     state = checkpoint.load(run.checkpoint_file(which))
     try:
-        cfg = from_dict(Config, state["config"], "")
+        cfg = from_dict(Config, state.config, "")
     except GankitError as exc:
         raise GankitError(
             f"{run.checkpoint_file(which)} is not a gankit checkpoint of this run ({exc})"
@@ -239,7 +239,7 @@ def sample_to_file(run_dir: str, n: int, out: str, which: str = "latest", seed: 
     G, latent = in_data_units(build_generator(state, cfg), cfg), latent_of(state, cfg)
     choice.check(latent)
     n = len(choice.noise) if choice.noise is not None else n
-    size = n * math.prod(state["data_shape"]) * 4
+    size = n * math.prod(state.data_shape) * 4
     if size > MAX_SAMPLE_BYTES or (out_path.suffix == ".png" and n > 10_000):
         raise GankitError(
             f"--n {n} is too many for one file ({size / 2**30:.1f} GiB of samples; a PNG grid "

@@ -207,6 +207,6 @@ def test_a_first_decoding_run_equals_a_cached_one(tmp_path, monkeypatch):
             str(tmp_path / run),
         ]
         assert main(argv) == 0
-        states.append(checkpoint.load(tmp_path / run / "checkpoints" / "latest.pt")["networks"])
+        states.append(checkpoint.load(tmp_path / run / "checkpoints" / "latest.pt").networks)
     for key, value in states[0]["G"].items():
         assert torch.equal(value, states[1]["G"][key]), key

@@ -196,7 +196,7 @@ def test_in_training_evaluation_keeps_the_best_checkpoint(tmp_path, monkeypatch,
     assert best["value"] == pytest.approx(best_row["eval"]["fid"])
     from gankit.run.checkpoint import load
 
-    assert load(out / "checkpoints" / "best.pt")["step"] == best_row["step"]
+    assert load(out / "checkpoints" / "best.pt").step == best_row["step"]
     report = (out / "report.md").read_text()
     assert (
         "![metrics](metrics.png)" in report

@@ -89,9 +89,7 @@ def test_a_failed_write_is_one_line_and_the_run_resumes(
     ckpt.load(run / "checkpoints" / "latest.pt")  # verifies
     monkeypatch.setenv("GANKIT_CACHE", str(tmp_path / "cache"))
     assert main(["train", "--resume", str(run)]) == 0, capsys.readouterr().err
-    assert (
-        ckpt.load(run / "checkpoints" / "latest.pt")["step"] == 4 and (run / "report.md").is_file()
-    )
+    assert ckpt.load(run / "checkpoints" / "latest.pt").step == 4 and (run / "report.md").is_file()
 
 
 @pytest.mark.filterwarnings("error::pytest.PytestUnhandledThreadExceptionWarning")
@@ -197,8 +195,7 @@ def test_ctrl_c_while_the_report_is_drawn_is_clean_and_report_rebuilds(tmp_path)
     assert proc.returncode == 130, proc.stderr
     assert "Traceback" not in proc.stderr and f"gankit report {run}" in proc.stderr
     assert (
-        not (run / "report.md").exists()
-        and ckpt.load(run / "checkpoints" / "latest.pt")["step"] == 2
+        not (run / "report.md").exists() and ckpt.load(run / "checkpoints" / "latest.pt").step == 2
     )
     assert not list(run.glob(".*tmp*"))  # no half-written file left behind
     assert main(["report", str(run)]) == 0 and (run / "report.md").is_file()
@@ -232,7 +229,7 @@ def test_out_of_memory_at_a_checkpoint_is_one_line_and_resumable(
     assert f"--resume {run}" in errors[0]
     monkeypatch.setenv("GANKIT_CACHE", str(tmp_path / "cache"))
     assert main(["train", "--resume", str(run)]) == 0, capsys.readouterr().err
-    assert ckpt.load(run / "checkpoints" / "latest.pt")["step"] == 4
+    assert ckpt.load(run / "checkpoints" / "latest.pt").step == 4
 
 
 def test_out_of_memory_outside_training_is_one_line(tmp_path, monkeypatch, capsys):

@@ -52,7 +52,7 @@ def rows(run):
 
 def weights(run):
     state = checkpoint.load(run / "checkpoints" / "latest.pt")
-    return state["networks"], state["ema"], state["step"]
+    return state.networks, state.ema, state.step
 
 
 @pytest.fixture(scope="module", params=list(CASES))
@@ -85,7 +85,7 @@ def test_two_processes_equal_one_with_the_same_global_batch(pair):
     assert step == 8
     assert_same_weights(nets_one, nets_two, atol=1e-5)
     assert_same_weights(ema_one, ema_two, atol=1e-5)
-    assert checkpoint.load(root / "two" / "checkpoints" / "latest.pt")["world_size"] == 2
+    assert checkpoint.load(root / "two" / "checkpoints" / "latest.pt").world_size == 2
 
 
 @pytest.mark.parametrize("pair", ["wgan-gp"], indirect=True)

@@ -74,5 +74,5 @@ def test_nan_weights_are_never_checkpointed(tiny_config, tmp_path):
 
     state = load(tmp_path / "run" / "checkpoints" / "latest.pt")
     assert all(
-        torch.isfinite(v).all() for v in state["networks"]["G"].values() if v.is_floating_point()
+        torch.isfinite(v).all() for v in state.networks["G"].values() if v.is_floating_point()
     )

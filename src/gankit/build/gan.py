@@ -64,9 +64,9 @@ class GANFamily(Family):
 
     def generator(self, state: dict, cfg: Config) -> nn.Module:
         spec = cfg.model.generator
-        G = make_generator(spec.name, spec.args, tuple(state["data_shape"]), latent_of(state, cfg))
+        G = make_generator(spec.name, spec.args, tuple(state.data_shape), latent_of(state, cfg))
         try:
-            ema, nets = state["ema"], state["networks"]
+            ema, nets = state.ema, state.networks
             G.load_state_dict(ema["G"] if "G" in ema else nets["G"])
         except (RuntimeError, KeyError):
             raise GankitError(
@@ -143,7 +143,7 @@ def make_latent(cfg: Config, num_classes: int) -> Latent:
 
 def latent_of(state: dict, cfg: Config) -> Latent:
     """What the checkpoint's G reads (checkpoints before conditioning: plain noise)."""
-    return Latent.from_dict(state.get("latent") or {"z_dim": cfg.model.z_dim})
+    return Latent.from_dict(state.latent or {"z_dim": cfg.model.z_dim})
 
 
 def check_net_shapes(cfg: Config, shape: tuple[int, ...]) -> None:

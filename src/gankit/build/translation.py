@@ -53,10 +53,10 @@ class TranslationFamily(Family):
         return model
 
     def translation_model(self, state: dict, cfg: Config, run: str = "the run") -> Translation:
-        model = make_model(cfg, tuple(state["data_shape"]), state["model"]["domains"])
+        model = make_model(cfg, tuple(state.data_shape), state.model["domains"])
         try:
             for name, net in model.networks.items():
-                net.load_state_dict(state["ema"].get(name) or state["networks"][name])
+                net.load_state_dict(state.ema.get(name) or state.networks[name])
         except (RuntimeError, KeyError):
             raise GankitError(
                 f"the checkpoint of {run} does not fit model.kind={cfg.model.kind.name} of its config"

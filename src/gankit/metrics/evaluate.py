@@ -101,7 +101,7 @@ def evaluate_run(
         )
     return {
         "checkpoint": str(run.checkpoint_file(which)),
-        "step": int(state["step"]),
+        "step": int(state.step),
         "n": used,
         "extractor": extractor if data.is_image else None,
         **strict_json(results),
@@ -117,7 +117,7 @@ def evaluate_translation(run: RunDir, state: dict, cfg, n: int | None, which: st
     n = n or 2000
     results = translation_fid(translator.model, translator.nets, data,
                               FEATURES.build(extractor).to(device), n, seed, device)  # fmt: skip
-    return {"checkpoint": str(run.checkpoint_file(which)), "step": int(state["step"]),
+    return {"checkpoint": str(run.checkpoint_file(which)), "step": int(state.step),
             "n": {"real": n, "fake": n}, "extractor": extractor, **strict_json(results)}  # fmt: skip
 
 

@@ -15,6 +15,7 @@ import io
 import os
 import random
 import warnings
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 
 import numpy as np
@@ -57,7 +58,64 @@ def save_atomic(data: bytes, path: Path, step: int | None = None) -> None:
             os.close(dir_fd)
 
 
-def load(path: Path, map_location="cpu") -> dict:
+@dataclass
+class Checkpoint:
+    """Everything a training checkpoint holds (format 2): the one description of its layout.
+
+    The training loop fills it (the trainer's part from ``Trainer.state_dict``) and writes
+    ``to_dict()``; resuming, sampling, translating, exporting and evaluating read it with
+    ``load``. Tensors stay on the device ``load`` maps them to.
+    """
+
+    step: int  # iterations done
+    config: dict  # the run's Config as plain data
+    data_shape: list  # one sample's shape: [C, S, S] or [D]
+    networks: dict  # network name -> state_dict
+    ema: dict  # network name -> its EMA copy's state_dict ({} without model.ema)
+    rng: dict  # the RNG states (rank 0's under torchrun; see rank_rng)
+    fixed_z: torch.Tensor  # what the progress frames draw from
+    stats: dict  # running means not logged yet
+    guard: dict  # the NaN guard's retries and rate scale
+    train_seconds: float  # training time so far, over every resume
+    optimizers: dict = field(default_factory=dict)  # network name -> optimiser state_dict
+    counts: dict = field(default_factory=dict)  # phase name -> runs done
+    latent: dict | None = None  # what G reads (Latent.to_dict); None: plain z of model.z_dim
+    model: dict = field(default_factory=dict)  # the model's own state (regularisers, domains)
+    data_stream: dict = field(default_factory=dict)  # where the data stream stands
+    world_size: int = 1  # processes that trained it (a resume needs as many)
+    precision: str | None = None  # fp32 or bf16 (None: written before train.amp=auto)
+    rank_rng: list | None = None  # every rank's RNG states under torchrun
+    best: dict | None = None  # the best evaluation so far {metric, value, step}
+
+    #: the fields the trainer writes and restores (Trainer.state_dict)
+    TRAINER = ("step", "counts", "latent", "networks", "optimizers", "ema", "model",
+               "data_stream", "rng", "world_size", "precision", "rank_rng")  # fmt: skip
+
+    def to_dict(self) -> dict:
+        """What ``serialise`` writes: plain containers and tensors, and the format."""
+        return {"format": FORMAT, **{f.name: getattr(self, f.name) for f in fields(self)}}
+
+    @classmethod
+    def from_dict(cls, state: dict, path: Path) -> Checkpoint:
+        """A verified payload as a record; keys this version does not know are ignored."""
+        wrong = [k for k, kind in CONTENTS.items() if not isinstance(state.get(k), kind)]
+        if wrong:
+            raise GankitError(
+                f"{path} is not a gankit checkpoint of this run (no valid {', '.join(wrong)})"
+            )
+        known = {f.name for f in fields(cls)}
+        record = cls(**{k: v for k, v in state.items() if k in known})
+        if record.precision is None:  # written before train.amp=auto: its config says
+            amp = record.config.get("train", {}).get("amp", "none")
+            record.precision = "bf16" if amp == "bf16" else "fp32"
+        return record
+
+    def trainer_state(self) -> dict:
+        """The part ``Trainer.load_state_dict`` restores."""
+        return {name: getattr(self, name) for name in self.TRAINER}
+
+
+def load(path: Path, map_location="cpu") -> Checkpoint:
     """Read and verify one run checkpoint (format, contents); any problem is one line."""
     state = read(path, map_location)
     found = state.get("format")
@@ -70,12 +128,7 @@ def load(path: Path, map_location="cpu") -> dict:
         )
     if found != FORMAT:
         raise GankitError(f"{path} is not a gankit checkpoint")
-    wrong = [k for k, kind in CONTENTS.items() if not isinstance(state.get(k), kind)]
-    if wrong:
-        raise GankitError(
-            f"{path} is not a gankit checkpoint of this run (no valid {', '.join(wrong)})"
-        )
-    return state
+    return Checkpoint.from_dict(state, path)
 
 
 def read(path: Path, map_location="cpu") -> dict:
@@ -132,7 +185,7 @@ def numbered(directory: Path) -> list[Path]:
     return sorted(directory.glob("step-*.pt"))
 
 
-def load_newest_good(directory: Path, map_location="cpu") -> tuple[dict, Path]:
+def load_newest_good(directory: Path, map_location="cpu") -> tuple[Checkpoint, Path]:
     """latest.pt, or else the newest numbered checkpoint that verifies (with a warning)."""
     candidates = [directory / "latest.pt"] + numbered(directory)[::-1]
     problems = []
@@ -145,7 +198,7 @@ def load_newest_good(directory: Path, map_location="cpu") -> tuple[dict, Path]:
             problems.append(str(exc))
             continue
         for problem in problems:
-            warnings.warn(f"{problem}; using {path.name} (step {state['step']}) instead")
+            warnings.warn(f"{problem}; using {path.name} (step {state.step}) instead")
         return state, path
     if not problems:
         raise NoCheckpoint(f"no checkpoint in {directory}")

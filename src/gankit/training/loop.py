@@ -24,7 +24,8 @@ from gankit.config import Config
 from gankit.data import DataSource
 from gankit.errors import GankitError, Interrupted
 from gankit.progress import progress_bar
-from gankit.run import checkpoint, faults
+from gankit.run import faults
+from gankit.run.checkpoint import Checkpoint
 from gankit.run.report import render
 from gankit.run.rundir import RunDir, write_text_atomic
 from gankit.training.checkpoints import Checkpoints
@@ -187,32 +188,31 @@ class Session:
         if self.lead:
             self.checkpoints.save(state, self.trainer.step, numbered)
 
-    def checkpoint_state(self) -> dict:
-        return {
-            "format": checkpoint.FORMAT,
+    def checkpoint_state(self) -> Checkpoint:
+        return Checkpoint(
             **self.trainer.state_dict(),
-            "config": self.cfg.to_dict(),
-            "data_shape": list(self.data.shape),
-            "fixed_z": self.pictures.fixed_z.cpu(),
-            "train_seconds": self.train_seconds,
-            "stats": self.stats.state_dict(),
-            "guard": self.guard.state_dict(),
-            "best": self.best,
-        }
+            config=self.cfg.to_dict(),
+            data_shape=list(self.data.shape),
+            fixed_z=self.pictures.fixed_z.cpu(),
+            train_seconds=self.train_seconds,
+            stats=self.stats.state_dict(),
+            guard=self.guard.state_dict(),
+            best=self.best,
+        )
 
-    def restore(self, state: dict) -> None:
+    def restore(self, state: Checkpoint) -> None:
         try:
-            self.trainer.load_state_dict(state)
-            self.pictures.fixed_z = state["fixed_z"].to(self.trainer.device)
-            self.train_seconds = float(state["train_seconds"])
-            self.stats.load_state_dict(state["stats"])
-            self.guard.load_state_dict(state["guard"])
+            self.trainer.load_state_dict(state.trainer_state())
+            self.pictures.fixed_z = state.fixed_z.to(self.trainer.device)
+            self.train_seconds = float(state.train_seconds)
+            self.stats.load_state_dict(state.stats)
+            self.guard.load_state_dict(state.guard)
         except NOT_THIS_RUN as exc:
             raise GankitError(
                 f"the checkpoint is not a gankit checkpoint of this run ({type(exc).__name__}: "
                 f"{str(exc)[:80]}); resume from another checkpoint or start a new run"
             ) from None
-        self.best = state.get("best") if isinstance(state.get("best"), dict) else None
+        self.best = state.best if isinstance(state.best, dict) else None
         if self.lead:
             self.run.truncate_after(self.trainer.step)
 

@@ -280,15 +280,9 @@ class Trainer:
             self.graph.reset()  # new optimiser state tensors: the captured graph points at the old
         self.step = int(state["step"])
         self.counts = {name: int(state["counts"].get(name, 0)) for name in self.counts}
-        saved = state.get("precision") or saved_precision(state)
+        saved = state.get("precision") or "fp32"
         if saved != self.precision.name:
             warnings.warn(
                 f"the checkpoint trained in {saved}, this machine continues in {self.precision}; "
                 f"the run goes on, not bitwise as it would have on the first machine"
             )
-
-
-def saved_precision(state: dict) -> str:
-    """What a checkpoint written before train.amp=auto trained in: its config says."""
-    amp = state.get("config", {}).get("train", {}).get("amp", "none")
-    return "bf16" if amp == "bf16" else "fp32"
