@@ -33,8 +33,9 @@ from gankit.app import train
 from gankit.config import preset_dict
 from gankit.data import DATASETS
 from gankit.metrics.evaluate import evaluate
+from gankit.run.load import build_generator, latent_of, load_checkpoint
 from gankit.run.rundir import RunDir
-from gankit.sample import build_generator, generator_sampler, latent_of, load_checkpoint
+from gankit.sample import generator_sampler
 
 CIFAR = "cifar10/cifar10-jpg.zip"
 # data.name=folder starts from the folder's defaults: the preset's 32x32 and flips are set again

@@ -20,8 +20,9 @@ import torch
 from gankit.app import train
 from gankit.data import DATASETS
 from gankit.metrics.evaluate import evaluate
+from gankit.run.load import build_generator, latent_of, load_checkpoint
 from gankit.run.rundir import RunDir
-from gankit.sample import build_generator, generator_sampler, latent_of, load_checkpoint
+from gankit.sample import generator_sampler
 
 #: the seeds' DCGAN players with the logistic loss and R1 (ADA's heuristic reads D's logits)
 BASE = [

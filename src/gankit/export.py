@@ -99,7 +99,7 @@ def export_translation(run_dir: str, fmt: str, out: Path, which: str, overwrite:
         raise GankitError(
             f"--out {out} exists; pass --overwrite to replace it (a file, not a folder)"
         )
-    from gankit.sample import load_checkpoint
+    from gankit.run.load import load_checkpoint
     from gankit.translate import Translator
 
     run = RunDir.existing(run_dir)

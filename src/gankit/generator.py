@@ -20,15 +20,15 @@ from gankit.data.base import float_to_uint8
 from gankit.errors import GankitError, why
 from gankit.models.latent import Latent, run_generator
 from gankit.run import checkpoint
-from gankit.run.rundir import RunDir
-from gankit.sample import (
+from gankit.run.load import (
     build_generator,
-    generator_sampler,
     in_data_units,
     latent_of,
     load_checkpoint,
     make_generator,
 )
+from gankit.run.rundir import RunDir
+from gankit.sample import generator_sampler
 from gankit.walk import (
     STEPS,
     check_walk_file,

@@ -22,8 +22,8 @@ from gankit.data.transforms import fit_pil
 from gankit.errors import GankitError, WriteError, why
 from gankit.models.translation import Translation
 from gankit.registry import did_you_mean
+from gankit.run.load import load_checkpoint
 from gankit.run.rundir import RunDir, atomic
-from gankit.sample import load_checkpoint
 
 
 class Translator:

@@ -16,7 +16,7 @@ from gankit.errors import GankitError
 from gankit.generator import TrainedGenerator, load
 from gankit.models.latent import Latent
 from gankit.nets import GENERATORS
-from gankit.sample import make_generator
+from gankit.run.load import make_generator
 
 SMALL = {"width": 4}
 # every image generator at its smallest example shape, plain and (where it reads labels) with 3 classes

@@ -7,7 +7,7 @@ import torch
 from gankit.errors import GankitError
 from gankit.generator import TrainedGenerator
 from gankit.models.latent import Latent
-from gankit.sample import make_generator
+from gankit.run.load import make_generator
 
 
 def generator(classes: int) -> TrainedGenerator:

@@ -14,8 +14,9 @@ from gankit.metrics.cache import DEFAULT_ROOT, RealFeatureCache
 from gankit.metrics.features import FEATURES, FeatureExtractor
 from gankit.metrics.translation import translation_fid
 from gankit.models import MODELS
+from gankit.run.load import build_generator, latent_of, load_checkpoint
 from gankit.run.rundir import RunDir
-from gankit.sample import build_generator, generator_sampler, latent_of, load_checkpoint
+from gankit.sample import generator_sampler
 from gankit.translate import Translator
 
 
