@@ -76,3 +76,25 @@ def test_nan_weights_are_never_checkpointed(tiny_config, tmp_path):
     assert all(
         torch.isfinite(v).all() for v in state.networks["G"].values() if v.is_floating_point()
     )
+
+
+def test_a_resume_after_a_rollback_keeps_the_lowered_learning_rate(tiny_config, tmp_path):
+    """A run that rolled back once continues at half the rate (its decay schedule included);
+    stopped and resumed from its checkpoint, it must continue at that rate too, bit for bit as
+    the run that never stopped."""
+    from gankit.run.checkpoint import load
+
+    cfg = tiny_config("log.checkpoint_every=4", "log.every=2", "optim.lr_decay=linear", steps=12)
+    whole, built_whole = session(cfg, tmp_path / "whole", bad_calls={6})
+    with pytest.warns(UserWarning, match="rolled back to step 4"):
+        whole.train(12)
+    first, _ = session(cfg, tmp_path / "first", bad_calls={6})
+    with pytest.warns(UserWarning, match="rolled back to step 4"):
+        first.train(8)
+    resumed, built = session(cfg, tmp_path / "resumed", bad_calls=set())
+    resumed.restore(load(tmp_path / "first" / "run" / "checkpoints" / "latest.pt"))
+    resumed.train(12)
+    # linear decay to 0 at step 12: 1/12 of the base rate is left for the last step, halved
+    assert built.optimizers["G"].param_groups[0]["lr"] == pytest.approx(2e-4 * 0.5 / 12)
+    for a, b in zip(built_whole.model.G.parameters(), built.model.G.parameters()):
+        assert torch.equal(a, b)

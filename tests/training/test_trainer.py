@@ -4,6 +4,7 @@ import pytest
 import torch
 
 from gankit.build import build
+from gankit.errors import GankitError
 from gankit.losses import LOSSES
 from gankit.training import setup
 from gankit.training.ema import EMA
@@ -175,7 +176,16 @@ def test_linear_learning_rate_decay_reaches_zero_at_the_last_step(tiny_config):
             trainer.optimizers["D"].param_groups[0]["lr"],
         ]
     assert seen == pytest.approx([1e-3, 4e-3, 7.5e-4, 3e-3, 5e-4, 2e-3, 2.5e-4, 1e-3])
-    trainer.scale_lr([1e-3, 4e-3], 0.5)  # a NaN rollback halves on top of the schedule
-    assert trainer.optimizers["G"].param_groups[0]["lr"] == pytest.approx(
-        0.0
-    )  # step 4 of 4: decayed to 0
+    trainer.set_lr_scale(0.5)  # a NaN rollback halves on top of the schedule
+    assert trainer.optimizers["D"].param_groups[0]["lr"] == pytest.approx(1e-3 * 0.5)
+    trainer.set_lr_factor(trainer.schedules["lr"](4, 4))  # step 4 of 4: decayed to 0
+    assert trainer.optimizers["G"].param_groups[0]["lr"] == 0.0
+
+
+def test_lr_decay_and_an_lr_schedule_are_one_factor_set_once(tiny_config):
+    from gankit.build import check_components
+
+    with pytest.raises(GankitError, match="both set the learning rate's factor"):
+        check_components(
+            tiny_config("optim.lr_decay=linear", "schedules.lr.start=1", "schedules.lr.end=0")
+        )

@@ -57,7 +57,7 @@ class Session:
         self.pictures = make_pictures(run, data, trainer, cfg.train.seed)
         self.evaluator = make_evaluator(cfg, data, trainer) if cfg.eval.every and lead else None
         self.checkpoints = Checkpoints(run, cfg.log.keep_checkpoints)
-        self.guard = NaNGuard(cfg.train.nan_retries, cfg.train.nan_lr_factor, trainer.base_lr)
+        self.guard = NaNGuard(cfg.train.nan_retries, cfg.train.nan_lr_factor)
         self.stats = RunningStats()
         self.train_seconds = 0.0
         self.best: dict | None = None  # {"metric", "value", "step"} of checkpoints/best.pt
@@ -160,7 +160,7 @@ class Session:
         state, path = self.checkpoints.newest_good()
         self.restore(state)
         self.guard.load_state_dict(guard)
-        self.trainer.scale_lr(self.guard.base_lr, scale)
+        self.trainer.set_lr_scale(scale)
         warnings.warn(
             f"non-finite loss or weights by step {step}: rolled back to step {self.trainer.step} "
             f"({path.name}) with learning rates x{scale:g} (retry {self.guard.failures} of "
@@ -207,6 +207,7 @@ class Session:
             self.train_seconds = float(state.train_seconds)
             self.stats.load_state_dict(state.stats)
             self.guard.load_state_dict(state.guard)
+            self.trainer.set_lr_scale(self.guard.scale)  # a resumed rollback keeps its lower rates
         except NOT_THIS_RUN as exc:
             raise GankitError(
                 f"the checkpoint is not a gankit checkpoint of this run ({type(exc).__name__}: "

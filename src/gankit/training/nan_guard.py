@@ -9,12 +9,17 @@ from gankit.errors import GankitError
 
 
 class NaNGuard:
-    """How often the run went back to its last good checkpoint, and the learning rates it
-    started from: each rollback multiplies them by ``factor`` once more, ``retries`` at most."""
+    """How often the run went back to its last good checkpoint: each rollback multiplies the
+    learning rates by ``factor`` once more (``scale``, which the trainer applies), ``retries``
+    at most."""
 
-    def __init__(self, retries: int, factor: float, base_lr: list[float]):
-        self.retries, self.factor = retries, factor
-        self.failures, self.base_lr = 0, list(base_lr)
+    def __init__(self, retries: int, factor: float):
+        self.retries, self.factor, self.failures = retries, factor, 0
+
+    @property
+    def scale(self) -> float:
+        """What the learning rates are multiplied by after the rollbacks so far."""
+        return self.factor**self.failures
 
     def next_scale(self, step: int, where: Path) -> float:
         """Count one more failure; the learning-rate scale to retry with, or a one-line stop."""
@@ -25,11 +30,10 @@ class NaNGuard:
                 f"times, even at {self.factor ** (self.failures - 1):g}x the learning rate; lower "
                 f"optim.*.lr or add a gradient penalty. The last good checkpoint is in {where}"
             )
-        return self.factor**self.failures
+        return self.scale
 
     def state_dict(self) -> dict:
-        return {"nan_failures": self.failures, "base_lr": list(self.base_lr)}
+        return {"nan_failures": self.failures}
 
     def load_state_dict(self, state: dict) -> None:
-        self.failures = int(state["nan_failures"])
-        self.base_lr = [float(v) for v in state["base_lr"]]
+        self.failures = int(state["nan_failures"])  # (a copy of the base rates before 2026-12)

@@ -2,8 +2,10 @@
 rate, Adam's beta2, the R1/R2 weight gamma and the EMA half-life).
 
 A schedule is a pure function of the step, evaluated before every step, so a resumed run
-follows it exactly. ``Schedule(start, end, until)``: ``start`` at step 0, ``end`` from
-``until * train.steps`` on, joined by half a cosine (``shape: cosine``) or a line.
+follows it exactly. ``Schedule(start, end, until, shape, begin)``: ``start`` until
+``begin * train.steps`` (0 by default), ``end`` from ``until * train.steps`` on, joined by half a
+cosine (``shape: cosine``) or a line. ``optim.lr_decay: linear`` is the lr schedule from 1 to 0,
+linear, beginning at ``optim.decay_from``: the learning rate has one factor, set here.
 """
 
 from __future__ import annotations
@@ -29,9 +31,11 @@ class Schedule:
     end: float
     until: float = 1.0  # fraction of train.steps at which ``end`` is reached
     shape: str = "cosine"
+    begin: float = 0.0  # fraction of train.steps before which ``start`` holds
 
     def __call__(self, step: int, total: int) -> float:
-        t = min(1.0, step / max(1.0, self.until * total))
+        first = int(self.begin * total)
+        t = min(1.0, max(0.0, (step - first) / max(1.0, self.until * total - first)))
         mix = (1 - math.cos(math.pi * t)) / 2 if self.shape == "cosine" else t
         return self.start + mix * (self.end - self.start)
 
@@ -47,21 +51,21 @@ def parse_schedules(raw: dict) -> dict[str, Schedule]:
         if (
             not isinstance(spec, dict)
             or not {"start", "end"} <= spec.keys()
-            or set(spec) - {"start", "end", "until", "shape"}
+            or set(spec) - {"start", "end", "until", "shape", "begin"}
         ):
             raise GankitError(
-                f"schedules.{target} needs start and end (and optionally until, shape), e.g. "
+                f"schedules.{target} needs start and end (and optionally until, shape, begin), e.g. "
                 f"--set schedules.{target}.start=1 --set schedules.{target}.end=0.25"
             )
         s = Schedule(**spec)
         numbers = all(
             isinstance(v, (int, float)) and not isinstance(v, bool)
-            for v in (s.start, s.end, s.until)
+            for v in (s.start, s.end, s.until, s.begin)
         )
-        if not numbers or not 0 < s.until <= 1 or s.shape not in ("cosine", "linear"):
+        if not numbers or not 0 <= s.begin < s.until <= 1 or s.shape not in ("cosine", "linear"):
             raise GankitError(
-                f"schedules.{target}: start and end are numbers, until in (0, 1], shape cosine "
-                f"or linear; got {spec}"
+                f"schedules.{target}: start and end are numbers, 0 <= begin < until <= 1, shape "
+                f"cosine or linear; got {spec}"
             )
         if min(s.start, s.end) < 0 or (target == "beta2" and max(s.start, s.end) >= 1):
             raise GankitError(f"schedules.{target}: {TARGETS[target]} cannot take {spec}")
@@ -70,8 +74,15 @@ def parse_schedules(raw: dict) -> dict[str, Schedule]:
 
 
 def schedules_for(cfg) -> dict[str, Schedule]:
-    """The run's schedules, checked against the rest of its config."""
+    """The run's schedules, checked against the rest of its config (lr_decay included)."""
     out = parse_schedules(cfg.schedules)
+    if cfg.optim.lr_decay == "linear":
+        if "lr" in out:
+            raise GankitError(
+                "optim.lr_decay=linear and schedules.lr both set the learning rate's factor; "
+                "keep one (schedules.lr with shape: linear, begin: F does what lr_decay does)"
+            )
+        out["lr"] = Schedule(1.0, 0.0, 1.0, "linear", begin=cfg.optim.decay_from)
     if "gamma" in out and not any(REGULARIZERS.get(n).gamma_weighted for n in cfg.regularizers):
         raise GankitError(
             "schedules.gamma sets the weight of r1 and r2, but neither is on; add "
@@ -91,21 +102,11 @@ def schedules_for(cfg) -> dict[str, Schedule]:
 
 def apply(trainer, schedules: dict[str, Schedule], total: int) -> None:
     """Set every scheduled hyperparameter for the trainer's next step."""
-    step = trainer.step
-    if "lr" in schedules:
-        trainer.lr_factor = schedules["lr"](step, total)
-    if "beta2" in schedules:
-        beta2 = schedules["beta2"](step, total)
-        for opt in trainer.optimizers.values():
-            for group in opt.param_groups:
-                if "betas" in group:
-                    group["betas"] = (group["betas"][0], beta2)
-    if "gamma" in schedules:
-        gamma = schedules["gamma"](step, total)
-        for reg in getattr(trainer.model, "regularizers", []):
-            if reg.gamma_weighted:
-                reg.weight = gamma
-    if "ema_half_life" in schedules:
-        half_life = schedules["ema_half_life"](step, total)
-        for ema in trainer.emas.values():
-            ema.beta = 0.5 ** (trainer.global_batch / max(half_life, 1e-8))
+    setters = {
+        "lr": trainer.set_lr_factor,
+        "beta2": trainer.set_beta2,
+        "gamma": trainer.set_gamma,
+        "ema_half_life": trainer.set_ema_half_life,
+    }
+    for target, schedule in schedules.items():
+        setters[target](schedule(trainer.step, total))

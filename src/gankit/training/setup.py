@@ -21,8 +21,6 @@ def make_trainer(cfg: Config, built: Built | None = None, **options) -> Trainer:
         precision=precision.choose(t.amp, built.device),
         channels_last=t.channels_last,
         cuda_graphs=t.cuda_graphs,
-        decay_until=t.steps if cfg.optim.lr_decay == "linear" else None,
-        decay_from=int(cfg.optim.decay_from * t.steps),
         schedules=schedules_for(cfg),
         total_steps=t.steps,
     )

@@ -39,8 +39,6 @@ class Trainer:
         seed: int,
         precision: Precision | None = None,
         channels_last: bool = False,
-        decay_until: int | None = None,
-        decay_from: int = 0,
         cuda_graphs: bool = False,
         schedules: dict | None = None,
         total_steps: int = 0,
@@ -68,11 +66,10 @@ class Trainer:
         self.shared: dict = {}  # what this iteration's phases hand each other (Context.shared)
         self.precision = precision or Precision(None, "fp32 by default")
         self.amp, self.channels_last = self.precision.dtype, channels_last
-        # learning rates: base x a rollback factor x (linear decay to 0 at decay_until, if set)
+        # learning rates: the configured one x the NaN guard's scale x the lr schedule's factor
         self.base_lr = [opt.param_groups[0]["lr"] for opt in optimizers.values()]
-        self.lr_scale, self.decay_until, self.decay_from = 1.0, decay_until, decay_from
+        self.lr_scale, self.lr_factor = 1.0, 1.0
         self.schedules, self.total_steps = schedules or {}, total_steps  # training.schedules
-        self.lr_factor = 1.0  # the lr schedule's value at this step
         self.graph = CapturedUpdate(self) if cuda_graphs else None
 
     def autocast(self):
@@ -84,8 +81,6 @@ class Trainer:
     def train_step(self) -> list[dict[str, torch.Tensor]]:
         if self.schedules:
             schedules.apply(self, self.schedules, self.total_steps)
-        if self.decay_until or "lr" in self.schedules:
-            self._set_lr()
         reals = [self.next_real() for _ in range(self.reals_per_step)]
         stats = self.graph(reals) if self.graph is not None else self.all_phases(reals)
         self.steps_run += 1
@@ -162,19 +157,37 @@ class Trainer:
                 for p, flag in zip(net.parameters(), saved):
                     p.requires_grad_(flag)
 
-    # ---- learning rates
-    def scale_lr(self, base: list[float], scale: float) -> None:
-        self.base_lr, self.lr_scale = list(base), scale
+    # ---- what schedules and the NaN guard change (training.schedules, nan_guard)
+    def set_lr_scale(self, scale: float) -> None:
+        """The NaN guard's scale on every learning rate (1 until a rollback)."""
+        self.lr_scale = scale
         self._set_lr()
 
+    def set_lr_factor(self, factor: float) -> None:
+        """The lr schedule's factor at this step."""
+        self.lr_factor = factor
+        self._set_lr()
+
+    def set_beta2(self, beta2: float) -> None:
+        for opt in self.optimizers.values():
+            for group in opt.param_groups:
+                if "betas" in group:
+                    group["betas"] = (group["betas"][0], beta2)
+
+    def set_gamma(self, gamma: float) -> None:
+        """The weight of the gamma-weighted regularisers (R1, R2)."""
+        for reg in getattr(self.model, "regularizers", []):
+            if reg.gamma_weighted:
+                reg.weight = gamma
+
+    def set_ema_half_life(self, images: float) -> None:
+        for ema in self.emas.values():
+            ema.beta = 0.5 ** (self.global_batch / max(images, 1e-8))
+
     def _set_lr(self) -> None:
-        schedule = 1.0
-        if self.decay_until:  # constant until decay_from, then linear to 0 at decay_until
-            span = max(1, self.decay_until - self.decay_from)
-            schedule = min(1.0, max(0.0, 1.0 - (self.step - self.decay_from) / span))
         for opt, base in zip(self.optimizers.values(), self.base_lr):
             for group in opt.param_groups:
-                lr = base * self.lr_scale * schedule * self.lr_factor
+                lr = base * self.lr_scale * self.lr_factor
                 if torch.is_tensor(group["lr"]):  # a captured optimiser step reads it on the device
                     group["lr"].fill_(lr)
                 else:
