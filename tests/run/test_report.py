@@ -60,3 +60,20 @@ def test_the_gif_starts_at_the_first_frame_with_content(tmp_path):
     make_gif([flat, flat], tmp_path / "b.gif", [0, 200])  # nothing but flat: the last is kept
     with Image.open(tmp_path / "b.gif") as gif:
         assert gif.n_frames == 1
+
+
+def test_a_grid_of_flat_cells_is_a_flat_frame(tmp_path):
+    """What an untrained G gives (the demo's step 0): 64 grey cells between black padding lines,
+    which the whole frame's spread (about 50 grey levels) took for content; digits are not."""
+    import torch
+    from PIL import Image
+
+    from gankit.data import DATASETS
+    from gankit.run.artifacts import make_gif, save_samples
+
+    grey, digits = tmp_path / "0.png", tmp_path / "1.png"
+    save_samples(torch.zeros(64, 1, 32, 32), grey)
+    save_samples(DATASETS.build("digits").images[:64].float() / 127.5 - 1, digits)
+    make_gif([grey, digits, digits], tmp_path / "a.gif", [0, 100, 200])
+    with Image.open(tmp_path / "a.gif") as gif:
+        assert gif.n_frames == 2

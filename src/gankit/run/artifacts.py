@@ -12,7 +12,7 @@ matplotlib.use("Agg")  # files only; never needs a display
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
-from PIL import Image, ImageDraw, ImageStat, PngImagePlugin  # noqa: E402
+from PIL import Image, ImageDraw, PngImagePlugin  # noqa: E402
 from torchvision.utils import make_grid  # noqa: E402
 
 from gankit.run.rundir import atomic  # noqa: E402
@@ -120,7 +120,11 @@ FLAT_STDDEV = 2.0
 
 
 def _is_flat(image: Image.Image) -> bool:
-    return ImageStat.Stat(image.convert("L")).stddev[0] < FLAT_STDDEV
+    """No content inside the cells: the grid's padding lines (rows and columns of one value
+    across the whole frame) are left out, or a grid of flat grey cells would count as busy."""
+    grey = np.asarray(image.convert("L"), dtype=np.float32)
+    inner = grey[grey.std(axis=1) > 0][:, grey.std(axis=0) > 0]
+    return inner.size == 0 or float(inner.std()) < FLAT_STDDEV
 
 
 def _captioned(image: Image.Image, text: str) -> Image.Image:
