@@ -75,7 +75,7 @@ class Checkpoint:
     rng: dict  # the RNG states (rank 0's under torchrun; see rank_rng)
     fixed_z: torch.Tensor  # what the progress frames draw from
     stats: dict  # running means not logged yet
-    guard: dict  # the NaN guard's retries and rate scale
+    guard: dict  # the NaN guard's rollback count (its learning-rate scale follows from it)
     train_seconds: float  # training time so far, over every resume
     optimizers: dict = field(default_factory=dict)  # network name -> optimiser state_dict
     counts: dict = field(default_factory=dict)  # phase name -> runs done

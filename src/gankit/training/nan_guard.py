@@ -36,4 +36,5 @@ class NaNGuard:
         return {"nan_failures": self.failures}
 
     def load_state_dict(self, state: dict) -> None:
-        self.failures = int(state["nan_failures"])  # (a copy of the base rates before 2026-12)
+        # checkpoints written before the trainer owned the base rates also hold "base_lr": unused
+        self.failures = int(state["nan_failures"])
