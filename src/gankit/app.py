@@ -25,6 +25,7 @@ from gankit.training.setup import make_trainer
 #: config keys a resume may change (prefixes); everything else must match the checkpoint
 RESUMABLE_KEYS = (
     "train.steps",
+    "train.max_minutes",
     "train.device",
     "train.nan_",
     "train.channels_last",

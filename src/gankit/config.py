@@ -75,6 +75,9 @@ class TrainConfig:
     batch_size: int = 64
     n_critic: int = 1  # discriminator updates per generator update
     seed: int = 0
+    #: a wall-clock budget in minutes of training (0: none): the run stops cleanly at the first
+    #: step past it, with a checkpoint, pictures and report, as if train.steps had been reached
+    max_minutes: float = 0.0
     device: str = "auto"  # auto | cpu | cuda | cuda:N
     nan_retries: int = 3  # roll back on a NaN/Inf loss at most this many times, then stop
     nan_lr_factor: float = 0.5  # each rollback multiplies both learning rates by this
@@ -448,6 +451,10 @@ def validate(cfg: Config) -> None:
     _require(
         re.fullmatch(r"auto|cpu|cuda(:\d+)?|mps", t.device) is not None,
         f"train.device must be auto, cpu, cuda, cuda:N or mps, got '{t.device}'",
+    )
+    _require(
+        0.0 <= t.max_minutes <= 10**7,
+        f"train.max_minutes must be in [0, 1e7] (0: no time budget), got {t.max_minutes}",
     )
     _require(t.nan_retries >= 0, f"train.nan_retries must be >= 0, got {t.nan_retries}")
     _require(

@@ -89,6 +89,7 @@ def _timing(summary: dict, rows: list[dict]) -> list[str]:
         f"- generator steps done: {last['step']}",
         f"- training time: {_fmt(last.get('time', 0.0))} s ({summary.get('device', '?')})",
         f"- precision: {summary.get('precision', 'not recorded')}",
+        *([f"- stopped early: {summary['stopped_early']}"] if summary.get("stopped_early") else []),
         f"- average speed: {_fmt(last.get('steps_per_s', 0.0))} G steps/s, "
         f"{_fmt(last.get('samples_per_s', 0.0))} real samples/s",
     ]

@@ -62,6 +62,7 @@ class Session:
         self.train_seconds = 0.0
         self.best: dict | None = None  # {"metric", "value", "step"} of checkpoints/best.pt
         self.stop_requested: str | None = None
+        self.stopped: str | None = None  # why training ended before train.steps (a time budget)
         self.finishing = False  # a signal now skips the report instead of stopping training
 
     # ---- the loop
@@ -91,7 +92,11 @@ class Session:
                 self.stats.add(stats)
             self.train_seconds = base + time.perf_counter() - start
             faults.kill_after_step(t.step)
-            if not self.on_step(t.step, until, bar):  # rolled back: the clock restarts there
+            out_of_time = self.out_of_time()
+            # a budget that runs out makes this the last step: logged, drawn and saved as such
+            if not self.on_step(
+                t.step, t.step if out_of_time else until, bar
+            ):  # rolled back: the clock restarts there
                 start, base = time.perf_counter(), self.train_seconds
                 bar.reset(total=until)
                 bar.update(t.step)
@@ -110,6 +115,21 @@ class Session:
                     f"at step {t.step} of {until} ({self.stop_requested}); checkpoint saved. "
                     f"Resume with: gankit train --resume {self.run.path}"
                 )
+            if out_of_time:
+                self.stopped = (f"the time budget of {self.cfg.train.max_minutes:g} min "
+                                f"(train.max_minutes) ran out at step {t.step} of {until}")  # fmt: skip
+                print(f"\ngankit: {self.stopped}", file=sys.stderr)
+                return
+
+    def out_of_time(self) -> bool:
+        """Whether train.max_minutes of training time are spent (on any rank: all stop together)."""
+        limit = self.cfg.train.max_minutes
+        if not limit:
+            return False
+        over = self.train_seconds >= 60.0 * limit
+        if self.trainer.world.size > 1:
+            over = distributed.any_rank(over, self.trainer.device)
+        return over
 
     def _on_signal(self, signum, frame) -> None:
         name = signal.Signals(signum).name
@@ -247,7 +267,7 @@ class Session:
             **{f"params_{name.lower()}": sum(p.numel() for p in net.parameters())
                for name, net in t.model.networks.items()},
             "steps": t.step, "train_seconds": round(self.train_seconds, 2),
-            "nan_rollbacks": self.guard.failures,
+            "nan_rollbacks": self.guard.failures, "stopped_early": self.stopped,
         })  # fmt: skip
         try:
             faults.interrupt_in_report()
