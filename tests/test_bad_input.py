@@ -36,8 +36,14 @@ CASES = {
     ),
     "unknown key": (["train", "--set", "train.batchsize=8"], "did you mean 'batch_size'"),
     "negative lr": (["train", "--set", "optim.d.lr=-0.1"], "optim.d.lr must be a positive number"),
-    "n_critic 0": (["train", "--set", "train.n_critic=0"], "train.n_critic must be in [1, 1000]"),
-    "wrong type": (["train", "--set", "train.batch_size=big"], "train.batch_size' must be int"),
+    "n_critic 0": (
+        ["train", "--set", "train.n_critic=0"],
+        "train.n_critic must be an integer in [1, 1000]",
+    ),
+    "wrong type": (
+        ["train", "--set", "train.batch_size=big"],
+        "train.batch_size must be an integer in [1, 1048576], got 'big'",
+    ),
     "size not power of two": (
         ["train", "--set", "data.resolution=40"],
         "set data.resolution to one of",

@@ -88,7 +88,7 @@ def test_regularizer_can_be_switched_off_and_an_unconstrained_critic_warns():
         (["train.stpes=3"], "did you mean 'steps'"),
         (["optim.g.lr=-1"], "positive"),
         (["train.n_critic=0"], "n_critic"),
-        (["train.steps=many"], "must be int"),
+        (["train.steps=many"], r"train.steps must be an integer in \[1, 1e9\], got 'many'"),
         (["data.resolution=48"], "square images of size"),
         (["loss.name=hinj"], "did you mean 'hinge'"),
         (["model.discriminator.nrom=layer"], "did you mean 'norm'"),

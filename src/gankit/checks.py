@@ -9,6 +9,7 @@ literals. A float is always finite: NaN and infinity are refused wherever a numb
 from __future__ import annotations
 
 import math
+import re
 import types
 import typing
 from dataclasses import dataclass
@@ -32,11 +33,40 @@ class Range:
         )
 
     def __str__(self) -> str:
+        lo, hi = _num(self.lo), _num(self.hi)
         if self.lo is not None and self.hi is not None:
-            return f"in {'(' if self.lo_open else '['}{self.lo:g}, {self.hi:g}{')' if self.hi_open else ']'}"
+            return f"in {'(' if self.lo_open else '['}{lo}, {hi}{')' if self.hi_open else ']'}"
         if self.lo is not None:
-            return f"{'>' if self.lo_open else '>='} {self.lo:g}"
-        return f"{'<' if self.hi_open else '<='} {self.hi:g}" if self.hi is not None else "any"
+            return f"{'>' if self.lo_open else '>='} {lo}"
+        return f"{'<' if self.hi_open else '<='} {hi}" if self.hi is not None else "any"
+
+
+def _num(x: float | None) -> str:
+    """A bound the way a user would type it: 1e9 (not 1e+09), 1048576 (not 1.04858e+06)."""
+    if x is None:
+        return ""
+    if float(x).is_integer() and abs(x) < 1e15 and not str(int(x)).rstrip("0") == "1":
+        return str(int(x))
+    return f"{x:g}".replace("e+0", "e").replace("e+", "e")
+
+
+@dataclass(frozen=True)
+class Pattern:
+    """A string the regular expression matches whole; ``shown`` says it in words."""
+
+    regex: str
+    shown: str
+
+    def __contains__(self, x) -> bool:
+        return isinstance(x, str) and re.fullmatch(self.regex, x) is not None
+
+    def __str__(self) -> str:
+        return f"of the form {self.shown}"
+
+
+#: Annotated[...] metadata besides the rules: a short reason or example shown in the message,
+#: e.g. Annotated[int, Range(1, 1000), "D updates per G update; WGAN uses 5"]
+Hint = str
 
 
 def ints(lo: int | None = None, hi: int | None = None):
@@ -62,7 +92,9 @@ Channels = Literal[1, 3]  # grey or RGB
 def describe(tp) -> str:
     origin, args = typing.get_origin(tp), typing.get_args(tp)
     if origin is Annotated:
-        return f"{describe(args[0])} {args[1]}"
+        rules = " ".join(str(m) for m in args[1:] if not isinstance(m, str))
+        hints = "; ".join(m for m in args[1:] if isinstance(m, str))
+        return f"{describe(args[0])} {rules}" + (f" ({hints})" if hints else "")
     if origin in (typing.Union, types.UnionType):
         return " or ".join(describe(a) for a in args)
     if origin is Literal:
@@ -86,7 +118,8 @@ def _fits(tp, value) -> bool:
     if tp is Any:
         return True
     if origin is Annotated:
-        return _fits(args[0], value) and all(value in m for m in args[1:] if isinstance(m, Range))
+        rules = [m for m in args[1:] if not isinstance(m, str)]
+        return _fits(args[0], value) and all(value in m for m in rules)
     if origin in (typing.Union, types.UnionType):
         return any(_fits(a, value) for a in args)
     if origin is Literal:

@@ -16,17 +16,19 @@ import warnings
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any, Literal
 
 import yaml
 
+from gankit.checks import Pattern, Range, check_value, floats, ints
 from gankit.errors import GankitError
 from gankit.registry import did_you_mean
 
 DEFAULT_PRESET = "digits32-dcgan"
 
 
-AMP_SETTINGS = ("auto", "none", "bf16")
+Amp = Literal["auto", "none", "bf16"]
+AMP_SETTINGS = typing.get_args(Amp)
 
 
 @dataclass
@@ -49,11 +51,11 @@ class ModelConfig:
     #: the model (models.MODELS): gan (conditional with data.labels=true), acgan, infogan, and
     #: the translation kinds cyclegan and starganv2 (which build their own networks)
     kind: Component = field(default_factory=lambda: Component("gan"))
-    z_dim: int = 100
+    z_dim: ints(1) = 100
     generator: Component = field(default_factory=lambda: Component("dcgan"))
     discriminator: Component = field(default_factory=lambda: Component("dcgan"))
     #: decay of an exponential moving average of G's weights (e.g. 0.999); null: no EMA copy
-    ema: float | None = None
+    ema: Annotated[float, Range(0, 1, True, True), "e.g. 0.999; null: no EMA"] | None = None
 
 
 @dataclass
@@ -61,32 +63,34 @@ class OptimConfig:
     g: Component = field(default_factory=adam)
     d: Component = field(default_factory=adam)
     #: none | linear: both learning rates fall linearly to 0 at train.steps (WGAN-GP's code)
-    lr_decay: str = "none"
+    lr_decay: Literal["none", "linear"] = "none"
     #: with lr_decay=linear, the fraction of train.steps run at the full rate before the decay
     #: starts (CycleGAN: 0.5, constant for the first half)
-    decay_from: float = 0.0
+    decay_from: Annotated[float, Range(0, 1, hi_open=True), "a fraction of train.steps"] = 0.0
 
 
 @dataclass
 class TrainConfig:
     #: training steps; a step runs every phase of the model once (a GAN: n_critic D updates,
     #: then one G update; CycleGAN: G's pair, then D's pair)
-    steps: int = 2000
-    batch_size: int = 64
-    n_critic: int = 1  # discriminator updates per generator update
+    steps: ints(1, 10**9) = 2000
+    batch_size: ints(1, 2**20) = 64
+    n_critic: Annotated[int, Range(1, 1000), "D updates per G update; WGAN uses 5"] = 1
     seed: int = 0
     #: a wall-clock budget in minutes of training (0: none): the run stops cleanly at the first
     #: step past it, with a checkpoint, pictures and report, as if train.steps had been reached
-    max_minutes: float = 0.0
-    device: str = "auto"  # auto | cpu | cuda | cuda:N
-    nan_retries: int = 3  # roll back on a NaN/Inf loss at most this many times, then stop
-    nan_lr_factor: float = 0.5  # each rollback multiplies both learning rates by this
+    max_minutes: Annotated[float, Range(0, 1e7), "0: no time budget"] = 0.0
+    device: Annotated[
+        str, Pattern(r"auto|cpu|cuda(:\d+)?|mps", "auto, cpu, cuda, cuda:N or mps")
+    ] = "auto"
+    nan_retries: ints(0) = 3  # roll back on a NaN/Inf loss at most this many times, then stop
+    nan_lr_factor: floats(0, 1, lo_open=True) = 0.5  # each rollback multiplies both rates by this
     channels_last: bool = False  # NHWC conv nets and batches (often faster with oneDNN/cuDNN)
     sync_batchnorm: bool = False  # under torchrun on GPUs: batch norm statistics over all ranks
     compile: bool = False  # torch.compile G, and D unless a penalty differentiates it twice
     #: auto | none | bf16: bf16 autocast of forward passes (auto: where the hardware runs it
     #: fast, gankit.training.precision); penalty norms, optimiser state and EMA stay fp32
-    amp: str = "auto"
+    amp: Amp = "auto"
     cuda_graphs: bool = (
         False  # capture the whole step once and replay it (CUDA; step-independent regularisers)
     )
@@ -94,20 +98,48 @@ class TrainConfig:
 
 @dataclass
 class LogConfig:
-    every: int = 50  # metrics.jsonl / TensorBoard / progress-bar cadence, in steps
-    sample_every: int = 200  # fixed-noise sample frame cadence
-    checkpoint_every: int = 1000  # numbered checkpoint cadence (latest is also kept)
-    keep_checkpoints: int = 3  # numbered checkpoints kept besides latest
+    every: ints(1) = 50  # metrics.jsonl / TensorBoard / progress-bar cadence, in steps
+    sample_every: ints(1) = 200  # fixed-noise sample frame cadence
+    checkpoint_every: ints(1) = 1000  # numbered checkpoint cadence (latest is also kept)
+    keep_checkpoints: ints(0) = 3  # numbered checkpoints kept besides latest
     #: Weights & Biases beside TensorBoard: {project, entity, mode, group, tags, notes}; {}: off
     wandb: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass
 class EvalConfig:
-    every: int = 0  # generator steps between evaluations during training; 0: off
+    every: Annotated[int, Range(0), "0 switches in-training evaluation off"] = 0
     metrics: str = "fid"  # comma-separated; the first one's primary value picks best.pt
-    n: int = 5000  # samples per side
+    n: ints(2, 10**6) = 5000  # samples per side
     extractor: str = "inception"  # feature network (random_conv: cheap, for smoke tests only)
+
+
+#: what a schedule may drive (``schedules.<target>``), and what its values mean
+SCHEDULE_TARGETS = {
+    "lr": "a factor on every optimiser's configured learning rate",
+    "beta2": "Adam's beta2 of every optimiser",
+    "gamma": "the weight of the r1 and r2 regularisers",
+    "ema_half_life": "the EMA's half-life in images (beta = 0.5^(batch / half-life))",
+}
+
+
+@dataclass(frozen=True)
+class Schedule:
+    """A hyperparameter over training (R3GAN's cosine decays), a pure function of the step:
+    ``start`` until ``begin * train.steps``, ``end`` from ``until * train.steps`` on, joined by
+    half a cosine or a line. Evaluated before every step, so a resumed run follows it exactly."""
+
+    start: float
+    end: float
+    until: Annotated[float, Range(0, 1, lo_open=True), "a fraction of train.steps"] = 1.0
+    shape: Literal["cosine", "linear"] = "cosine"
+    begin: Annotated[float, Range(0, 1, hi_open=True), "a fraction of train.steps"] = 0.0
+
+    def __call__(self, step: int, total: int) -> float:
+        first = int(self.begin * total)
+        t = min(1.0, max(0.0, (step - first) / max(1.0, self.until * total - first)))
+        mix = (1 - math.cos(math.pi * t)) / 2 if self.shape == "cosine" else t
+        return self.start + mix * (self.end - self.start)
 
 
 @dataclass
@@ -119,7 +151,7 @@ class Config:
     #: regulariser name -> its args, e.g. {gradient_penalty: {weight: 10}}
     regularizers: dict[str, dict[str, Any]] = field(default_factory=dict)
     #: hyperparameters that follow a schedule: {lr|beta2|gamma|ema_half_life: {start, end, ...}}
-    schedules: dict[str, dict[str, Any]] = field(default_factory=dict)
+    schedules: dict[str, Schedule] = field(default_factory=dict)
     optim: OptimConfig = field(default_factory=OptimConfig)
     train: TrainConfig = field(default_factory=TrainConfig)
     log: LogConfig = field(default_factory=LogConfig)
@@ -347,7 +379,7 @@ def from_dict(cls, data: Any, where: str):
         return _component(data, where)
     if not isinstance(data, dict):
         raise GankitError(f"config '{where or 'top level'}' must be a mapping, got {data!r}")
-    hints = typing.get_type_hints(cls)
+    hints = typing.get_type_hints(cls, include_extras=True)
     names = [f.name for f in dataclasses.fields(cls)]
     for key in data:
         if key not in names:
@@ -356,6 +388,13 @@ def from_dict(cls, data: Any, where: str):
                 f"keys here: {', '.join(names)}"
             )
     kwargs = {k: _convert(hints[k], v, _join(where, k)) for k, v in data.items()}
+    required = [f.name for f in dataclasses.fields(cls) if f.default is dataclasses.MISSING
+                and f.default_factory is dataclasses.MISSING]  # fmt: skip
+    missing = [name for name in required if name not in kwargs]
+    if missing:
+        raise GankitError(
+            f"config '{where}' needs {' and '.join(missing)}, e.g. --set {_join(where, missing[0])}=..."
+        )
     return cls(**kwargs)
 
 
@@ -388,18 +427,10 @@ def _convert(tp, value: Any, where: str):
 
 
 def _scalar(tp, value: Any, where: str):
-    ok = {
-        int: isinstance(value, int) and not isinstance(value, bool),
-        float: isinstance(value, (int, float))
-        and not isinstance(value, bool)
-        and math.isfinite(value),
-        str: isinstance(value, str),
-        bool: isinstance(value, bool),
-    }[tp]
-    if not ok:
-        kind = "a finite float" if tp is float else tp.__name__
-        raise GankitError(f"config '{where}' must be {kind}, got {value!r}")
-    return tp(value)
+    """A value checked against its field's annotation (type, range, choices: gankit.checks)."""
+    check_value(tp, value, where)
+    base = typing.get_args(tp)[0] if typing.get_origin(tp) is Annotated else tp
+    return float(value) if base is float else value
 
 
 def _join(where: str, key: str) -> str:
@@ -438,55 +469,16 @@ def _require(ok: bool, message: str) -> None:
 
 
 def validate(cfg: Config) -> None:
-    """Range checks and component-argument checks, before any data is read."""
+    """The rules no single field's annotation can say (types and ranges were checked as the
+    dataclasses were filled in, by from_dict); before any data is read."""
     t, log = cfg.train, cfg.log
-    _require(t.steps >= 1, f"train.steps must be >= 1, got {t.steps}")
-    _require(t.batch_size >= 1, f"train.batch_size must be >= 1, got {t.batch_size}")
-    _require(1 <= t.steps <= 10**9, f"train.steps must be in [1, 1e9], got {t.steps}")
-    _require(t.batch_size <= 2**20, f"train.batch_size must be <= {2**20}, got {t.batch_size}")
-    _require(
-        1 <= t.n_critic <= 1000,
-        f"train.n_critic must be in [1, 1000] (D updates per G update; WGAN uses 5), got {t.n_critic}",
-    )
-    _require(
-        re.fullmatch(r"auto|cpu|cuda(:\d+)?|mps", t.device) is not None,
-        f"train.device must be auto, cpu, cuda, cuda:N or mps, got '{t.device}'",
-    )
-    _require(
-        0.0 <= t.max_minutes <= 10**7,
-        f"train.max_minutes must be in [0, 1e7] (0: no time budget), got {t.max_minutes}",
-    )
-    _require(t.nan_retries >= 0, f"train.nan_retries must be >= 0, got {t.nan_retries}")
-    _require(
-        0.0 < t.nan_lr_factor <= 1.0,
-        f"train.nan_lr_factor must be in (0, 1], got {t.nan_lr_factor}",
-    )
-    _require(
-        cfg.optim.lr_decay in ("none", "linear"),
-        f"optim.lr_decay must be none or linear, got '{cfg.optim.lr_decay}'",
-    )
-    _require(
-        0.0 <= cfg.optim.decay_from < 1.0,
-        f"optim.decay_from must be in [0, 1) (a fraction of train.steps), got {cfg.optim.decay_from}",
-    )
-    _require(t.amp in AMP_SETTINGS, f"train.amp must be auto, none or bf16, got '{t.amp}'")
     _require(
         not t.cuda_graphs or t.device == "auto" or t.device.startswith("cuda"),
         f"train.cuda_graphs needs a CUDA device, not '{t.device}'; set train.device=cuda or drop train.cuda_graphs",
     )
-    _require(cfg.model.z_dim >= 1, f"model.z_dim must be >= 1, got {cfg.model.z_dim}")
-    ema = cfg.model.ema
-    _require(
-        ema is None or 0.0 < ema < 1.0,
-        f"model.ema must be in (0, 1) (e.g. 0.999) or null, got {ema}",
-    )
-    for name in ("every", "sample_every", "checkpoint_every"):
-        _require(getattr(log, name) >= 1, f"log.{name} must be >= 1, got {getattr(log, name)}")
-    _require(
-        log.keep_checkpoints >= 0, f"log.keep_checkpoints must be >= 0, got {log.keep_checkpoints}"
-    )
     if log.wandb:
         check_wandb(log.wandb)
+    check_schedules(cfg)
     for who in ("g", "d"):
         lr = getattr(cfg.optim, who).args.get("lr")
         _require(
@@ -494,12 +486,34 @@ def validate(cfg: Config) -> None:
             or (isinstance(lr, (int, float)) and not isinstance(lr, bool) and 0 < lr < math.inf),
             f"optim.{who}.lr must be a positive number, got {lr!r}",
         )
-    ev = cfg.eval
+
+
+def check_schedules(cfg: Config) -> None:
+    """Targets that exist, curves that fit them and the rest of the run."""
+    for target, s in cfg.schedules.items():
+        _require(
+            target in SCHEDULE_TARGETS,
+            f"schedules.{target}: unknown target; schedules drive {', '.join(SCHEDULE_TARGETS)}",
+        )
+        _require(s.begin < s.until, f"schedules.{target}: begin must be < until, got {s}")
+        _require(
+            min(s.start, s.end) >= 0 and (target != "beta2" or max(s.start, s.end) < 1),
+            f"schedules.{target}: {SCHEDULE_TARGETS[target]} cannot take {s.start} to {s.end}",
+        )
     _require(
-        ev.every >= 0,
-        f"eval.every must be >= 0 (0 switches in-training evaluation off), got {ev.every}",
+        cfg.optim.lr_decay == "none" or "lr" not in cfg.schedules,
+        "optim.lr_decay=linear and schedules.lr both set the learning rate's factor; keep one "
+        "(schedules.lr with shape: linear, begin: F does what lr_decay does)",
     )
-    _require(2 <= ev.n <= 10**6, f"eval.n must be in [2, 1e6], got {ev.n}")
+    _require(
+        "ema_half_life" not in cfg.schedules or cfg.model.ema is not None,
+        "schedules.ema_half_life drives the EMA of G, which is off; set model.ema (e.g. 0.999)",
+    )
+    _require(
+        not cfg.train.cuda_graphs or not {"beta2", "gamma", "ema_half_life"} & cfg.schedules.keys(),
+        "train.cuda_graphs replays one captured step, which cannot follow schedules of beta2, "
+        "gamma or the EMA; drop one of them",
+    )
 
 
 #: the keys of log.wandb (passed to wandb.init) and its modes (None: W&B's own, or WANDB_MODE)

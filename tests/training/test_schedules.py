@@ -8,8 +8,8 @@ import pytest
 import torch
 
 from gankit.build import build
+from gankit.config import Schedule, resolve
 from gankit.errors import GankitError
-from gankit.training.schedules import Schedule, parse_schedules
 from gankit.training.setup import make_trainer
 
 R3 = ("loss.name=relativistic", "regularizers.r1.weight=1", "regularizers.r2.weight=1",
@@ -57,7 +57,7 @@ def test_scheduled_run_resumes_exactly(tiny_config):
 @pytest.mark.parametrize(
     "sets, message",
     [
-        (["schedules.lr.start=1"], "needs start and end"),
+        (["schedules.lr.start=1"], "'schedules.lr' needs end"),
         (["schedules.momentum.start=1", "schedules.momentum.end=0"], "unknown target"),
         (["schedules.gamma.start=1", "schedules.gamma.end=0.1"], "neither is on"),
         (["schedules.beta2.start=0.9", "schedules.beta2.end=1.5"], "cannot take"),
@@ -72,6 +72,20 @@ def test_bad_schedules_are_one_line_errors(tiny_config, sets, message):
         build(tiny_config(*sets))
 
 
-def test_parse_accepts_a_full_spec():
-    s = parse_schedules({"lr": {"start": 1, "end": 0, "until": 0.5, "shape": "linear"}})["lr"]
-    assert s == Schedule(1, 0, 0.5, "linear")
+def test_a_full_spec_is_read_into_a_schedule():
+    sets = ["schedules.lr={start: 1, end: 0, until: 0.5, shape: linear}"]
+    assert resolve(sets=sets).schedules["lr"] == Schedule(1, 0, 0.5, "linear")
+
+
+@pytest.mark.parametrize(
+    "spec, message",
+    [
+        ("{start: 1, end: 0, shape: cubic}", "shape must be one of cosine, linear"),
+        ("{start: 1, end: 0, until: 0}", r"until must be a finite number in \(0, 1\]"),
+        ("{start: 1, end: 0, begin: 0.6, until: 0.5}", "begin must be < until"),
+        ("{start: 1, end: .nan}", "end must be a finite number"),
+    ],
+)
+def test_a_bad_curve_is_refused_when_the_config_is_read(spec, message):
+    with pytest.raises(GankitError, match=message):
+        resolve(sets=[f"schedules.lr={spec}"])

@@ -21,10 +21,10 @@ from gankit.build.common import (
     speed_up,
 )
 from gankit.build.family import FAMILIES, Family, family_of
+from gankit.build.schedules import schedules_for
 from gankit.config import Config
 from gankit.data import DATASETS
 from gankit.errors import GankitError
-from gankit.training.schedules import schedules_for
 
 __all__ = ["OPTIMIZERS", "Built", "FAMILIES", "Family", "build", "check_components",
            "data_paths", "family_of", "image_shape", "resolve_device"]  # fmt: skip

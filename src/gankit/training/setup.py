@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from gankit.build import Built, build
+from gankit.build.schedules import schedules_for
 from gankit.config import Config
 from gankit.training import precision
-from gankit.training.schedules import schedules_for
 from gankit.training.trainer import Trainer
 
 
