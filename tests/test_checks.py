@@ -10,7 +10,7 @@ from gankit.data import DATASETS
 from gankit.errors import GankitError
 from gankit.losses import LOSSES
 from gankit.metrics import FEATURES, METRICS
-from gankit.models import MODELS
+from gankit.models import MODELS, translation_kind
 from gankit.nets import DISCRIMINATORS, GENERATORS
 from gankit.regularizers import REGULARIZERS
 
@@ -28,7 +28,7 @@ REGISTRIES = [
 #: translation models are built from (shape, domain names, loss)
 TRANSLATION_POSITIONAL = 3
 ENTRIES = [
-    (reg, name, TRANSLATION_POSITIONAL if reg is MODELS and reg.get(name).translates else skip)
+    (reg, name, TRANSLATION_POSITIONAL if reg is MODELS and translation_kind(name) else skip)
     for reg, skip in REGISTRIES
     for name in reg.names()
 ]

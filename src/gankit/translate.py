@@ -70,7 +70,7 @@ class Translator:
         inputs) or from noise drawn with ``seed``."""
         src = (1 - dst if len(self.domains) == 2 else dst) if src is None else src
         g = torch.Generator().manual_seed(seed)
-        z = torch.randn(len(x), max(1, self.model.latent.z_dim), generator=g)
+        z = self.model.style_noise(len(x), g)
         refs = ref[torch.arange(len(x)) % len(ref)] if ref is not None else None
         out = []
         for i in range(0, len(x), self.batch):

@@ -11,14 +11,14 @@ from torch import nn
 from gankit.build import build
 from gankit.data.streams import Batch
 from gankit.losses import LOSSES
-from gankit.models import MODELS, Context
+from gankit.models import MODELS, Context, translation_kind
 from gankit.models.pool import ImagePool
 from gankit.models.translation import l1
 from gankit.nets.starganv2 import AdaIN
 from gankit.training import setup
 from gankit.training.setup import make_trainer
 
-TRANSLATION_KINDS = [k for k in MODELS.names() if MODELS.get(k).translates]
+TRANSLATION_KINDS = [k for k in MODELS.names() if translation_kind(k)]
 
 #: tiny settings per model: data, networks, batch (a multiple of the domains)
 TINY = {  # data.resolution again after data.name (a new dataset starts from its defaults)
@@ -190,7 +190,7 @@ def test_translation_frame_rows_are_input_output_back_per_domain(tiny_config, mn
     from gankit.training.pictures import TranslationPictures
 
     data = build(translation_config(tiny_config, mnist_root, "cyclegan")).data
-    model = SimpleNamespace(latent=SimpleNamespace(z_dim=1),
+    model = SimpleNamespace(style_noise=lambda n, g: torch.randn(n, 1, generator=g),
                             translate=lambda nets, x, src, dst, z=None, ref=None: x + 10)  # fmt: skip
     trainer = SimpleNamespace(evaluating=contextmanager(lambda: (yield {})))
     pictures = TranslationPictures(None, data, model, seed=0, device="cpu")

@@ -13,7 +13,7 @@ from gankit.metrics.base import METRICS, EvalContext, parse_metrics  # noqa: F40
 from gankit.metrics.cache import DEFAULT_ROOT, RealFeatureCache
 from gankit.metrics.features import FEATURES, FeatureExtractor
 from gankit.metrics.translation import translation_fid
-from gankit.models import MODELS
+from gankit.models import translation_kind
 from gankit.run.load import build_generator, latent_of, load_checkpoint
 from gankit.run.rundir import RunDir
 from gankit.sample import generator_sampler
@@ -84,7 +84,7 @@ def evaluate_run(
 ) -> dict:
     run = RunDir.existing(run_dir)
     state, cfg = load_checkpoint(run, which)
-    if MODELS.get(cfg.model.kind.name).translates:
+    if translation_kind(cfg.model.kind.name):
         return evaluate_translation(run, state, cfg, n, which, extractor, seed)
     G = build_generator(state, cfg)
     data = DATASETS.build(cfg.data.name, **cfg.data.args)

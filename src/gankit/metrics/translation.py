@@ -46,7 +46,7 @@ def translation_fid(model, nets: dict, data: DomainData, extractor: FeatureExtra
         src = torch.cat([torch.full((len(p),), s) for s, p in zip(others, parts)])
         fakes = []
         for xs, ss in zip(x.split(batch), src.split(batch)):
-            z = torch.randn(len(xs), model.latent.z_dim, generator=g).to(device)
+            z = model.style_noise(len(xs), g).to(device)
             xs, ss = uint8_to_float(xs).to(device), ss.to(device)
             out = model.translate(nets, xs, ss, torch.full_like(ss, dst), z=z)
             fakes.append(float_to_uint8(out.cpu()))

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Protocol, runtime_checkable
 
 import torch
 from torch import nn
@@ -66,18 +67,19 @@ class Context:
 class Model:
     """Networks by name, the phases that train them, and their losses (sign: minimised)."""
 
-    #: the network whose weights draw samples (and get an EMA copy when model.ema is set)
-    sampler = "G"
+    #: the network whose weights draw samples from noise (and get an EMA copy when model.ema is
+    #: set); None: the model draws nothing from noise alone (``Translates``)
+    sampler: str | None = "G"
     #: networks with an EMA copy when model.ema is set (what pictures and metrics use)
     ema_nets: tuple[str, ...] = ("G",)
     #: which optimiser settings (optim.g or optim.d) each network is trained with
     optim_groups: dict[str, str] = {"G": "g", "D": "d"}
     #: learning-rate multipliers of networks that train slower than their group (StarGAN v2's F)
     lr_factors: dict[str, float] = {}
-    #: True for image-to-image translation (models.translation): no sampler, a translate method
-    translates = False
 
-    def __init__(self, networks: dict[str, nn.Module], phases: list[Phase], latent: Latent):
+    def __init__(self, networks: dict[str, nn.Module], phases: list[Phase],
+                 latent: Latent | None):  # fmt: skip
+        #: what the sampler reads (noise, codes, a label); None with no sampler
         self.networks, self.phases, self.latent = networks, phases, latent
 
     def objective(self, phase: Phase, real: Batch | None, ctx: Context):
@@ -105,6 +107,23 @@ class Model:
 
     def load_state_dict(self, state: dict) -> None:
         pass
+
+
+@runtime_checkable
+class Translates(Protocol):
+    """What a model that translates images between domains can do (models.translation). The
+    use cases ask ``isinstance(model, Translates)`` (or ``issubclass`` of a registered kind):
+    a new kind with a ``translate`` gets translation pictures, metrics and the CLI's translate,
+    one with a ``sampler`` gets sample grids, FID and the CLI's sample; neither is a flag."""
+
+    def translate(self, nets: dict[str, nn.Module], x: torch.Tensor, src: torch.Tensor,
+                  dst: torch.Tensor, z: torch.Tensor | None = None,
+                  ref: torch.Tensor | None = None) -> torch.Tensor: ...  # fmt: skip
+
+
+def translation_kind(kind: str) -> bool:
+    """Whether registered model kind ``kind`` translates (False for an unknown name)."""
+    return kind in MODELS.names() and issubclass(MODELS.get(kind), Translates)
 
 
 MODELS: Registry[Model] = Registry("model")

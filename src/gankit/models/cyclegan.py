@@ -9,7 +9,6 @@ from gankit.data.streams import Batch
 from gankit.errors import GankitError
 from gankit.losses import GANLoss
 from gankit.models.base import MODELS, Context, Phase
-from gankit.models.latent import Latent
 from gankit.models.pool import ImagePool
 from gankit.models.translation import Translation, l1
 from gankit.nets.cyclegan import PatchDiscriminator, ResnetGenerator, patch_layers
@@ -62,7 +61,7 @@ class CycleGAN(Translation):
         # d scores the translations g just made (and the pool's older ones)
         phases = [Phase("g", ("G_ab", "G_ba")),
                   Phase("d", ("D_a", "D_b"), reads_real=False, needs=("translations",))]  # fmt: skip
-        super().__init__(nets, phases, Latent(1), shape, domains, loss)
+        super().__init__(nets, phases, 0, shape, domains, loss)
         self.cycle, self.identity, self.adversarial = cycle, identity, adversarial
         self.pools = {name: ImagePool(pool, pool_p, seed + i) for i, name in enumerate("ab")}
 

@@ -10,7 +10,6 @@ from gankit.data.streams import Batch
 from gankit.errors import GankitError
 from gankit.losses import GANLoss
 from gankit.models.base import MODELS, Context, Phase
-from gankit.models.latent import Latent
 from gankit.models.translation import Translation, l1
 from gankit.nets.starganv2 import Generator, MappingNetwork, MultiDomainDiscriminator, StyleEncoder
 
@@ -72,7 +71,7 @@ class StarGANv2(Translation):
             Phase("g_latent", ("G", "F", "E"), reads_real=False, needs=("inputs",)),
             Phase("g_ref", "G", reads_real=False, needs=("inputs",)),
         ]
-        super().__init__(nets, phases, Latent(latent_dim), shape, domains, loss)
+        super().__init__(nets, phases, latent_dim, shape, domains, loss)
         self.lr_factors = {"F": f_lr}  # the paper's 1e-6 for F against 1e-4 for the rest
         self.weights = {"style": style, "diversity": diversity, "cycle": cycle, "r1": r1}
         self.diversity_steps = diversity_steps
@@ -90,7 +89,7 @@ class StarGANv2(Translation):
     def draw_inputs(self, real: Batch, ctx: Context) -> dict:
         refs, refs2 = ctx.next_real(), ctx.next_real()  # same domain order, batch by batch
         perm = torch.randperm(len(refs.x), device=refs.x.device)
-        z = torch.randn(2, len(real.x), self.latent.z_dim, device=real.x.device)
+        z = torch.randn(2, len(real.x), self.style_dim, device=real.x.device)
         return {"x": real.x, "y": real.y, "y_trg": refs.y[perm], "ref": refs.x[perm],
                 "ref2": refs2.x[perm], "z": z[0], "z2": z[1]}  # fmt: skip
 
@@ -146,7 +145,7 @@ class StarGANv2(Translation):
         if ref is not None:
             s = nets["E"](ref, dst)
         else:
-            z = z if z is not None else torch.randn(len(x), self.latent.z_dim, device=x.device)
+            z = z if z is not None else torch.randn(len(x), self.style_dim, device=x.device)
             s = nets["F"](z, dst)
         return nets["G"](x, s)
 

@@ -15,7 +15,6 @@ from torch import nn
 
 from gankit.losses import GANLoss
 from gankit.models.base import Model, Phase
-from gankit.models.latent import Latent
 
 
 def l1(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
@@ -27,18 +26,19 @@ class Translation(Model):
     """Base of translation models. Subclasses set ``networks``, ``phases`` and write
     ``objective`` and ``translate``."""
 
-    translates = True
-    sampler = ""  # nothing draws from noise alone
+    sampler = None  # nothing draws from noise alone
     #: True if a translation takes a style (from noise or a reference image), as StarGAN v2's
     multimodal = False
     #: whether translating a domain to itself changes anything (a new style: StarGAN v2); a
     #: CycleGAN has no network for it and would hand the input back
     translates_within_domain = False
 
-    def __init__(self, networks: dict[str, nn.Module], phases: list[Phase], latent: Latent,
+    def __init__(self, networks: dict[str, nn.Module], phases: list[Phase], style_dim: int,
                  shape: tuple[int, ...], domains: list[str], loss: GANLoss):  # fmt: skip
-        super().__init__(networks, phases, latent)
+        super().__init__(networks, phases, None)
         self.shape, self.domains, self.loss = tuple(shape), list(domains), loss
+        #: the size of the noise a multimodal model draws a style from (0: it takes none)
+        self.style_dim = style_dim
 
     def translate(self, nets: dict[str, nn.Module], x: torch.Tensor, src: torch.Tensor,
                   dst: torch.Tensor, z: torch.Tensor | None = None,
@@ -46,6 +46,11 @@ class Translation(Model):
         """Images x [N, C, S, S] of domains src [N] as domains dst [N]. A multimodal model draws
         the style from noise z [N, latent] or from reference images ``ref`` of domains dst."""
         raise NotImplementedError
+
+    def style_noise(self, n: int, generator: torch.Generator) -> torch.Tensor:
+        """z [n, style_dim] on the CPU for n translations; a model without styles gets one unused
+        column, so that seeded pictures and metrics draw the same numbers for every kind."""
+        return torch.randn(n, max(1, self.style_dim), generator=generator)
 
     def split(self, batch_x: torch.Tensor) -> list[torch.Tensor]:
         """A balanced batch [K*n, ...] into its K per-domain parts."""

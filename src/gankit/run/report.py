@@ -4,12 +4,10 @@ needed)."""
 from __future__ import annotations
 
 from gankit.errors import GankitError
-from gankit.models import MODELS
+from gankit.models import translation_kind
 from gankit.run.artifacts import make_gif, plot_losses, plot_metrics
 from gankit.run.html import write_html
 from gankit.run.rundir import RunDir, frame_step, write_text_atomic
-
-TRANSLATION_KINDS = {name for name in MODELS.names() if MODELS.get(name).translates}
 
 
 def render(run: RunDir) -> None:
@@ -61,7 +59,7 @@ def _config_table(cfg: dict) -> list[str]:
     )
     kind = m.get("kind") or {"name": "gan"}
     # a translation model builds its own networks from the model row's options
-    nets = [] if kind["name"] in TRANSLATION_KINDS else [
+    nets = [] if translation_kind(kind["name"]) else [
         ("generator", _component(m["generator"]) + f", z_dim={m['z_dim']}"),
         ("discriminator", _component(m["discriminator"])),
     ]  # fmt: skip

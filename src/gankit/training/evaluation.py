@@ -7,6 +7,7 @@ from gankit.data import DataSource
 from gankit.metrics import FEATURES
 from gankit.metrics.evaluate import evaluate, parse_metrics, primary
 from gankit.metrics.translation import PRIMARY, translation_fid
+from gankit.models import Translates
 from gankit.sample import Sampler
 from gankit.training.trainer import Trainer
 
@@ -59,4 +60,5 @@ class TranslationEval:
 
 
 def make_evaluator(cfg: Config, data: DataSource, trainer: Trainer):
-    return (TranslationEval if trainer.model.translates else InTrainingEval)(cfg, data)
+    translator = isinstance(trainer.model, Translates)
+    return (TranslationEval if translator else InTrainingEval)(cfg, data)

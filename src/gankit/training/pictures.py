@@ -7,7 +7,7 @@ import torch
 from gankit.data import DataSource
 from gankit.data.base import uint8_to_float
 from gankit.metrics.translation import pick
-from gankit.models import Draw, Latent
+from gankit.models import Draw, Latent, Translates
 from gankit.run.artifacts import save_samples
 from gankit.run.rundir import RunDir
 from gankit.training.trainer import Trainer
@@ -104,7 +104,7 @@ class TranslationPictures:
         self.x = uint8_to_float(torch.cat(parts)).to(device)
         self.src = torch.arange(k, device=device).repeat_interleave(self.columns)
         self.dst = (self.src + 1) % k
-        self.z = torch.randn(len(self.x), max(1, model.latent.z_dim), generator=g).to(device)
+        self.z = model.style_noise(len(self.x), g).to(device)
 
     @property
     def fixed_z(self) -> torch.Tensor:
@@ -142,6 +142,6 @@ class TranslationPictures:
 def make_pictures(run: RunDir, data: DataSource, trainer: Trainer, seed: int):
     """The pictures a run draws: translation frames for a translation model, else samples."""
     model = trainer.model
-    if model.translates:
+    if isinstance(model, Translates):
         return TranslationPictures(run, data, model, seed, trainer.device)
     return Pictures(run, data, model.latent, seed, trainer.device)

@@ -241,6 +241,8 @@ class Trainer:
     def _check_latent(self, state: dict) -> None:
         """A conditional or InfoGAN checkpoint never loads into a run whose G reads otherwise."""
         mine = self.model.latent
+        if mine is None:  # nothing samples from noise (older translation checkpoints hold one)
+            return
         theirs = Latent.from_dict(state.get("latent") or {"z_dim": mine.z_dim})
         if theirs != mine:
             raise GankitError(
@@ -254,7 +256,7 @@ class Trainer:
         return {
             "step": self.step,
             "counts": dict(self.counts),
-            "latent": self.model.latent.to_dict(),
+            "latent": self.model.latent.to_dict() if self.model.latent is not None else None,
             "networks": {name: net.state_dict() for name, net in nets.items()},
             "optimizers": {name: opt.state_dict() for name, opt in opts.items()},
             "ema": ema,
