@@ -144,6 +144,23 @@ def test_starganv2_diversity_term_enters_g_with_a_minus_sign(tiny_config, mnist_
     assert model.diversity_weight(0) == 1.0 and model.diversity_weight(3) == 0.0  # decays to 0
 
 
+def test_starganv2_r1_is_the_r1_regulariser_on_its_real_inputs(tiny_config, mnist_root):
+    from gankit.regularizers import REGULARIZERS
+    from gankit.regularizers.base import DStep
+
+    cfg = translation_config(tiny_config, mnist_root, "starganv2", "model.kind.r1=3")
+    built = build(cfg)
+    model, stream = built.model, built.data.batches(6, "cpu", 0)
+    ctx = Context(step=0, batch_size=6, index=0, next_real=stream.__next__, optimizers={})
+    inputs = model.draw_inputs(next(stream), ctx)
+    loss, stats = model.d_loss(inputs, "latent")
+    D, y = model.networks["D"], inputs["y"]
+    step = DStep(D=lambda x: D(x, y), real=inputs["x"], fake=None, real_out=None, fake_out=None)
+    expected = REGULARIZERS.build("r1", weight=1.0).penalty(step)
+    assert stats["r1"].item() > 0
+    assert stats["r1"].item() == pytest.approx(expected.item(), rel=1e-6)
+
+
 @pytest.mark.parametrize("kind", TRANSLATION_KINDS)
 def test_translation_model_trains_and_resumes_bitwise(tiny_config, mnist_root, kind):
     cfg = translation_config(tiny_config, mnist_root, kind)

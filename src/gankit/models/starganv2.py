@@ -12,6 +12,7 @@ from gankit.losses import GANLoss
 from gankit.models.base import MODELS, Context, Phase
 from gankit.models.translation import Translation, l1
 from gankit.nets.starganv2 import Generator, MappingNetwork, MultiDomainDiscriminator, StyleEncoder
+from gankit.regularizers.r1 import r1_penalty
 
 
 def init_he(net: nn.Module) -> nn.Module:
@@ -114,8 +115,7 @@ class StarGANv2(Translation):
         with torch.no_grad():
             fake = G(inp["x"], self.styles(inp, guide)[0])
         fake_out = D(fake, inp["y_trg"])
-        (grad,) = torch.autograd.grad(real_out.sum(), x, create_graph=True)
-        r1 = 0.5 * grad.float().pow(2).flatten(1).sum(1).mean()
+        r1 = r1_penalty(real_out, x)  # R1 on the same forward pass as the adversarial term
         real_out, fake_out = real_out.float(), fake_out.float()
         loss = self.loss.d_loss(real_out, fake_out) + self.weights["r1"] * r1
         return loss, {

@@ -1,6 +1,15 @@
+import torch
+
 from gankit.checks import Every, Positive
 from gankit.regularizers.base import REGULARIZERS, DStep, LazyPenalty
-from gankit.regularizers.gradient_penalty import input_grad_norm
+
+
+def r1_penalty(out: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
+    """0.5 * E_x[||grad_x D(x)||^2] from D's output ``out`` [N, ...] on inputs ``x`` [N, ...]
+    (made with x.requires_grad): differentiable, so a model that needs D(x) for its own loss
+    too (StarGAN v2) shares one forward pass. The norm is taken in fp32 (finite under AMP)."""
+    (grad,) = torch.autograd.grad(out.sum(), x, create_graph=True)
+    return 0.5 * (torch.linalg.vector_norm(grad.flatten(1).float(), dim=1) ** 2).mean()
 
 
 @REGULARIZERS.register("r1")
@@ -17,4 +26,5 @@ class R1(LazyPenalty):
         super().__init__(weight, every)
 
     def penalty(self, ctx: DStep):
-        return 0.5 * (input_grad_norm(ctx.D, ctx.real) ** 2).mean()
+        x = ctx.real.detach().requires_grad_(True)
+        return r1_penalty(ctx.D(x), x)
