@@ -22,7 +22,7 @@ from gankit.data import DATASETS
 from gankit.metrics.evaluate import context, evaluate
 from gankit.run.load import build_generator, latent_of, load_checkpoint
 from gankit.run.rundir import RunDir
-from gankit.sample import generator_sampler
+from gankit.use.sample import generator_sampler
 
 
 def reference_data(cfg, overrides: list[str]):

@@ -35,7 +35,7 @@ from gankit.data import DATASETS
 from gankit.metrics.evaluate import evaluate
 from gankit.run.load import build_generator, latent_of, load_checkpoint
 from gankit.run.rundir import RunDir
-from gankit.sample import generator_sampler
+from gankit.use.sample import generator_sampler
 
 CIFAR = "cifar10/cifar10-jpg.zip"
 CELEBA = ["data.path=@/celeba/img_align_celeba", "data.hflip=true"]

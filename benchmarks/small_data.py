@@ -22,7 +22,7 @@ from gankit.data import DATASETS
 from gankit.metrics.evaluate import evaluate
 from gankit.run.load import build_generator, latent_of, load_checkpoint
 from gankit.run.rundir import RunDir
-from gankit.sample import generator_sampler
+from gankit.use.sample import generator_sampler
 
 #: the seeds' DCGAN players with the logistic loss and R1 (ADA's heuristic reads D's logits)
 BASE = [

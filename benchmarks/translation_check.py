@@ -23,7 +23,7 @@ import torch
 from gankit.data import DATASETS
 from gankit.data.base import uint8_to_float
 from gankit.metrics.mnist_classifier import load_classifier, read_digits
-from gankit.translate import Translator
+from gankit.use.translate import Translator
 
 
 def psnr(out: torch.Tensor, target: torch.Tensor) -> tuple[float, float]:

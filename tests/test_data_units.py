@@ -10,7 +10,7 @@ from gankit.cli import main
 from gankit.data import DATASETS
 from gankit.run.load import build_generator, latent_of, load_checkpoint
 from gankit.run.rundir import RunDir
-from gankit.sample import generator_sampler
+from gankit.use.sample import generator_sampler
 
 GRID = ["--set", "train.device=cpu", "--set", "train.batch_size=32", "--set", "log.every=2",
         "--set", "log.sample_every=2", "--set", "log.checkpoint_every=2"]  # fmt: skip

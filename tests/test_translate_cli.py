@@ -9,7 +9,7 @@ import torch
 from PIL import Image
 
 from gankit.cli import main
-from gankit.translate import Translator
+from gankit.use.translate import Translator
 from tests.conftest import TINY
 from tests.models.test_translation import TINY as MODEL_SETS
 

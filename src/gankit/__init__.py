@@ -13,9 +13,9 @@ __version__ = "0.1.0"
 _API = {
     "train": "gankit.api",
     "Run": "gankit.api",
-    "load": "gankit.generator",
-    "TrainedGenerator": "gankit.generator",
-    "export": "gankit.export",
+    "load": "gankit.use.generator",
+    "TrainedGenerator": "gankit.use.generator",
+    "export": "gankit.use.export",
 }
 __all__ = [*_API, "__version__"]
 

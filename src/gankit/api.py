@@ -20,10 +20,10 @@ from pathlib import Path
 from gankit import config as C
 from gankit.app import train as _train
 from gankit.errors import GankitError
-from gankit.generator import TrainedGenerator, dataframe, load
 from gankit.plugins import players
 from gankit.run import html
 from gankit.run.rundir import RunDir
+from gankit.use.generator import TrainedGenerator, dataframe, load
 
 
 class Run:

@@ -194,7 +194,7 @@ def cmd_train(args) -> None:
 
 
 def cmd_sample(args) -> None:
-    from gankit.sample import Choice, read_noise, sample_to_file
+    from gankit.use.sample import Choice, read_noise, sample_to_file
 
     noise = read_noise(args.z) if args.z else None
     choice = Choice(klass=args.klass, codes=parse_codes(args.code), traverse=args.traverse,
@@ -206,7 +206,7 @@ def cmd_sample(args) -> None:
 
 
 def cmd_translate(args) -> None:
-    from gankit.translate import translate_files
+    from gankit.use.translate import translate_files
 
     path = translate_files(args.run_dir, args.inp, args.to, args.out, ref=args.ref,
                            seed=args.seed, which=args.checkpoint, src=args.src,
@@ -264,7 +264,7 @@ def _score_parsers(sub) -> None:
 
 
 def cmd_compare(args) -> None:
-    from gankit.compare import write_compare
+    from gankit.use.compare import write_compare
 
     path = write_compare(args.runs, args.out)
     print(f"gankit: wrote {path}", file=sys.stderr)
@@ -274,7 +274,7 @@ def cmd_score(args) -> None:
     import json
 
     from gankit.metrics.evaluate import parse_metrics
-    from gankit.score import score
+    from gankit.use.score import score
 
     if not 2 <= args.n <= 10**6:
         raise GankitError(f"--n must be in [2, 1e6], got {args.n}")
@@ -289,7 +289,7 @@ def cmd_score(args) -> None:
 
 
 def cmd_stats(args) -> None:
-    from gankit.score import write_stats
+    from gankit.use.score import write_stats
 
     facts = write_stats(args.path, args.out, args.n, args.extractor)
     print(f"gankit: wrote mu [{facts['dim']}] and sigma of {facts['n']} images to {facts['out']}",
@@ -309,7 +309,7 @@ def cmd_eval(args) -> None:
         )
     names = parse_metrics(args.metrics) if args.metrics else None
     if args.real:
-        from gankit.score import evaluate_against
+        from gankit.use.score import evaluate_against
 
         report = evaluate_against(args.run_dir, args.real, names, args.n, args.checkpoint,
                                   args.extractor)  # fmt: skip
@@ -336,7 +336,7 @@ def cmd_eval(args) -> None:
 
 
 def cmd_export(args) -> None:
-    from gankit.export import export
+    from gankit.use.export import export
 
     facts = export(args.run_dir, args.format, args.out, args.checkpoint, args.overwrite)
     check = f" (checked: max |diff| {facts['max_abs_diff']:.2g})" if "max_abs_diff" in facts else ""
@@ -344,7 +344,7 @@ def cmd_export(args) -> None:
 
 
 def cmd_nearest(args) -> None:
-    from gankit.nearest import nearest_to_file
+    from gankit.use.nearest import nearest_to_file
 
     facts = nearest_to_file(args.run_dir, data_path=args.data, n=args.n, k=args.k, out=args.out,
                             space=args.space, which=args.checkpoint, seed=args.seed)  # fmt: skip

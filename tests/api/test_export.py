@@ -10,13 +10,13 @@ import numpy as np
 import pytest
 import torch
 
-from gankit import export as E
+from gankit.use import export as E
 from gankit.cli import main
 from gankit.errors import GankitError
-from gankit.generator import TrainedGenerator, load
 from gankit.models.latent import Latent
 from gankit.nets import GENERATORS
 from gankit.run.load import make_generator
+from gankit.use.generator import TrainedGenerator, load
 
 SMALL = {"width": 4}
 # every image generator at its smallest example shape, plain and (where it reads labels) with 3 classes
@@ -198,7 +198,7 @@ def test_hub_folder_round_trips_and_carries_a_model_card(tmp_path, tiny_run, cap
 
 
 def test_a_model_card_names_a_folder_dataset_without_its_local_path():
-    from gankit.hub import dataset_name, shared_data
+    from gankit.use.hub import dataset_name, shared_data
 
     data = {"name": "folder", "path": "/home/me/private/cifar10-jpg.zip", "subdir": "train"}
     shared = shared_data(data)

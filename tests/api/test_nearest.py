@@ -7,7 +7,7 @@ from PIL import Image
 
 from gankit.cli import main
 from gankit.errors import GankitError
-from gankit.nearest import nearest, training_images, verdict
+from gankit.use.nearest import nearest, training_images, verdict
 
 
 def test_an_exact_training_copy_is_found_at_distance_zero():
@@ -62,13 +62,13 @@ def test_data_of_another_shape_is_one_line(tmp_path):
 
 
 def test_training_features_are_cached_in_their_order(tmp_path, monkeypatch):
-    from gankit.nearest import embed
+    from gankit.use.nearest import embed
 
     images = torch.randint(0, 256, (30, 1, 16, 16), dtype=torch.uint8)
     key = {"name": "folder", "path": str(tmp_path)}
     first = embed(images, "random_conv", "cpu", "x", key)
     assert len(list((tmp_path / "gankit-cache" / "stats").glob("*.npy"))) == 1  # $GANKIT_CACHE
-    monkeypatch.setattr("gankit.nearest.extract", lambda *a, **k: 1 / 0)  # must not be called
+    monkeypatch.setattr("gankit.use.nearest.extract", lambda *a, **k: 1 / 0)  # must not be called
     torch.testing.assert_close(embed(images, "random_conv", "cpu", "x", key), first)
 
 

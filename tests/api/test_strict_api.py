@@ -5,9 +5,9 @@ import pytest
 import torch
 
 from gankit.errors import GankitError
-from gankit.generator import TrainedGenerator
 from gankit.models.latent import Latent
 from gankit.run.load import make_generator
+from gankit.use.generator import TrainedGenerator
 
 
 def generator(classes: int) -> TrainedGenerator:

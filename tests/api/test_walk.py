@@ -6,9 +6,9 @@ import torch
 from PIL import Image
 
 from gankit.cli import main
-from gankit.generator import load
 from gankit.models.latent import Latent
-from gankit.walk import slerp, walk_draws
+from gankit.use.generator import load
+from gankit.use.walk import slerp, walk_draws
 
 
 def test_slerp_ends_at_both_latents_and_keeps_the_norm():

@@ -12,7 +12,7 @@ from gankit.errors import GankitError
 from gankit.metrics.code_purity import purity
 from gankit.metrics.evaluate import evaluate
 from gankit.models import Latent
-from gankit.sample import Sampler
+from gankit.use.sample import Sampler
 
 
 @pytest.fixture(scope="module")

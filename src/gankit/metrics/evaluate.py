@@ -16,8 +16,8 @@ from gankit.metrics.translation import translation_fid
 from gankit.models import translation_kind
 from gankit.run.load import build_generator, latent_of, load_checkpoint
 from gankit.run.rundir import RunDir
-from gankit.sample import generator_sampler
-from gankit.translate import Translator
+from gankit.use.sample import generator_sampler
+from gankit.use.translate import Translator
 
 
 def primary(names: list[str]) -> tuple[str, bool]:

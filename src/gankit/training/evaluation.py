@@ -8,8 +8,8 @@ from gankit.metrics import FEATURES
 from gankit.metrics.evaluate import evaluate, parse_metrics, primary
 from gankit.metrics.translation import PRIMARY, translation_fid
 from gankit.models import Translates
-from gankit.sample import Sampler
 from gankit.training.trainer import Trainer
+from gankit.use.sample import Sampler
 
 
 class InTrainingEval:

@@ -38,7 +38,7 @@ class Translator:
         """A run directory, or a translation export (a .safetensors file or a hub folder)."""
         path = Path(run_dir).expanduser()
         if path.suffix == ".safetensors" or (path / "model.safetensors").is_file():
-            from gankit.translation_export import read
+            from gankit.use.translation_export import read
 
             return cls(read(path), device)
         state, cfg = load_checkpoint(RunDir.existing(run_dir), which)

@@ -10,8 +10,8 @@ import json
 from pathlib import Path
 
 from gankit.errors import GankitError
-from gankit.generator import TrainedGenerator, safetensors_bytes
 from gankit.run.rundir import RunDir, atomic, write_bytes_atomic, write_text_atomic
+from gankit.use.generator import TrainedGenerator, safetensors_bytes
 
 FILES = ("model.safetensors", "config.json", "README.md", "samples.png")
 

@@ -21,8 +21,8 @@ import numpy as np
 import torch
 
 from gankit.errors import GankitError, TranslationRun, interrupted, why
-from gankit.generator import TrainedGenerator, load, safetensors_bytes
 from gankit.run.rundir import RunDir, atomic, write_bytes_atomic
+from gankit.use.generator import TrainedGenerator, load, safetensors_bytes
 
 FORMATS = {".safetensors": "safetensors", ".onnx": "onnx", ".pt": "torchscript"}
 #: the Python packages each format needs, and the extra that installs them
@@ -70,7 +70,7 @@ def export(
     except TranslationRun:
         return export_translation(run_dir, fmt, out_path, which, overwrite)
     if fmt == "hub":
-        from gankit.hub import write_hub
+        from gankit.use.hub import write_hub
 
         return write_hub(G, RunDir.existing(run_dir), out_path, overwrite)
     if out_path.is_dir():
@@ -88,7 +88,7 @@ def export(
 
 def export_translation(run_dir: str, fmt: str, out: Path, which: str, overwrite: bool) -> dict:
     """CycleGAN's pair, StarGAN v2's G, F and E: as one .safetensors file or a hub folder."""
-    from gankit import translation_export
+    from gankit.use import translation_export
 
     if fmt not in ("safetensors", "hub"):
         raise GankitError(
@@ -100,7 +100,7 @@ def export_translation(run_dir: str, fmt: str, out: Path, which: str, overwrite:
             f"--out {out} exists; pass --overwrite to replace it (a file, not a folder)"
         )
     from gankit.run.load import load_checkpoint
-    from gankit.translate import Translator
+    from gankit.use.translate import Translator
 
     run = RunDir.existing(run_dir)
     state, cfg = load_checkpoint(run, which)

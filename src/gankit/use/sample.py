@@ -195,7 +195,7 @@ def sample_to_file(run_dir: str, n: int, out: str, which: str = "latest", seed: 
         )
     make_parent(out_path)
     if walking:
-        from gankit.walk import STEPS, save_walk, walk_draws
+        from gankit.use.walk import STEPS, save_walk, walk_draws
 
         draw = walk_draws(latent, choice.interpolate, STEPS, seed, choice.klass, choice.truncation)
         sampler = generator_sampler(G, latent, seed)

@@ -80,7 +80,7 @@ def npz_keys(path: Path) -> set[str]:
 
 
 def run_samples(path: Path, n: int, seed: int) -> torch.Tensor:
-    from gankit.generator import load
+    from gankit.use.generator import load
 
     G = load(path)
     if len(G.shape) != 3:
@@ -216,9 +216,9 @@ def evaluate_against(run_dir: str, real: str, names: list[str] | None, n: int | 
                      which: str = "last", extractor: str = "inception", seed: int = 0) -> dict:  # fmt: skip
     """``gankit eval RUN --real PATH``: the run's generator against any reference set (a folder,
     zip, array or statistics file) instead of its training data; eval's report layout."""
-    from gankit.generator import load
     from gankit.metrics.evaluate import strict_json
     from gankit.run.rundir import RunDir
+    from gankit.use.generator import load
 
     run = RunDir.existing(run_dir)
     n = n or 10_000

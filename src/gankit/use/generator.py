@@ -28,8 +28,8 @@ from gankit.run.load import (
     make_generator,
 )
 from gankit.run.rundir import RunDir
-from gankit.sample import generator_sampler
-from gankit.walk import (
+from gankit.use.sample import generator_sampler
+from gankit.use.walk import (
     STEPS,
     check_walk_file,
     image_grid,

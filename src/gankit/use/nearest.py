@@ -20,12 +20,12 @@ import torch
 from gankit.data import DATASETS
 from gankit.data.base import ImageData, float_to_uint8
 from gankit.errors import GankitError
-from gankit.generator import load
 from gankit.metrics.cache import RealFeatureCache
 from gankit.metrics.features import FEATURES, extract
 from gankit.run.rundir import atomic
-from gankit.sample import checked_out, make_parent
-from gankit.walk import image_grid
+from gankit.use.generator import load
+from gankit.use.sample import checked_out, make_parent
+from gankit.use.walk import image_grid
 
 #: generated and real queries behind the distance statistics (the grid shows the first --n)
 STAT_QUERIES = 500

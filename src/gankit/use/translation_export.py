@@ -50,7 +50,7 @@ def write(translator, cfg, step: int, run: RunDir, fmt: str, out: Path, overwrit
         out.parent.mkdir(parents=True, exist_ok=True)
         write_bytes_atomic(out, data)
         return {"format": fmt, "path": str(out), "networks": list(translator.model.ema_nets)}
-    from gankit.hub import prepare_folder
+    from gankit.use.hub import prepare_folder
 
     prepare_folder(out, overwrite)
     write_bytes_atomic(out / "model.safetensors", data)
@@ -99,7 +99,7 @@ def build_model(meta: dict, file: Path):
 
 
 def model_card(meta: dict, cfg: dict, run: RunDir) -> str:
-    from gankit.hub import shared_data
+    from gankit.use.hub import shared_data
 
     kind, domains = meta["kind"]["name"], meta["domains"]
     shape = "x".join(map(str, meta["data_shape"]))
