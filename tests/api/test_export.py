@@ -10,12 +10,12 @@ import numpy as np
 import pytest
 import torch
 
-from gankit.use import export as E
 from gankit.cli import main
 from gankit.errors import GankitError
 from gankit.models.latent import Latent
 from gankit.nets import GENERATORS
 from gankit.run.load import make_generator
+from gankit.use import export as E
 from gankit.use.generator import TrainedGenerator, load
 
 SMALL = {"width": 4}

@@ -213,7 +213,7 @@ class Session:
             **self.trainer.state_dict(),
             config=self.cfg.to_dict(),
             data_shape=list(self.data.shape),
-            fixed_z=self.pictures.fixed_z.cpu(),
+            fixed_z=self.pictures.frame_noise.cpu(),
             train_seconds=self.train_seconds,
             stats=self.stats.state_dict(),
             guard=self.guard.state_dict(),
@@ -223,7 +223,7 @@ class Session:
     def restore(self, state: Checkpoint) -> None:
         try:
             self.trainer.load_state_dict(state.trainer_state())
-            self.pictures.fixed_z = state.fixed_z.to(self.trainer.device)
+            self.pictures.frame_noise = state.fixed_z.to(self.trainer.device)
             self.train_seconds = float(state.train_seconds)
             self.stats.load_state_dict(state.stats)
             self.guard.load_state_dict(state.guard)

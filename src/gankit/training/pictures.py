@@ -58,12 +58,14 @@ class Pictures:
         self.real = None if data.is_image else data.real_sample(2000, seed=seed) * self.scale
 
     @property
-    def fixed_z(self) -> torch.Tensor:
-        """G's input of the frames (noise and codes; labels follow from the grid layout)."""
+    def frame_noise(self) -> torch.Tensor:
+        """The noise every frame is drawn from (kept in checkpoints, so a resumed run's GIF goes
+        on with the same inputs): here G's input z, noise and codes (labels follow from the
+        grid layout)."""
         return self.fixed.z
 
-    @fixed_z.setter
-    def fixed_z(self, z: torch.Tensor) -> None:
+    @frame_noise.setter
+    def frame_noise(self, z: torch.Tensor) -> None:
         if len(z) != len(self.fixed.z):  # a checkpoint from before one row per class: its grid
             self.fixed = grid_draw(self.latent, len(z), self.seed + 1, z.device)
         self.fixed = self.fixed._replace(z=z)
@@ -107,11 +109,13 @@ class TranslationPictures:
         self.z = model.style_noise(len(self.x), g).to(device)
 
     @property
-    def fixed_z(self) -> torch.Tensor:
+    def frame_noise(self) -> torch.Tensor:
+        """The noise every frame is drawn from (see Pictures.frame_noise): here the style noise
+        of the translations [K * 8, max(1, style_dim)] (K domains, 8 inputs each)."""
         return self.z
 
-    @fixed_z.setter
-    def fixed_z(self, z: torch.Tensor) -> None:
+    @frame_noise.setter
+    def frame_noise(self, z: torch.Tensor) -> None:
         self.z = z
 
     def rows(self, trainer: Trainer) -> torch.Tensor:
