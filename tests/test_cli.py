@@ -151,6 +151,18 @@ def test_module_entry_point_lists_presets():
     assert "celeba64-wgan-gp" in out.stdout and "(default)" in out.stdout
 
 
+def test_a_reader_that_stops_early_is_not_an_error(monkeypatch, capsys):
+    import io
+
+    class ClosedPipe(io.StringIO):  # `gankit presets | head -1` once head has gone
+        def write(self, text):
+            raise BrokenPipeError(32, "Broken pipe")
+
+    monkeypatch.setattr(sys, "stdout", ClosedPipe())
+    assert main(["presets"]) == 0
+    assert "Traceback" not in capsys.readouterr().err
+
+
 def test_ctrl_c_saves_a_resumable_checkpoint(tmp_path):
     import os
     import signal
