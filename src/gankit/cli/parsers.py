@@ -83,6 +83,15 @@ def parser() -> argparse.ArgumentParser:
     sub = ap.add_subparsers(dest="command", required=True)
     _train_parser(sub)
     _sample_parser(sub)
+    _translate_parser(sub)
+    _score_parsers(sub)
+    _eval_parser(sub)
+    _use_parsers(sub)
+    _run_and_study_parsers(sub)
+    return ap
+
+
+def _translate_parser(sub) -> None:
     t = sub.add_parser(
         "translate", help="translate images with a translation run (CycleGAN, StarGAN v2)"
     )
@@ -98,7 +107,9 @@ def parser() -> argparse.ArgumentParser:
     t.add_argument("--seed", type=int, default=0, help="noise seed of the style (StarGAN v2)")
     t.add_argument("--checkpoint", default="latest", help="latest, best or a checkpoint path")
     t.add_argument("--overwrite", action="store_true", help="replace existing output files")
-    _score_parsers(sub)
+
+
+def _eval_parser(sub) -> None:
     e = sub.add_parser(
         "eval",
         help="evaluate a run's generator (FID, KID, IS, precision/recall, modes)",
@@ -124,7 +135,10 @@ def parser() -> argparse.ArgumentParser:
         help="score against this reference instead of the training data: a folder or zip of "
         "images, an .npy/.npz array or a statistics .npz (mu, sigma)",
     )
-    _use_parsers(sub)
+
+
+def _run_and_study_parsers(sub) -> None:
+    """report, presets, sweep and demo."""
     r = sub.add_parser("report", help="re-render report.md/.html, progress.gif and losses.png")
     r.add_argument("run_dir")
     sub.add_parser("presets", help="list presets")
@@ -149,7 +163,6 @@ def parser() -> argparse.ArgumentParser:
     d.add_argument(
         "--quick", action="store_true", help="smaller, faster settings (as the tests use)"
     )
-    return ap
 
 
 class MetricsHelp(argparse.HelpFormatter):
