@@ -168,7 +168,7 @@ def test_a_config_error_under_nproc_is_one_line_before_torchrun(tmp_path):
     assert out.returncode == 2
     assert out.stderr.strip().splitlines() == [
         "gankit: error: unknown config key 'train.stpes' (did you mean 'steps'?); keys here: "
-        "steps, batch_size, n_critic, seed, device, nan_retries, nan_lr_factor, channels_last, "
+        "steps, batch_size, n_critic, seed, max_minutes, device, nan_retries, nan_lr_factor, channels_last, "
         "sync_batchnorm, compile, amp, cuda_graphs"
     ]
 
