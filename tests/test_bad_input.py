@@ -35,7 +35,10 @@ CASES = {
         "unknown preset 'celeba-wgan' (did you mean",
     ),
     "unknown key": (["train", "--set", "train.batchsize=8"], "did you mean 'batch_size'"),
-    "negative lr": (["train", "--set", "optim.d.lr=-0.1"], "optim.d.lr must be a positive number"),
+    "negative lr": (
+        ["train", "--set", "optim.d.lr=-0.1"],
+        "optim.d.lr must be a finite number > 0, got -0.1",
+    ),
     "n_critic 0": (
         ["train", "--set", "train.n_critic=0"],
         "train.n_critic must be an integer in [1, 1000]",

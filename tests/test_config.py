@@ -86,7 +86,7 @@ def test_regularizer_can_be_switched_off_and_an_unconstrained_critic_warns():
     "sets,message",
     [
         (["train.stpes=3"], "did you mean 'steps'"),
-        (["optim.g.lr=-1"], "positive"),
+        (["optim.g.lr=-1"], "optim.g.lr must be a finite number > 0, got -1"),
         (["train.n_critic=0"], "n_critic"),
         (["train.steps=many"], r"train.steps must be an integer in \[1, 1e9\], got 'many'"),
         (["data.resolution=48"], "square images of size"),

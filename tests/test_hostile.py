@@ -173,7 +173,7 @@ CASES = {
     "infinite lr": (
         None,
         [*TRAIN, "--set", "optim.g.lr=.inf"],
-        "optim.g.lr must be a positive number",
+        "optim.g.lr must be a finite number > 0, got inf",
     ),
     "nan ema": (
         None,

@@ -45,9 +45,9 @@ def _num(x: float | None) -> str:
     """A bound the way a user would type it: 1e9 (not 1e+09), 1048576 (not 1.04858e+06)."""
     if x is None:
         return ""
-    if float(x).is_integer() and abs(x) < 1e15 and not str(int(x)).rstrip("0") == "1":
-        return str(int(x))
-    return f"{x:g}".replace("e+0", "e").replace("e+", "e")
+    text = f"{x:g}".replace("e+0", "e").replace("e+", "e")
+    exact = "e" in text and float(x).is_integer() and str(int(x)).rstrip("0") != "1"
+    return str(int(x)) if exact else text
 
 
 @dataclass(frozen=True)
@@ -62,11 +62,6 @@ class Pattern:
 
     def __str__(self) -> str:
         return f"of the form {self.shown}"
-
-
-#: Annotated[...] metadata besides the rules: a short reason or example shown in the message,
-#: e.g. Annotated[int, Range(1, 1000), "D updates per G update; WGAN uses 5"]
-Hint = str
 
 
 def ints(lo: int | None = None, hi: int | None = None):
@@ -90,6 +85,8 @@ Channels = Literal[1, 3]  # grey or RGB
 
 
 def describe(tp) -> str:
+    """In words; an Annotated string beside the rules is a reason shown in brackets, e.g.
+    Annotated[int, Range(1, 1000), "D updates per G update; WGAN uses 5"]."""
     origin, args = typing.get_origin(tp), typing.get_args(tp)
     if origin is Annotated:
         rules = " ".join(str(m) for m in args[1:] if not isinstance(m, str))

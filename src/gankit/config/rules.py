@@ -3,8 +3,7 @@
 
 from __future__ import annotations
 
-import math
-
+from gankit.checks import Positive, check_value
 from gankit.config.schema import SCHEDULE_TARGETS, Config
 from gankit.errors import GankitError
 
@@ -25,13 +24,10 @@ def validate(cfg: Config) -> None:
     if log.wandb:
         check_wandb(log.wandb)
     check_schedules(cfg)
-    for who in ("g", "d"):
+    for who in ("g", "d"):  # optimiser options are free-form: the lr is the one every one has
         lr = getattr(cfg.optim, who).args.get("lr")
-        _require(
-            lr is None
-            or (isinstance(lr, (int, float)) and not isinstance(lr, bool) and 0 < lr < math.inf),
-            f"optim.{who}.lr must be a positive number, got {lr!r}",
-        )
+        if lr is not None:
+            check_value(Positive, lr, f"optim.{who}.lr")
 
 
 def check_schedules(cfg: Config) -> None:

@@ -4,6 +4,7 @@ that break a field's annotated rule are one-line errors naming the dotted key.""
 from __future__ import annotations
 
 import dataclasses
+import types
 import typing
 from typing import Annotated, Any
 
@@ -50,7 +51,7 @@ def _convert(tp, value: Any, where: str):
     origin, args = typing.get_origin(tp), typing.get_args(tp)
     if dataclasses.is_dataclass(tp):
         return from_dict(tp, value, where)
-    if origin in (typing.Union, getattr(__import__("types"), "UnionType", None)):
+    if origin in (typing.Union, types.UnionType):
         if value is None and type(None) in args:
             return None
         return _convert(next(a for a in args if a is not type(None)), value, where)

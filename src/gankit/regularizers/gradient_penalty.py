@@ -15,12 +15,18 @@ def interpolate(real: torch.Tensor, fake: torch.Tensor) -> torch.Tensor:
     return torch.lerp(fake, real, alpha)
 
 
-def input_grad_norm(D, x: torch.Tensor) -> torch.Tensor:
-    """||grad_x D(x)||_2 per sample, over all non-batch dims, differentiable (double backward)."""
-    x = x.detach().requires_grad_(True)
-    (grad,) = torch.autograd.grad(D(x).sum(), x, create_graph=True)
+def grad_norm(out: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
+    """||grad_x out||_2 per sample [N] from D's output ``out`` on inputs ``x`` (made with
+    x.requires_grad), over all non-batch dims, differentiable (double backward)."""
+    (grad,) = torch.autograd.grad(out.sum(), x, create_graph=True)
     # The norm is taken in fp32 so the penalty stays finite under mixed precision.
     return torch.linalg.vector_norm(grad.flatten(1).float(), dim=1)
+
+
+def input_grad_norm(D, x: torch.Tensor) -> torch.Tensor:
+    """||grad_x D(x)||_2 per sample: ``grad_norm`` of a forward pass of its own."""
+    x = x.detach().requires_grad_(True)
+    return grad_norm(D(x), x)
 
 
 @REGULARIZERS.register("gradient_penalty")

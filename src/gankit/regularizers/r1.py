@@ -2,14 +2,14 @@ import torch
 
 from gankit.checks import Every, Positive
 from gankit.regularizers.base import REGULARIZERS, DStep, LazyPenalty
+from gankit.regularizers.gradient_penalty import grad_norm
 
 
 def r1_penalty(out: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
     """0.5 * E_x[||grad_x D(x)||^2] from D's output ``out`` [N, ...] on inputs ``x`` [N, ...]
-    (made with x.requires_grad): differentiable, so a model that needs D(x) for its own loss
-    too (StarGAN v2) shares one forward pass. The norm is taken in fp32 (finite under AMP)."""
-    (grad,) = torch.autograd.grad(out.sum(), x, create_graph=True)
-    return 0.5 * (torch.linalg.vector_norm(grad.flatten(1).float(), dim=1) ** 2).mean()
+    (made with x.requires_grad), so a model that needs D(x) for its own loss too (StarGAN v2)
+    shares one forward pass."""
+    return 0.5 * (grad_norm(out, x) ** 2).mean()
 
 
 @REGULARIZERS.register("r1")

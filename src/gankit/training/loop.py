@@ -93,10 +93,9 @@ class Session:
             self.train_seconds = base + time.perf_counter() - start
             faults.kill_after_step(t.step)
             out_of_time = self.out_of_time()
-            # a budget that runs out makes this the last step: logged, drawn and saved as such
-            if not self.on_step(
-                t.step, t.step if out_of_time else until, bar
-            ):  # rolled back: the clock restarts there
+            # a spent budget makes this the last step: logged, drawn and saved as such
+            last = t.step if out_of_time else until
+            if not self.on_step(t.step, last, bar):  # rolled back: the clock restarts there
                 start, base = time.perf_counter(), self.train_seconds
                 bar.reset(total=until)
                 bar.update(t.step)
