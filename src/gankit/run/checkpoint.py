@@ -79,9 +79,8 @@ class Checkpoint:
     train_seconds: float  # training time so far, over every resume
     optimizers: dict = field(default_factory=dict)  # network name -> optimiser state_dict
     counts: dict = field(default_factory=dict)  # phase name -> runs done
-    latent: dict | None = (
-        None  # what G reads (Latent.to_dict); None: plain z of model.z_dim, or no sampler (a translation model)
-    )
+    #: what G reads (Latent.to_dict); None: plain z of model.z_dim, or no sampler (translation)
+    latent: dict | None = None
     model: dict = field(default_factory=dict)  # the model's own state (regularisers, domains)
     data_stream: dict = field(default_factory=dict)  # where the data stream stands
     world_size: int = 1  # processes that trained it (a resume needs as many)
