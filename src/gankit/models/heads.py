@@ -27,6 +27,11 @@ class HeadedGAN(GAN):
                 f"model.kind={self.registered_name} puts a head on the discriminator's features, "
                 f"which '{type(D).__name__}' does not expose; use discriminator dcgan, resnet or mlp"
             )
+        if getattr(D, "pack", 1) > 1:
+            raise GankitError(
+                f"model.kind={self.registered_name} reads D's features per sample, but "
+                f"regularizers.pack makes them per pack; drop one of them"
+            )
         head = make(D.feature_dim).to(next(D.parameters()).device)
         self.networks[name] = head
         self.phases = [

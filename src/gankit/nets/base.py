@@ -14,6 +14,7 @@ from torch import nn
 
 from gankit.errors import GankitError
 from gankit.nets.conditional import ConditionalDiscriminator
+from gankit.nets.packing import PackedInput, widened
 from gankit.registry import Registry
 
 
@@ -61,13 +62,33 @@ class Discriminator(Net, ConditionalDiscriminator):
 
     feature_dim: int
     head: nn.Module
+    #: the layer that reads the data first (a plain conv or linear layer), which packing widens
+    input_layer: str = "net.0"
+    #: samples per score: ``read_packs(m)`` makes D score packs of m (PacGAN); 1 otherwise
+    pack: int = 1
 
     def embed(self, x: torch.Tensor, y: torch.Tensor | None = None) -> torch.Tensor:
         raise NotImplementedError
 
     def forward(self, x: torch.Tensor, y: torch.Tensor | None = None) -> torch.Tensor:
-        features = self.embed(x, y)
-        return self.project(self.head(features).flatten(), features, y)
+        features = self.embed(x, y)  # [N / pack, F]
+        out = self.project(self.head(features).flatten(), features, y)
+        # each sample gets its pack's score, so losses and their means keep their [N] shapes
+        return out.repeat_interleave(self.pack) if self.pack > 1 else out
+
+    def read_packs(self, m: int) -> None:
+        """Score packs of ``m`` consecutive samples from here on: the input layer reads them
+        stacked along channels and ``embed`` gives one feature row per pack [N / m, F]."""
+        if self.num_classes:
+            raise GankitError(
+                "regularizers.pack cannot score packs of labelled samples (one label per score); "
+                "drop it or set data.labels=false"
+            )
+        parent, name = self.get_submodule(self.input_layer.rpartition(".")[0]), self.input_layer
+        setattr(
+            parent, name.rpartition(".")[2], PackedInput(widened(self.get_submodule(name), m), m)
+        )
+        self.pack = m
 
 
 GENERATORS: Registry[Net] = Registry("generator")

@@ -51,6 +51,7 @@ class TextbookDiscriminator(ImageNet, Discriminator):
     global average pooling and a linear head."""
 
     resolutions = (64,)
+    input_layer = "features.0"
 
     def __init__(self, shape, width: Width = 64, norm: str = "batch"):
         super().__init__()

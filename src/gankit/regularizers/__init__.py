@@ -12,6 +12,7 @@ from gankit.regularizers import (  # noqa: F401
     locally_stable,
     minibatch,
     orthogonal,
+    pack,
     r1,
     r2,
     spectral_norm,
