@@ -56,6 +56,21 @@ def test_mode_histogram():
     assert every["stacked_modes"] == 1000 and every["stacked_kl"] == pytest.approx(0.0, abs=1e-12)
     one = mode_histogram_stats(torch.full((26000,), 123))
     assert one["stacked_modes"] == 1 and one["stacked_kl"] == pytest.approx(math.log(1000))
+    assert every["stacked_kl_digits"] == pytest.approx(0.0, abs=1e-12)
+    assert one["stacked_kl_digits"] == pytest.approx(3 * math.log(10))  # log 1000 = 3 log 10
+
+
+def test_per_digit_kl_separates_frequencies_from_combinations():
+    # every digit equally often per channel, but only the 10 triples (d, d, d): all in combinations
+    diagonal = mode_histogram_stats(torch.arange(10).repeat(100) * 111)
+    assert diagonal["stacked_kl_digits"] == pytest.approx(0.0, abs=1e-12)
+    assert diagonal["stacked_kl"] == pytest.approx(math.log(100))
+    # independent channels whose red digit is 0 half the time: all in frequencies
+    red = torch.cat([torch.zeros(9 * 100, dtype=torch.long), torch.arange(1, 10).repeat(100)])
+    modes = red.repeat_interleave(100) * 100 + torch.arange(100).repeat(1800)
+    stats = mode_histogram_stats(modes)
+    assert stats["stacked_kl"] == pytest.approx(stats["stacked_kl_digits"], rel=1e-9)
+    assert stats["stacked_kl_digits"] > 0.3
 
 
 @pytest.mark.slow
