@@ -84,10 +84,9 @@ class Discriminator(Net, ConditionalDiscriminator):
                 "regularizers.pack cannot score packs of labelled samples (one label per score); "
                 "drop it or set data.labels=false"
             )
-        parent, name = self.get_submodule(self.input_layer.rpartition(".")[0]), self.input_layer
-        setattr(
-            parent, name.rpartition(".")[2], PackedInput(widened(self.get_submodule(name), m), m)
-        )
+        parent, _, attr = self.input_layer.rpartition(".")
+        packed = PackedInput(widened(self.get_submodule(self.input_layer), m), m)
+        setattr(self.get_submodule(parent), attr, packed)
         self.pack = m
 
 
