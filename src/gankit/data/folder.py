@@ -146,6 +146,18 @@ class ImageFolder(ImageData):
     ):
         super().__init__(resolution, channels, hflip)
         self.path = Path(path).expanduser()
+        names = self._names(subdir, limit)
+        if labels:  # before decoding: a folder without classes fails at once
+            classes, self.class_names = class_labels(self.path, names)
+        self.images, self.skipped, self.upsampled = self._decoded(names, workers, cache)
+        if labels:
+            skipped = set(self.skipped)
+            kept = torch.tensor([n not in skipped for n in names], dtype=torch.bool)
+            self.set_labels(classes[kept], len(self.class_names))
+        self.ignored = count_ignored(self.path)
+        self._warn()
+
+    def _names(self, subdir: str, limit: int) -> list[str]:
         if not self.path.exists():
             raise GankitError(
                 f"data path {self.path} does not exist; pass --data PATH to a folder or .zip of images"
@@ -157,33 +169,32 @@ class ImageFolder(ImageData):
             raise GankitError(
                 f"no images ({', '.join(e[1:] for e in EXTENSIONS)}) found under {where}; check the path"
             )
-        if labels:  # before decoding: a folder without classes fails at once
-            classes, self.class_names = class_labels(self.path, names)
-        key = decoded_cache.cache_key(self.path, names, resolution, channels) if cache else None
-        hit = decoded_cache.load(key) if cache else None
+        return names
+
+    def _decoded(self, names: list[str], workers: int, cache: bool):
+        """(images, skipped names, upsampled count), from the decoded cache when it has them."""
+        if not cache:
+            return self._decode_all(names, workers)
+        key = decoded_cache.cache_key(self.path, names, self.resolution, self.channels)
+        hit = decoded_cache.load(key)
         if hit is not None:
-            self.images, info = hit
-            self.skipped, self.upsampled = info["skipped"], info["upsampled"]
-        else:
-            self.images, self.skipped, self.upsampled = self._decode_all(names, workers)
-            if cache:
-                decoded_cache.save(
-                    key, self.images, {"skipped": self.skipped, "upsampled": self.upsampled}
-                )
-        if labels:
-            skipped = set(self.skipped)
-            kept = torch.tensor([n not in skipped for n in names], dtype=torch.bool)
-            self.set_labels(classes[kept], len(self.class_names))
+            images, info = hit
+            return images, info["skipped"], info["upsampled"]
+        images, skipped, upsampled = self._decode_all(names, workers)
+        decoded_cache.save(key, images, {"skipped": skipped, "upsampled": upsampled})
+        return images, skipped, upsampled
+
+    def _warn(self) -> None:
         if self.skipped:
             warnings.warn(
                 f"skipped {len(self.skipped)} unreadable image(s) under {self.path}, e.g. {self.skipped[0]}"
             )
         if self.upsampled:
             warnings.warn(
-                f"{self.upsampled} image(s) under {self.path} are smaller than {resolution}px and were upsampled"
+                f"{self.upsampled} image(s) under {self.path} are smaller than "
+                f"{self.resolution}px and were upsampled"
             )
-        self.ignored = count_ignored(self.path)
-        if channels == 3 and is_grey(self.images):
+        if self.channels == 3 and is_grey(self.images):
             warnings.warn(
                 f"every image under {self.path} is grey, read here as 3 equal channels; "
                 f"--set data.channels=1 trains on one (3x less input to D)"
