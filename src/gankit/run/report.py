@@ -127,46 +127,10 @@ def _evaluation(evals: list[dict], best: dict) -> list[str]:
 
 def report_markdown(run: RunDir, rows: list[dict], evals: list[dict] = ()) -> str:
     cfg, summary, best = _config(run), run.read_json(run.summary), run.read_json(run.best_info)
-    frames = run.frames()
-    out = [
-        f"# gankit run: {run.path.name}",
-        "",
-        str((cfg or {}).get("description", "")),
-        "",
-        "## Configuration",
-        "",
-    ]
-    data_info = summary.get("data") if isinstance(summary.get("data"), dict) else {}
-    data = ", ".join(f"{k} {v}" for k, v in data_info.items())
-    out += (
-        _config_table(cfg)
-        if cfg
-        else ["No readable config (config.yaml and checkpoints are damaged)."]
-    )
-    out += [
-        "",
-        "Full config: [config.yaml](config.yaml). "
-        f"Data: {data or '?'}. Parameters: {_parameters(summary)}.",
-        "",
-        "## Timings",
-        "",
-    ]
-    out += _timing(summary, rows) + [
-        "",
-        "## Loss curves",
-        "",
-        "![losses](losses.png)",
-        "",
-        "D loss is the full objective D minimises (penalties included).",
-        "",
-        "## Training progress (fixed noise, or fixed inputs of a translation model)",
-        "",
-        "![progress](progress.gif)",
-        "",
-    ]
-    if frames:
-        last = frames[-1].relative_to(run.path)
-        out += [f"Last frame: [{last}]({last}) ({len(frames)} frames in [samples/](samples/)).", ""]
+    out = [f"# gankit run: {run.path.name}", "", str((cfg or {}).get("description", "")), ""]
+    out += _configuration(cfg, summary)
+    out += ["## Timings", ""] + _timing(summary, rows) + [""]
+    out += _pictures(run)
     out += _evaluation(list(evals), best)
     out += ["## Best samples", "", "![best](best.png)", ""]
     out += [f"Source: {best.get('source', 'not written yet (the run has not finished)')}.", ""]
@@ -179,3 +143,36 @@ def report_markdown(run: RunDir, rows: list[dict], evals: list[dict] = ()) -> st
         "",
     ]
     return "\n".join(out)
+
+
+def _configuration(cfg: dict | None, summary: dict) -> list[str]:
+    data_info = summary.get("data") if isinstance(summary.get("data"), dict) else {}
+    data = ", ".join(f"{k} {v}" for k, v in data_info.items())
+    table = (
+        _config_table(cfg)
+        if cfg
+        else ["No readable config (config.yaml and checkpoints are damaged)."]
+    )
+    return ["## Configuration", "", *table, "",
+            "Full config: [config.yaml](config.yaml). "
+            f"Data: {data or '?'}. Parameters: {_parameters(summary)}.", ""]  # fmt: skip
+
+
+def _pictures(run: RunDir) -> list[str]:
+    out = [
+        "## Loss curves",
+        "",
+        "![losses](losses.png)",
+        "",
+        "D loss is the full objective D minimises (penalties included).",
+        "",
+        "## Training progress (fixed noise, or fixed inputs of a translation model)",
+        "",
+        "![progress](progress.gif)",
+        "",
+    ]
+    frames = run.frames()
+    if frames:
+        last = frames[-1].relative_to(run.path)
+        out += [f"Last frame: [{last}]({last}) ({len(frames)} frames in [samples/](samples/)).", ""]
+    return out
