@@ -27,14 +27,7 @@ def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
     args = parser().parse_args(argv)
     if args.command == "train" and args.nproc != 1 and "WORLD_SIZE" not in os.environ:
-        try:  # a config error is one line here, not N ranks' tracebacks under torchrun
-            check_train_config(args)
-        except GankitError as exc:
-            print(f"gankit: error: {exc}", file=sys.stderr)
-            return exc.exit_code
-        from gankit.launcher import launch
-
-        return launch(argv, args.nproc, args.out or args.resume)
+        return _launch(args, argv)
     warnings.formatwarning = _warning
     previous = _on_sigterm(_terminated)  # training installs its own handler while it runs
     try:
@@ -52,20 +45,37 @@ def main(argv: list[str] | None = None) -> int:
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
     except Exception as exc:  # anything but these is a bug: its traceback stays
-        if interrupted(exc):
-            print("gankit: interrupted", file=sys.stderr)
-            return 130
-        if (oom := out_of_memory(exc)) is None:
-            raise
-        print(f"gankit: error: {oom}; ask for less (a smaller --n, batch or image size) or "
-              f"free memory", file=sys.stderr)  # fmt: skip
-        return 2
+        return _failed(exc)
     except KeyboardInterrupt:  # before training started: nothing to save
         print("gankit: interrupted", file=sys.stderr)
         return 130
     finally:
         _on_sigterm(previous)
     return 0
+
+
+def _launch(args, argv: list[str]) -> int:
+    """``gankit train --nproc N``: check the config once, then one process per rank."""
+    try:  # a config error is one line here, not N ranks' tracebacks under torchrun
+        check_train_config(args)
+    except GankitError as exc:
+        print(f"gankit: error: {exc}", file=sys.stderr)
+        return exc.exit_code
+    from gankit.launcher import launch
+
+    return launch(argv, args.nproc, args.out or args.resume)
+
+
+def _failed(exc: Exception) -> int:
+    """An interrupt or out-of-memory deep inside a command is one line; anything else re-raises."""
+    if interrupted(exc):
+        print("gankit: interrupted", file=sys.stderr)
+        return 130
+    if (oom := out_of_memory(exc)) is None:
+        raise exc
+    print(f"gankit: error: {oom}; ask for less (a smaller --n, batch or image size) or "
+          f"free memory", file=sys.stderr)  # fmt: skip
+    return 2
 
 
 def _on_sigterm(handler):
