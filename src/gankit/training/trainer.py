@@ -48,14 +48,7 @@ class Trainer:
         self.model, self.optimizers, self.device, self.world = model, optimizers, device, world
         # train.batch_size is the global batch; under torchrun each rank takes its share of it
         self.global_batch, self.batch_size = batch_size, batch_size // world.size
-        self.batches = data.batches(batch_size, device, seed)
-        if world.size > 1:
-            distributed.check_batch(batch_size, getattr(self.batches, "blocks", 1), world)
-            if cuda_graphs:
-                raise GankitError(
-                    "train.cuda_graphs captures one process's step; drop it under torchrun"
-                )
-            self.batches.shard(world.rank, world.size)  # each rank gathers only its rows
+        self.batches = self._batches(data, batch_size, seed, cuda_graphs)
         # EMA copies of the networks that draw pictures (G; StarGAN v2 also its F and E)
         self.emas = {name: EMA(model.networks[name], ema) for name in model.ema_nets} if ema else {}
         self.step = 0  # iterations done (one run of every phase)
@@ -71,6 +64,18 @@ class Trainer:
         self.lr_scale, self.lr_factor = 1.0, 1.0
         self.schedules, self.total_steps = schedules or {}, total_steps  # training.schedules
         self.graph = CapturedUpdate(self) if cuda_graphs else None
+
+    def _batches(self, data: DataSource, batch_size: int, seed: int, cuda_graphs: bool):
+        """The real-batch stream; under torchrun each rank gathers only its rows of it."""
+        batches = data.batches(batch_size, self.device, seed)
+        if self.world.size > 1:
+            distributed.check_batch(batch_size, getattr(batches, "blocks", 1), self.world)
+            if cuda_graphs:
+                raise GankitError(
+                    "train.cuda_graphs captures one process's step; drop it under torchrun"
+                )
+            batches.shard(self.world.rank, self.world.size)
+        return batches
 
     def autocast(self):
         if self.amp is None:
