@@ -11,8 +11,8 @@ class Pack(Regularizer):
     """PacGAN (Lin et al. 2018): D scores packs of ``m`` samples, all real or all generated,
     stacked along channels ([N, C, H, W] -> [N/m, m*C, H, W] at D's first layer, which is m
     times wider). A pack of a collapsed generator's samples is visibly alike, so D penalises
-    collapse and imbalance that single samples hide; PacGAN2 (m = 2) covers all 1,000 modes of
-    Stacked MNIST. Each sample gets its pack's score, so D's output stays [N] and the losses'
+    collapse and imbalance that single samples hide (the paper's PacDCGAN2, m = 2: all 1,000
+    modes of Stacked MNIST, KL 0.06; docs/results.md has what it did here). Each sample gets its pack's score, so D's output stays [N] and the losses'
     signs and means are unchanged; D steps see N/m packs. train.batch_size must be a multiple of
     m. Gradient penalties on D's input then measure each sample's share of its pack's gradient.
     """
