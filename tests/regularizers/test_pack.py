@@ -88,6 +88,10 @@ def test_pack_trains_and_resumes_bitwise(tiny_config):
         (["model.kind.name=acgan", "data.labels=true"], "per sample.*drop one"),
         (["data.labels=true"], "labelled samples"),
         (["model.discriminator.name=autoencoder", "loss.name=ebgan"], "feature discriminator"),
+        (
+            ["train.batch_size=6", "regularizers.pack.m=4"],
+            "batch_size to be a multiple of 4, got 6",
+        ),
     ],
 )
 def test_pack_refuses_what_it_cannot_score(tiny_config, sets, match):

@@ -101,14 +101,21 @@ def check_names(cfg: Config) -> None:
 
 
 def check_pairings(cfg: Config) -> None:
-    """Regularisers that cannot be combined with each other or with labelled data."""
-    replacing = [
-        n for n, a in cfg.regularizers.items() if REGULARIZERS.build(n, **a).replaces_g_loss
-    ]
+    """Regularisers that cannot be combined with each other, the batch size or labelled data."""
+    regs = {n: REGULARIZERS.build(n, **a) for n, a in cfg.regularizers.items()}
+    replacing = [n for n, reg in regs.items() if reg.replaces_g_loss]
     if len(replacing) > 1:
         raise GankitError(
             f"regularizers {' and '.join(replacing)} each replace the generator's loss; keep one of them"
         )
+    batch = cfg.train.batch_size
+    for name, reg in regs.items():
+        if batch % reg.batch_multiple:
+            m = reg.batch_multiple
+            raise GankitError(
+                f"regularizers.{name} needs train.batch_size to be a multiple of {m}, got {batch}; "
+                f"set train.batch_size={-(-batch // m) * m}"
+            )
     if labelled(cfg):
         for name in cfg.regularizers:
             if not REGULARIZERS.get(name).handles_labels:

@@ -77,6 +77,8 @@ class Regularizer:
     handles_paired_losses = True
     #: True if ``schedules.gamma`` drives its ``weight`` (R3GAN's R1 and R2)
     gamma_weighted = False
+    #: train.batch_size must be a multiple of this (packing scores m samples at a time)
+    batch_multiple = 1
 
     def prepare(self, G: nn.Module, D: nn.Module) -> None:
         pass

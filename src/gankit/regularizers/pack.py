@@ -21,7 +21,7 @@ class Pack(Regularizer):
     graph_safe = True
 
     def __init__(self, m: ints(2, 64) = 2):
-        self.m = int(m)
+        self.m = self.batch_multiple = int(m)
 
     def prepare(self, G, D) -> None:
         if not isinstance(D, Discriminator):
