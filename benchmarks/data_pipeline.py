@@ -23,7 +23,12 @@ def main() -> None:
     ap.add_argument("--batch", type=int, default=64)
     ap.add_argument("--batches", type=int, default=2000)
     args = ap.parse_args()
-    os.environ.setdefault("GANKIT_CACHE", tempfile.mkdtemp(prefix="gankit-cache-"))  # a cold cache
+    with tempfile.TemporaryDirectory(prefix="gankit-cache-") as cold:
+        os.environ.setdefault("GANKIT_CACHE", cold)  # a cold cache, removed afterwards
+        measure(args)
+
+
+def measure(args: argparse.Namespace) -> None:
     t0 = time.perf_counter()
     data = DATASETS.build("folder", path=args.data, resolution=args.resolution)
     first_s = time.perf_counter() - t0

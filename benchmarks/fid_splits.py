@@ -40,6 +40,18 @@ def features(
     return torch.cat(out).numpy(), len(images) / (time.perf_counter() - start)
 
 
+def read_splits(root: Path) -> tuple[torch.Tensor, torch.Tensor]:
+    """The train/ and test/ images of a folder or a .zip (unpacked into a folder removed after)."""
+    if root.suffix != ".zip":
+        read = (
+            ImageFolder(str(root / s), resolution=32, cache=False).images for s in ("train", "test")
+        )
+        return tuple(read)
+    with tempfile.TemporaryDirectory() as tmp:
+        zipfile.ZipFile(root).extractall(tmp)
+        return read_splits(next(p.parent for p in Path(tmp).rglob("train")))
+
+
 def fid(a: np.ndarray, b: np.ndarray) -> float:
     return frechet_distance(*FeatureStats.of(a).mean_cov(), *FeatureStats.of(b).mean_cov())
 
@@ -51,14 +63,9 @@ def main() -> None:
     ap.add_argument("--batch", type=int, default=250)
     ap.add_argument("--extractor", default="inception", help="random_conv: the smoke test")
     args = ap.parse_args()
-    device, root = torch.device(args.device), Path(args.data)
-    if root.suffix == ".zip":
-        tmp = Path(tempfile.mkdtemp())
-        zipfile.ZipFile(root).extractall(tmp)
-        root = next(p.parent for p in tmp.rglob("train"))
+    device = torch.device(args.device)
     start = time.perf_counter()
-    train = ImageFolder(str(root / "train"), resolution=32, cache=False).images
-    test = ImageFolder(str(root / "test"), resolution=32, cache=False).images
+    train, test = read_splits(Path(args.data))
     decode_s = time.perf_counter() - start
     net = FEATURES.build(args.extractor).to(device)
     features(test[:500], net, device, args.batch)  # warm-up (cuDNN algorithm choice)
