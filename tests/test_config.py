@@ -147,6 +147,8 @@ def test_a_description_says_when_the_command_changed_what_it_describes():
         cfg = resolve("mnist-dcgan", sets=["data.name=fashion_mnist", "data.resolution=64"])
     assert cfg.description.startswith(preset_dict("mnist-dcgan")["description"])
     assert "(changed for this run: data.name, data.resolution;" in cfg.description
+    tuned = resolve("cifar10-dcgan", sets=["optim.lr_decay=linear", "train.batch_size=32"])
+    assert "(changed for this run: optim.lr_decay, train.batch_size;" in tuned.description
     plain = resolve("mnist-dcgan", sets=["train.steps=5"], flags={"data.path": "x"})
     assert plain.description == preset_dict("mnist-dcgan")["description"]
     own = resolve("mnist-dcgan", sets=["data.resolution=64", "description=mine"])

@@ -116,8 +116,17 @@ def _warn_reset(reset: list[str], keys: list[str]) -> None:
         )
 
 
-#: keys a preset's description may speak of; a path is expected to change (presets ask for it)
-DESCRIBED = ("data.", "model.", "loss.")
+#: keys a preset's description may speak of ("Adam 2e-4 (0.5, 0.999), batch 64, n_critic 5"); a
+#: path is expected to change (presets ask for it)
+DESCRIBED = (
+    "data.",
+    "model.",
+    "loss.",
+    "regularizers.",
+    "optim.",
+    "train.batch_size",
+    "train.n_critic",
+)
 
 
 def _described(description: str, keys: list[str]) -> str:
