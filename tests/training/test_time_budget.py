@@ -1,12 +1,14 @@
 """train.max_minutes: a wall-clock budget ends a run as cleanly as train.steps does."""
 
 import json
+import time
 
 import pytest
 
 from gankit.app import train
 from gankit.errors import GankitError
 from gankit.run.checkpoint import load
+from gankit.training import loop
 from tests.conftest import TINY
 
 SETS = [*TINY, "log.every=5", "log.sample_every=5", "log.checkpoint_every=5"]
@@ -52,3 +54,16 @@ def test_a_negative_budget_is_a_one_line_error(tmp_path):
         match=r"train.max_minutes must be a finite number in \[0, 1e7\] \(0: no time budget\), got -1",
     ):
         train(sets=[*SETS, "train.max_minutes=-1"], out=str(tmp_path / "run"))
+
+
+def test_evaluation_is_not_training_time(tmp_path, monkeypatch):
+    """In-training evaluation (an hour for 10k Inception images on a CPU) counted against
+    train.max_minutes: a 100-minute CIFAR-10 budget lost 30 minutes to one evaluation."""
+    monkeypatch.setattr(loop, "make_evaluator", lambda *a: object())
+    monkeypatch.setattr(loop.Session, "evaluate", lambda self, step: time.sleep(2.0))
+    run = tmp_path / "run"
+    # 2 s of evaluation after every step against a 3 s budget: only training may spend it
+    train(sets=[*SETS, "train.steps=4", "train.max_minutes=0.05", "eval.every=1"], out=str(run))
+    summary = json.loads((run / "summary.json").read_text())
+    assert summary["steps"] == 4 and summary["stopped_early"] is None
+    assert summary["train_seconds"] < 3.0

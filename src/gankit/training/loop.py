@@ -60,6 +60,7 @@ class Session:
         self.guard = NaNGuard(cfg.train.nan_retries, cfg.train.nan_lr_factor)
         self.stats = RunningStats()
         self.train_seconds = 0.0
+        self.eval_seconds = 0.0  # wall time of in-training evaluation, not in train_seconds
         self.best: dict | None = None  # {"metric", "value", "step"} of checkpoints/best.pt
         self.stop_requested: str | None = None
         self.stopped: str | None = None  # why training ended before train.steps (a time budget)
@@ -86,17 +87,17 @@ class Session:
 
     def _loop(self, until: int, bar) -> None:
         t = self.trainer
-        start, base = time.perf_counter(), self.train_seconds
+        clock = self._clock()
         while t.step < until:
             for stats in t.train_step():
                 self.stats.add(stats)
-            self.train_seconds = base + time.perf_counter() - start
+            self.train_seconds = clock()
             faults.kill_after_step(t.step)
             out_of_time = self.out_of_time()
             # a spent budget makes this the last step: logged, drawn and saved as such
             last = t.step if out_of_time else until
             if not self.on_step(t.step, last, bar):  # rolled back: the clock restarts there
-                start, base = time.perf_counter(), self.train_seconds
+                clock = self._clock()
                 bar.reset(total=until)
                 bar.update(t.step)
                 continue
@@ -119,6 +120,13 @@ class Session:
                                 f"(train.max_minutes) ran out at step {t.step} of {until}")  # fmt: skip
                 print(f"\ngankit: {self.stopped}", file=sys.stderr)
                 return
+
+    def _clock(self):
+        """Training seconds from now on: the checkpointed count plus wall time since, less the
+        evaluation pauses (measuring is not training: train.max_minutes and the logged time
+        leave it out)."""
+        start, base, paused = time.perf_counter(), self.train_seconds, self.eval_seconds
+        return lambda: base + time.perf_counter() - start - (self.eval_seconds - paused)
 
     def out_of_time(self) -> bool:
         """Whether train.max_minutes of training time are spent (on any rank: all stop together)."""
@@ -162,8 +170,8 @@ class Session:
             bar.set_postfix(shown, refresh=False)
         if due(log.sample_every) and self.lead:
             self.save_frame()
-        if self.evaluator is not None and due(self.cfg.eval.every):
-            self.evaluate(step)
+        if self.cfg.eval.every and due(self.cfg.eval.every):
+            self.pause_to_evaluate(step)
         if is_ckpt:
             self.save_checkpoint(numbered=step % log.checkpoint_every == 0)
         return True
@@ -187,6 +195,15 @@ class Session:
         )
 
     # ---- evaluation, pictures, checkpoints
+    def pause_to_evaluate(self, step: int) -> None:
+        """The lead evaluates while the other ranks wait at a barrier, so every rank's clock
+        leaves out the same pause and all of them agree on when the time budget runs out."""
+        start = time.perf_counter()
+        if self.evaluator is not None:
+            self.evaluate(step)
+        distributed.barrier()  # a no-op in one process
+        self.eval_seconds += time.perf_counter() - start
+
     def evaluate(self, step: int) -> None:
         """Metrics on the cadence; a new best is kept as checkpoints/best.pt and drawn as best.png."""
         results = self.evaluator(self.trainer)
