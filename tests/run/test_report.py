@@ -2,26 +2,37 @@ from gankit.run.report import render
 from gankit.run.rundir import RunDir
 
 
-def test_report_renders_for_a_run_with_no_steps_yet(tmp_path):
-    run = RunDir.create(
-        tmp_path / "r",
-        {
-            "description": "d",
-            "data": {"name": "digits"},
-            "loss": {"name": "hinge"},
-            "model": {
-                "z_dim": 8,
-                "generator": {"name": "dcgan"},
-                "discriminator": {"name": "dcgan"},
-            },
-            "optim": {"g": {"name": "adam"}, "d": {"name": "adam"}},
-            "regularizers": {},
-            "train": {"steps": 5, "batch_size": 4, "n_critic": 1, "seed": 0},
+def config(**changes) -> dict:
+    return {
+        "description": "d",
+        "data": {"name": "digits"},
+        "loss": {"name": "hinge"},
+        "model": {
+            "z_dim": 8,
+            "generator": {"name": "dcgan"},
+            "discriminator": {"name": "dcgan"},
         },
-    )
+        "optim": {"g": {"name": "adam"}, "d": {"name": "adam"}},
+        "regularizers": {},
+        "train": {"steps": 5, "batch_size": 4, "n_critic": 1, "seed": 0},
+        **changes,
+    }
+
+
+def test_report_renders_for_a_run_with_no_steps_yet(tmp_path):
+    run = RunDir.create(tmp_path / "r", config())
     render(run)
     text = run.report.read_text()
     assert "No steps logged yet." in text and "Parameters: G ?" in text
+
+
+def test_the_configuration_table_shows_what_changes_the_learning_rates(tmp_path):
+    """A CIFAR-10 row decayed both rates over its second half; its table showed only Adam."""
+    optim = {"g": {"name": "adam"}, "d": {"name": "adam"}, "lr_decay": "linear", "decay_from": 0.5}
+    run = RunDir.create(tmp_path / "r", config(optim=optim, schedules={"beta2": {}}))
+    render(run)
+    row = next(line for line in run.report.read_text().splitlines() if "| optimizers |" in line)
+    assert row.endswith("lr: linear decay to 0 from 50% of the steps; schedules: beta2 |")
 
 
 def test_gif_skips_a_truncated_frame(tmp_path):

@@ -69,7 +69,7 @@ def _config_table(cfg: dict) -> list[str]:
         *nets,
         ("loss", _component(cfg["loss"])),
         ("regularizers", regs),
-        ("optimizers", f"G {_component(cfg['optim']['g'])}; D {_component(cfg['optim']['d'])}"),
+        ("optimizers", _optimizers(cfg)),
         (
             "schedule",
             f"{t['steps']} G steps, batch {t['batch_size']}, n_critic {t['n_critic']}, seed {t['seed']}",
@@ -77,6 +77,17 @@ def _config_table(cfg: dict) -> list[str]:
         ("EMA", str(m.get("ema") or "off")),
     ]
     return ["| setting | value |", "|---|---|"] + [f"| {k} | {v} |" for k, v in rows]
+
+
+def _optimizers(cfg: dict) -> str:
+    """Both optimisers and what changes their rates over the run (a decay, schedules)."""
+    o = cfg["optim"]
+    text = f"G {_component(o['g'])}; D {_component(o['d'])}"
+    if o.get("lr_decay", "none") != "none":
+        text += f"; lr: {o['lr_decay']} decay to 0 from {o.get('decay_from', 0):.0%} of the steps"
+    if cfg.get("schedules"):
+        text += f"; schedules: {', '.join(cfg['schedules'])}"
+    return text
 
 
 def _timing(summary: dict, rows: list[dict]) -> list[str]:
