@@ -76,7 +76,6 @@ ENTRIES = {
     "anime-wgan-gp": Entry("anime64-wgan-gp", ["data.path=@/anime"], published="seed 002's comparison"),
     "cifar10-dcgan": Entry("cifar10-dcgan", CIFAR_TRAIN, ("fid",), reference=["subdir=test"],
                            seeds=(0, 1, 2), published="StudioGAN DCGAN 50.3 (10k vs test)"),
-    # the run of docs/results.md: stopped (SIGINT) at step 6,589 after 82 min on 2 shared cores
     # issue 27's row 1: 100 minutes of both cores (two threads), EMA of G, lr decayed linearly
     # over the second half of the steps the budget is expected to reach (3.5 steps/s); no
     # in-training FID (the preset's 10k every 5,000 steps: an hour of Inception each on 2 cores)
