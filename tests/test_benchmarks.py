@@ -13,6 +13,7 @@ import torch
 from PIL import Image
 
 from gankit.cli import main
+from gankit.run.rundir import RunDir
 from tests.conftest import TINY, write_idx
 
 BENCHMARKS = Path(__file__).parents[1] / "benchmarks"
@@ -38,9 +39,9 @@ def mnist(tmp: Path) -> Path:
     return tmp / "mnist256"
 
 
-def tiny_run(tmp: Path) -> Path:
+def tiny_run(tmp: Path, *extra: str) -> Path:
     out = tmp / "run"
-    args = [a for s in TINY for a in ("--set", s)]
+    args = [a for s in [*TINY, *extra] for a in ("--set", s)]
     assert main(["train", "--out", str(out), "--steps", "2", *args]) == 0
     return out
 
@@ -216,3 +217,36 @@ def test_fid_curve_real_only_fills_the_cache_and_draws_no_samples(tmp_path, monk
     assert json.loads(capsys.readouterr().out.strip().splitlines()[-1])["real_only"]
     assert drawn == ["real"]
     assert list((tmp_path / "gankit-cache" / "stats").glob("*.npy"))
+
+
+@pytest.mark.parametrize("weights", ["auto", "raw"])
+def test_fid_curve_scores_the_ema_copy_or_the_raw_generator(tmp_path, monkeypatch, capsys, weights):
+    """--weights raw measures what the EMA alone is worth, from the same checkpoint."""
+    import gankit.run.load as load
+
+    run = tiny_run(tmp_path, "model.ema=0.5")
+    built = []
+    real_build = load.build_generator
+    monkeypatch.setattr(load, "build_generator", lambda state, cfg:
+                        built.append(real_build(state, cfg)) or built[-1])  # fmt: skip
+    argv = [
+        "fid_curve.py",
+        str(run),
+        "--n",
+        "8",
+        "--extractor",
+        "random_conv",
+        "--weights",
+        weights,
+    ]
+    monkeypatch.setattr(sys, "argv", argv)
+    runpy.run_path(str(BENCHMARKS / "fid_curve.py"), run_name="__main__")
+    record = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert record["weights"] == {"auto": "ema", "raw": "raw"}[weights]
+    state, _ = load.load_checkpoint(RunDir.existing(run))
+    trained, averaged = state.networks["G"], state.ema["G"]
+    name = next(
+        k for k in trained if k.endswith("weight") and not torch.equal(trained[k], averaged[k])
+    )
+    used = built[-1].state_dict()[name]
+    assert torch.equal(used, (trained if weights == "raw" else averaged)[name])
