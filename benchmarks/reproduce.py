@@ -148,16 +148,19 @@ def smoke_sets(entry: Entry) -> list[str]:
     if data["name"] in ("ring", "grid", "gaussian1d"):
         return ["train.steps=4", "log.every=2", "log.checkpoint_every=4", "train.device=cpu"]
     resolution, channels = data.get("resolution", 32), data.get("channels", 1)
+    labels = ["data.labels=true"] if data.get("labels") else []  # a conditional model needs them
     return ["data.name=digits", f"data.resolution={resolution}", f"data.channels={channels}",
-            *SMOKE]  # fmt: skip
+            *labels, *SMOKE]  # fmt: skip
 
 
 def run_entry(name: str, entry: Entry, size: str, out: Path, root: Path, seeds, device: str,
-              jobs: int = 1):  # fmt: skip
-    """Train and evaluate every seed (``jobs`` seeds side by side); the row."""
+              jobs: int = 1, extra: tuple[str, ...] = ()):  # fmt: skip
+    """Train and evaluate every seed (``jobs`` seeds side by side); the row. ``extra`` overrides
+    apply at both sizes (e.g. a precision to compare)."""
     smoke = size == "smoke"
     sets = smoke_sets(entry) if smoke else [s.replace("@", str(root), 1) for s in entry.sets]
     sets += [] if smoke or device == "auto" else [f"train.device={device}"]
+    sets += extra
     work = [(name, entry, sets, out, root, smoke, seed, jobs) for seed in seeds]
     if jobs > 1:
         with ProcessPoolExecutor(jobs, mp_context=get_context("spawn")) as pool:
