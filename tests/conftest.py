@@ -39,17 +39,22 @@ def _seed():
     torch.manual_seed(0)
 
 
-@pytest.fixture(autouse=True)
-def _fp32_on_every_cpu(monkeypatch):
+@pytest.fixture(autouse=True, scope="session")
+def _fp32_on_every_cpu(tmp_path_factory):
     """train.amp=auto picks bf16 on CPUs with AVX512-BF16/AMX; the tests compare runs bitwise,
     so they run as on a CPU without it, whatever machine CI draws (subprocesses included).
-    tests/training/test_precision.py covers both choices."""
-    monkeypatch.setenv("GANKIT_CPU_BF16", "0")
+    tests/training/test_precision.py covers both choices. Session scope: a module-scoped
+    fixture (a reference run) is set up before any function-scoped one, and must see it too."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("GANKIT_CPU_BF16", "0")
+        patch.setenv("GANKIT_CACHE", str(tmp_path_factory.mktemp("gankit-cache")))
+        yield
 
 
 @pytest.fixture(autouse=True)
 def _private_cache(tmp_path, monkeypatch):
-    """Decoded-image caches go to a per-test folder, never to the user's home."""
+    """Decoded-image caches go to a per-test folder, never to the user's home (the session's
+    folder for fixtures wider than a test)."""
     monkeypatch.setenv("GANKIT_CACHE", str(tmp_path / "gankit-cache"))
 
 
