@@ -87,9 +87,14 @@ def launch(argv: list[str], nproc: int, run: str | None) -> int:
     log = tempfile.NamedTemporaryFile("w", prefix="gankit-torchrun-", suffix=".log", delete=False)
     with log:
         code, sent, said = _supervise(command, StderrFilter(log))
-    if sent or code == 0 or said:  # stopped on request, done, or a rank said why itself
+    if code == 0 or said:  # done, or a rank said how it ended (its stop or its error)
         Path(log.name).unlink(missing_ok=True)
         return 128 + sent[0] if sent else 0 if code == 0 else 2
+    if sent:  # asked to stop, but no rank reported its stop checkpoint
+        print(f"gankit: error: stopped by {signal.Signals(sent[0]).name}, but no rank confirmed "
+              f"its stop checkpoint ({root_cause(Path(log.name).read_text())}); "
+              f"{kept(run, nproc)} (torchrun's report: {log.name})", file=sys.stderr)  # fmt: skip
+        return 128 + sent[0]
     print(f"gankit: error: {root_cause(Path(log.name).read_text())}; {kept(run, nproc)} "
           f"(torchrun's report: {log.name})", file=sys.stderr)  # fmt: skip
     return 2

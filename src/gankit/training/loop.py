@@ -72,6 +72,8 @@ class Session:
             self.save_frame()
             self.save_checkpoint(numbered=False)  # a rollback/resume point before any update
         previous = {s: signal.signal(s, self._on_signal) for s in (signal.SIGINT, signal.SIGTERM)}
+        for sig in previous:  # a stop finishes the step: a system call it interrupts restarts,
+            signal.siginterrupt(sig, False)  # so gloo's socket I/O never fails with EINTR
         # In a log file (no TTY) a redraw every few steps would flood it; refresh every 10 s there.
         refresh = 0.1 if sys.stderr.isatty() else 10.0
         bar = progress_bar(total=until, initial=self.trainer.step, desc="train", unit="step",
