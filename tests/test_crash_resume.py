@@ -124,6 +124,19 @@ def test_sigkill_resume_is_exact_for_a_labelled_model_with_a_head(tmp_path):
     assert all(torch.equal(c_ref[k], c[k]) for k in c_ref)
 
 
+def test_sigkill_resume_is_exact_under_bf16_autocast(tmp_path):
+    """Issue 26: train.amp=auto trains in bf16 on CPUs with AVX512-BF16/AMX; a run resumed on the
+    same machine still continues identically (forced here, so any CPU checks it)."""
+    extra = ("train.amp=bf16",)
+    ref, out = tmp_path / "ref", tmp_path / "run"
+    assert start(ref, extra=extra).returncode == 0
+    assert start(out, fault="step:5", extra=extra).returncode == -signal.SIGKILL
+    resumed = gankit("train", "--resume", str(out))
+    assert resumed.returncode == 0, resumed.stderr
+    assert load(out / "checkpoints" / "latest.pt").precision == "bf16"
+    assert_same(outcome(ref), out)
+
+
 def test_sigkill_at_a_random_moment(reference, tmp_path):
     out = tmp_path / "run"
     proc = start(out, wait=False)
