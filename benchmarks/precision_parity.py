@@ -37,7 +37,7 @@ STUDIES = {
     # so that both sides of two seeds fit an hour of two cores
     "celeba32": Entry(
         "celeba32-dcgan", [CELEBA[0], "train.steps=5000"], ("fid", "kid"), n=2000, gpu=False
-    ),  # fmt: skip
+    ),
     "ring8": Entry("ring8-wgan-gp", [], ("modes",), n=2500, gpu=False),
     "grid25": Entry("grid25-wgan-gp", [], ("modes",), n=2500, gpu=False),
     # a shortened budget (the preset trains 6,000 steps): class accuracy is near its top by then
@@ -47,7 +47,7 @@ STUDIES = {
         ("class_accuracy",),
         n=10_000,
         gpu=False,
-    ),  # fmt: skip
+    ),
     "demo": Entry(DEFAULT_PRESET, [], ("fid", "kid"), n=1000, gpu=False),  # 1,797 images
 }
 

@@ -163,6 +163,7 @@ SMOKE = {
         "--out",
         str(t / "small"),
     ],  # fmt: skip
+    "precision_parity": lambda t: ["ring8", "demo", "--size", "smoke", "--out", str(t / "p")],
     "stacked_mnist": lambda t: [
         "--data",
         str(mnist(t)),
@@ -250,3 +251,25 @@ def test_fid_curve_scores_the_ema_copy_or_the_raw_generator(tmp_path, monkeypatc
     )
     used = built[-1].state_dict()[name]
     assert torch.equal(used, (trained if weights == "raw" else averaged)[name])
+
+
+def test_precision_parity_trains_each_side_in_its_precision_and_compares(tmp_path, monkeypatch):
+    """Issue 26 section 2: the auto side must really train in bf16 where auto picks it (forced
+    here), the fp32 side in fp32, and the verdict weigh the difference against the seeds."""
+    monkeypatch.setenv("GANKIT_CPU_BF16", "1")
+    monkeypatch.syspath_prepend(str(BENCHMARKS))  # undone after the test, with the script's own
+    parity = runpy.run_path(str(BENCHMARKS / "precision_parity.py"))
+    study = parity["STUDIES"]["demo"]
+    result = parity["run_study"]("demo", study, "smoke", tmp_path, tmp_path, [0, 1])
+    assert [p.split()[0] for p in result["precision"]["fp32"]] == ["fp32", "fp32"]
+    assert [p.split()[0] for p in result["precision"]["auto"]] == ["bf16", "bf16"]
+    fid = result["metrics"]["fid"]
+    assert fid["difference"] == fid["auto"][0] - fid["fp32"][0] != 0  # bf16 trained other weights
+    saved = json.loads((tmp_path / "demo" / "parity.json").read_text())
+    assert saved["metrics"]["fid"] == fid
+    # the verdict: |difference| <= 2 * sqrt(2 / k) * pooled seed std, here k = 2
+    row = {"seeds": [0, 1], "mean": {"m": 1.0}, "std": {"m": 0.3}}
+    near, far = dict(row, mean={"m": 1.5}), dict(row, mean={"m": 1.7})
+    assert parity["compare"](row, near)["m"]["within_spread"] is True
+    assert parity["compare"](row, far)["m"]["within_spread"] is False
+    assert parity["compare"](dict(row, seeds=[0]), far)["m"]["within_spread"] is None
