@@ -13,6 +13,7 @@ from gankit.metrics.code_purity import purity
 from gankit.metrics.evaluate import evaluate
 from gankit.models import Latent
 from gankit.use.sample import Sampler
+from tests.conftest import write_idx
 
 
 @pytest.fixture(scope="module")
@@ -40,6 +41,33 @@ def test_class_accuracy_is_high_for_right_classes_and_chance_for_wrong_ones(digi
     bad = evaluate(digits, wrong, ["class_accuracy"], 500, cache_root=None)
     assert good["class_accuracy"] > 0.9 and good["class_accuracy_min"] > 0.7
     assert bad["class_accuracy"] < 0.1
+
+
+def small_mnist(tmp_path):
+    """Two batches of 128 random 'digits' for training, 32 for testing."""
+    raw = tmp_path / "mnist" / "MNIST" / "raw"
+    raw.mkdir(parents=True)
+    for split, n in (("train", 256), ("t10k", 32)):
+        images = torch.rand(n, 28, 28, generator=torch.Generator().manual_seed(n)) * 255
+        write_idx(raw, f"{split}-images-idx3-ubyte", images.to(torch.uint8), 2051)
+        write_idx(raw, f"{split}-labels-idx1-ubyte", (torch.arange(n) % 10).to(torch.uint8), 2049)
+    return str(tmp_path / "mnist")
+
+
+@pytest.mark.parametrize("which", ["learned", "mnist"])
+def test_a_classifier_trains_on_first_use_even_under_no_grad(digits, tmp_path, which):
+    """`gankit eval --metrics class_accuracy` scores under no_grad; with no cached classifier
+    (a fresh machine) training one there failed: 'element 0 of tensors does not require grad'."""
+    from gankit.metrics import learned_classifier, mnist_classifier
+
+    with torch.no_grad():
+        if which == "learned":
+            net, _ = learned_classifier.train(digits, epochs=1)
+        else:
+            net, _ = mnist_classifier.train_classifier(small_mnist(tmp_path), epochs=1)
+    fresh = type(net)(*([] if which == "mnist" else [1, 10]))
+    assert any(not torch.equal(a, b) for a, b in zip(net.state_dict().values(),
+                                                      fresh.state_dict().values()))  # fmt: skip
 
 
 def test_code_purity_finds_a_permuted_code_and_punishes_a_mixed_one(digits):

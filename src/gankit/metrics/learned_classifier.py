@@ -52,6 +52,7 @@ def cache_path(data: ImageData) -> Path:
     return root / "models" / f"classifier-{fingerprint(data)}.pt"
 
 
+@torch.enable_grad()  # it is trained on first use, and its callers score under no_grad
 def train(data: ImageData, epochs: int = 5, seed: int = 0) -> tuple[SmallCNN, float]:
     """Trained on 90% of the labelled images; accuracy on the other 10%."""
     g = torch.Generator().manual_seed(seed)

@@ -72,6 +72,7 @@ def accuracy(model: nn.Module, images: torch.Tensor, labels: torch.Tensor) -> fl
     return float((pred == labels).float().mean())
 
 
+@torch.enable_grad()  # it is trained on first use, and its callers score under no_grad
 def train_classifier(root: str, epochs: int = 3, seed: int = 0) -> tuple[MNISTNet, float]:
     torch.manual_seed(seed)
     x, y = MNIST(root, resolution=28, channels=1).images, _labels(root, True)
