@@ -17,7 +17,6 @@ reproduce.py row are under OUT/NAME/fp32 and OUT/NAME/auto.
 
 from __future__ import annotations
 
-import argparse
 import json
 import math
 import statistics
@@ -26,7 +25,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from reproduce import CELEBA, Entry, run_entry  # noqa: E402
+from reproduce import CELEBA, Entry, arguments, chosen, run_entry  # noqa: E402
 
 from gankit.config import DEFAULT_PRESET  # noqa: E402
 
@@ -109,31 +108,16 @@ def table(results: list[dict]) -> str:
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser()
-    ap.add_argument("names", nargs="*")
-    ap.add_argument("--all", action="store_true")
-    ap.add_argument("--list", action="store_true")
-    ap.add_argument("--size", choices=["smoke", "full"], default="full")
-    ap.add_argument("--seeds", default="0,1", help="comma-separated, the same on both sides")
-    ap.add_argument("--jobs", type=int, default=1, help="seeds trained side by side (CPU cores)")
-    ap.add_argument("--data-root", default=str(Path(__file__).parents[2] / "shared" / "data"))
-    ap.add_argument("--out", default="runs/parity")
-    args = ap.parse_args()
-    if args.list:
-        for name, e in STUDIES.items():
-            print(f"{name:12s} {e.preset:16s} {e.protocol()}")
-        return
-    names = list(STUDIES) if args.all else args.names
-    unknown = [n for n in names if n not in STUDIES]
-    if unknown or not names:
-        raise SystemExit(f"name one or more of {', '.join(STUDIES)} (or --all); unknown: {unknown}")
+    args = arguments("runs/parity", "0,1", "comma-separated, the same on both sides").parse_args()
+    names = chosen(args, STUDIES)
     seeds = [int(s) for s in args.seeds.split(",")]
     results = []
     for name in names:
         results.append(run_study(name, STUDIES[name], args.size, Path(args.out),
                                  Path(args.data_root), seeds, args.jobs))  # fmt: skip
         print(json.dumps(results[-1]), flush=True)
-    print(table(results))
+    if results:
+        print(table(results))
 
 
 if __name__ == "__main__":

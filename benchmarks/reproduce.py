@@ -226,26 +226,38 @@ def summarise(name, entry, size, seeds, scores, seconds) -> dict:
             "device": torch.cuda.get_device_name() if torch.cuda.is_available() else "cpu"}  # fmt: skip
 
 
-def main() -> None:
+def arguments(out: str, seeds: str | None, seeds_help: str) -> argparse.ArgumentParser:
+    """The command line of this script and of those built on its entries (precision_parity.py)."""
     ap = argparse.ArgumentParser()
     ap.add_argument("names", nargs="*")
     ap.add_argument("--all", action="store_true")
     ap.add_argument("--list", action="store_true")
     ap.add_argument("--size", choices=["smoke", "full"], default="full")
-    ap.add_argument("--seeds", default=None, help="comma-separated (default: the entry's)")
-    ap.add_argument("--device", default="auto")
+    ap.add_argument("--seeds", default=seeds, help=seeds_help)
     ap.add_argument("--jobs", type=int, default=1, help="seeds trained side by side (CPU cores)")
     ap.add_argument("--data-root", default=str(Path(__file__).parents[2] / "shared" / "data"))
-    ap.add_argument("--out", default="runs/reproduce")
-    args = ap.parse_args()
+    ap.add_argument("--out", default=out)
+    return ap
+
+
+def chosen(args, entries: dict[str, Entry]) -> list[str]:
+    """The entry names asked for; none after --list has printed them all. Exits on an unknown."""
     if args.list:
-        for name, e in ENTRIES.items():
+        for name, e in entries.items():
             print(f"{name:20s} {e.preset:20s} {'GPU' if e.gpu else 'CPU'}  {e.protocol()}")
-        return
-    names = list(ENTRIES) if args.all else args.names
-    unknown = [n for n in names if n not in ENTRIES]
+        return []
+    names = list(entries) if args.all else args.names
+    unknown = [n for n in names if n not in entries]
     if unknown or not names:
-        raise SystemExit(f"name one or more of {', '.join(ENTRIES)} (or --all); unknown: {unknown}")
+        raise SystemExit(f"name one or more of {', '.join(entries)} (or --all); unknown: {unknown}")
+    return names
+
+
+def main() -> None:
+    ap = arguments("runs/reproduce", None, "comma-separated (default: the entry's)")
+    ap.add_argument("--device", default="auto")
+    args = ap.parse_args()
+    names = chosen(args, ENTRIES)
     for name in names:
         entry = ENTRIES[name]
         seeds = [int(s) for s in args.seeds.split(",")] if args.seeds else list(entry.seeds)
