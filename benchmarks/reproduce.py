@@ -99,6 +99,11 @@ ENTRIES = {
         "cifar10-dcgan", [*CIFAR_TRAIN, "model.ema=0.999", "train.steps=6589"], ("fid", "kid"),
         reference=["subdir=test"], gpu=False,
         published="StudioGAN DCGAN 51.5 after its first GPU-hour"),
+    # issue 27's attempt at FID <= 45 (stop 38): the same DCGAN-sized players, D with spectral
+    # norm and the hinge loss instead of batch norm; bf16 where the CPU has it (train.amp=auto)
+    "cifar10-dcgan-sn-cpu": Entry(
+        "cifar10-dcgan-sn", CIFAR_TRAIN, ("fid", "kid"), reference=["subdir=test"], gpu=False,
+        published="StudioGAN DCGAN 51.5 after its first GPU-hour"),
     "cifar10-wgan-gp": Entry("cifar10-wgan-gp", CIFAR_TRAIN, ("fid",), reference=["subdir=test"],
                              seeds=(0, 1, 2), published="StudioGAN 25.9 (10k vs test); mimicry 22.3 (50k/50k)"),
     "cifar10-sngan": Entry("cifar10-sngan", CIFAR_TRAIN, ("fid",), reference=["subdir=test"],
