@@ -71,6 +71,12 @@ class Entry:
         return f"{', '.join(self.metrics)} of {self.n} samples vs {self.n} real ({ref})"
 
 
+def cifar_dcgan_cpu(sets: list[str]) -> Entry:
+    """An issue-27 CIFAR-10 row: cifar10-dcgan with ``sets``, one seed, FID/KID vs the test set."""
+    return Entry("cifar10-dcgan", sets, ("fid", "kid"), reference=["subdir=test"], gpu=False,
+                 published="StudioGAN DCGAN 51.5 after its first GPU-hour")  # fmt: skip
+
+
 ENTRIES = {
     "celeba-assignment": Entry(
         "celeba64-wgan-gp", ["data.path=@/celeba/img_align_celeba", "data.hflip=true"],
@@ -83,42 +89,25 @@ ENTRIES = {
     # issue 27's row 1: 100 minutes of both cores (two threads), EMA of G, lr decayed linearly
     # over the second half of the steps the budget is expected to reach (3.5 steps/s); no
     # in-training FID (the preset's 10k every 5,000 steps: an hour of Inception each on 2 cores)
-    "cifar10-dcgan-cpu": Entry(
-        "cifar10-dcgan", [*CIFAR_CPU, "train.steps=21000", "train.max_minutes=100"],
-        ("fid", "kid"), reference=["subdir=test"], gpu=False,
-        published="StudioGAN DCGAN 51.5 after its first GPU-hour"),
+    "cifar10-dcgan-cpu": cifar_dcgan_cpu([*CIFAR_CPU, "train.steps=21000", "train.max_minutes=100"]),
     # the same recipe over the whole 2-hour budget: NHWC convolutions (1.10x, 4.4 steps/s) and
     # 25,500 steps; it scored no better than the 100-minute one (docs/results.md)
-    "cifar10-dcgan-cpu-25500": Entry(
-        "cifar10-dcgan", [*CIFAR_CPU, "train.steps=25500", "train.max_minutes=120",
-                          "train.channels_last=true"],
-        ("fid", "kid"), reference=["subdir=test"], gpu=False,
-        published="StudioGAN DCGAN 51.5 after its first GPU-hour"),
+    "cifar10-dcgan-cpu-25500": cifar_dcgan_cpu(
+        [*CIFAR_CPU, "train.steps=25500", "train.max_minutes=120", "train.channels_last=true"]),
     # the earlier row (stop 26): 6,589 steps of one shared thread, EMA, no decay
-    "cifar10-dcgan-ema-6589": Entry(
-        "cifar10-dcgan", [*CIFAR_TRAIN, "model.ema=0.999", "train.steps=6589"], ("fid", "kid"),
-        reference=["subdir=test"], gpu=False,
-        published="StudioGAN DCGAN 51.5 after its first GPU-hour"),
+    "cifar10-dcgan-ema-6589": cifar_dcgan_cpu([*CIFAR_TRAIN, "model.ema=0.999", "train.steps=6589"]),
     # issue 27's attempts at FID <= 45 (stop 38), bf16 where the CPU has it (train.amp=auto):
     # SN + hinge in D (stopped at step 6,000: far behind the BN runs in its samples); layer
     # norm in D (Miyato et al. 2018: 33.9 against BN's 56.3 for the standard CNN); DiffAugment
     # on the BN recipe. The last two ran side by side, one thread each, 70 min at most
-    "cifar10-dcgan-sn-cpu": Entry(
-        "cifar10-dcgan", [*CIFAR_CPU, "model.discriminator.norm=none", "loss.name=hinge",
-                          "regularizers.spectral_norm.power_iterations=1", "train.steps=34000",
-                          "train.max_minutes=120"],
-        ("fid", "kid"), reference=["subdir=test"], gpu=False,
-        published="StudioGAN DCGAN 51.5 after its first GPU-hour"),
-    "cifar10-dcgan-ln-cpu": Entry(
-        "cifar10-dcgan", [*CIFAR_CPU, "model.discriminator.norm=layer", "train.steps=15000",
-                          "train.max_minutes=70"],
-        ("fid", "kid"), reference=["subdir=test"], gpu=False,
-        published="StudioGAN DCGAN 51.5 after its first GPU-hour"),
-    "cifar10-dcgan-diffaug-cpu": Entry(
-        "cifar10-dcgan", [*CIFAR_CPU, "regularizers.diffaugment.p=1", "train.steps=15000",
-                          "train.max_minutes=70"],
-        ("fid", "kid"), reference=["subdir=test"], gpu=False,
-        published="StudioGAN DCGAN 51.5 after its first GPU-hour"),
+    "cifar10-dcgan-sn-cpu": cifar_dcgan_cpu(
+        [*CIFAR_CPU, "model.discriminator.norm=none", "loss.name=hinge",
+         "regularizers.spectral_norm.power_iterations=1", "train.steps=34000",
+         "train.max_minutes=120"]),
+    "cifar10-dcgan-ln-cpu": cifar_dcgan_cpu(
+        [*CIFAR_CPU, "model.discriminator.norm=layer", "train.steps=15000", "train.max_minutes=70"]),
+    "cifar10-dcgan-diffaug-cpu": cifar_dcgan_cpu(
+        [*CIFAR_CPU, "regularizers.diffaugment.p=1", "train.steps=15000", "train.max_minutes=70"]),
     "cifar10-wgan-gp": Entry("cifar10-wgan-gp", CIFAR_TRAIN, ("fid",), reference=["subdir=test"],
                              seeds=(0, 1, 2), published="StudioGAN 25.9 (10k vs test); mimicry 22.3 (50k/50k)"),
     "cifar10-sngan": Entry("cifar10-sngan", CIFAR_TRAIN, ("fid",), reference=["subdir=test"],
