@@ -108,6 +108,14 @@ ENTRIES = {
         [*CIFAR_CPU, "model.discriminator.norm=layer", "train.steps=15000", "train.max_minutes=70"]),
     "cifar10-dcgan-diffaug-cpu": cifar_dcgan_cpu(
         [*CIFAR_CPU, "regularizers.diffaugment.p=1", "train.steps=15000", "train.max_minutes=70"]),
+    # stop 39, side by side on one thread each, 85 min at most: is the DiffAugment run held back
+    # by G's size (width 128: 3.4M parameters, StudioGAN's DCGAN G has about as many) or by its
+    # number of steps?
+    "cifar10-dcgan-g128-diffaug-cpu": cifar_dcgan_cpu(
+        [*CIFAR_CPU, "regularizers.diffaugment.p=1", "model.generator.width=128",
+         "train.steps=11000", "train.max_minutes=85"]),
+    "cifar10-dcgan-diffaug-21k-cpu": cifar_dcgan_cpu(
+        [*CIFAR_CPU, "regularizers.diffaugment.p=1", "train.steps=21000", "train.max_minutes=85"]),
     "cifar10-wgan-gp": Entry("cifar10-wgan-gp", CIFAR_TRAIN, ("fid",), reference=["subdir=test"],
                              seeds=(0, 1, 2), published="StudioGAN 25.9 (10k vs test); mimicry 22.3 (50k/50k)"),
     "cifar10-sngan": Entry("cifar10-sngan", CIFAR_TRAIN, ("fid",), reference=["subdir=test"],
