@@ -17,6 +17,11 @@ SETS = [a for s in [*TINY, "log.wandb.project=gankit-test", "log.wandb.mode=offl
 
 def records(run) -> bytes:
     """Every .wandb log of the run (W&B's protobuf records: keys and values are plain bytes)."""
+    import wandb
+
+    # W&B's service process writes the log after run.finish() returns: on a loaded machine the
+    # file held only its header when read at once (CI, stop 39); teardown waits for the service
+    wandb.teardown()
     return b"".join(p.read_bytes() for p in sorted((run / "wandb").glob("offline-run-*/*.wandb")))
 
 
