@@ -4,6 +4,7 @@ batch, resume exactly after one rank is SIGKILLed, and refuse another world size
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 import torch
@@ -48,6 +49,15 @@ def rows(run):
     import json
 
     return [json.loads(line) for line in (run / "metrics.jsonl").read_text().splitlines()]
+
+
+def torchrun_report(err: str) -> str:
+    """The launcher's stderr and, when it kept one, torchrun's report: a failure says why."""
+    import re
+
+    kept = re.search(r"torchrun's report: (\S+)\)", err)
+    report = Path(kept.group(1)).read_text() if kept and Path(kept.group(1)).is_file() else ""
+    return f"stderr:\n{err}\ntorchrun's report:\n{report[-6000:]}"
 
 
 def weights(run):
@@ -150,10 +160,12 @@ def test_sigterm_to_the_launcher_stops_every_rank_at_a_step_with_a_checkpoint(tm
     deadline = time.time() + 240
     while time.time() < deadline and len(rows(out) if (out / "metrics.jsonl").exists() else []) < 5:
         time.sleep(0.5)
+    training = len(rows(out)) >= 5 if (out / "metrics.jsonl").exists() else False
     launcher.send_signal(signal.SIGTERM)
     err = launcher.communicate(timeout=120)[1]
-    assert launcher.returncode == 128 + signal.SIGTERM
-    assert "gankit: stopped: at step" in err and "checkpoint saved" in err
+    assert training, f"no 5 logged steps within 240 s, stopped anyway; stderr:\n{err}"
+    assert launcher.returncode == 128 + signal.SIGTERM, err
+    assert "gankit: stopped: at step" in err and "checkpoint saved" in err, torchrun_report(err)
     assert weights(out)[2] >= 10  # the stop checkpoint, not the step-0 one
     ps = subprocess.run(["ps", "-eo", "args"], capture_output=True, text=True).stdout
     assert str(out) not in ps  # no rank nor torchrun left running
