@@ -42,3 +42,18 @@ def test_a_confirmed_stop_is_the_ranks_own_line(monkeypatch, tmp_path, capsys):
     monkeypatch.setattr(launcher, "_supervise", supervised(1, [signal.SIGTERM], said))
     assert launcher.launch(["train"], 2, str(tmp_path)) == 128 + signal.SIGTERM
     assert capsys.readouterr().err == ""  # the filter already passed the rank's line on
+
+
+def test_a_line_glued_to_the_progress_bar_is_still_recognised(tmp_path, capsys):
+    """The lead's bar ends without a newline, so the next line in the shared pipe was appended to
+    it: torchrun's log line reached the user and a rank's 'stopped' went unrecognised."""
+    bar = "train:   0%|          | 11/1000000 [00:00<17:17:42, 16.06step/s]"
+    with open(tmp_path / "log", "w") as log:
+        filtered = launcher.StderrFilter(log)
+        filtered.feed(f"{bar}W1206 15:32:14.430000 1954 api.py:753] Received 15 death signal\n")
+        filtered.feed(f"{bar}gankit: stopped: at step 11 of 1000000 (SIGTERM); checkpoint saved.\n")
+    assert filtered.said == ["gankit: stopped: at step 11 of 1000000 (SIGTERM); checkpoint saved."]
+    assert capsys.readouterr().err == f"{bar}\n{bar}\n{filtered.said[0]}\n"
+    assert (tmp_path / "log").read_text() == (
+        "W1206 15:32:14.430000 1954 api.py:753] Received 15 death signal\n"
+    )

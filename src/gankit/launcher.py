@@ -22,6 +22,9 @@ TRACEBACK = re.compile(r"^(\[rank\d+\]: )?Traceback \(most recent call last\)")
 ELASTIC_LOG = re.compile(r"^[IWEF]\d{4} \d\d:\d\d:\d\d")
 #: a rank's own message (a one-line error, a stop), possibly under torch's rank prefix
 OWN = re.compile(r"^(\[rank\d+\]: )?(gankit: .*)")
+#: where such a line, or torchrun's, starts inside another: the ranks and torchrun share one pipe,
+#: and the lead's progress bar ends without a newline ("...step/s]gankit: stopped: ...")
+GLUED = re.compile(r"(\[rank\d+\]: )?gankit: |[IWEF]\d{4} \d\d:\d\d:\d\d")
 
 
 class StderrFilter:
@@ -31,6 +34,11 @@ class StderrFilter:
         self.log, self.hiding, self.said = log, False, []
 
     def feed(self, line: str) -> None:
+        glued = GLUED.search(line, 1)
+        if glued and not (OWN.match(line) or ELASTIC_LOG.match(line)):
+            self.feed(line[: glued.start()] + "\n")  # the bar's text, then the line after it
+            self.feed(line[glued.start() :])
+            return
         self.hiding = self.hiding or bool(TRACEBACK.match(line))
         own = OWN.match(line)
         if own:  # every rank says the same: each stop or error once
