@@ -2,6 +2,7 @@
 batch, resume exactly after one rank is SIGKILLed, and refuse another world size."""
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -51,10 +52,13 @@ def rows(run):
     return [json.loads(line) for line in (run / "metrics.jsonl").read_text().splitlines()]
 
 
+def logged(run) -> int:
+    """Rows in the run's metrics.jsonl so far (0 before it exists)."""
+    return len(rows(run)) if (run / "metrics.jsonl").exists() else 0
+
+
 def torchrun_report(err: str) -> str:
     """The launcher's stderr and, when it kept one, torchrun's report: a failure says why."""
-    import re
-
     kept = re.search(r"torchrun's report: (\S+)\)", err)
     report = Path(kept.group(1)).read_text() if kept and Path(kept.group(1)).is_file() else ""
     return f"stderr:\n{err}\ntorchrun's report:\n{report[-6000:]}"
@@ -157,10 +161,9 @@ def test_sigterm_to_the_launcher_stops_every_rank_at_a_step_with_a_checkpoint(tm
                "--nproc", "2"]  # fmt: skip
     env = {**os.environ, "OMP_NUM_THREADS": "1"}
     launcher = subprocess.Popen(command, env=env, stderr=subprocess.PIPE, text=True)
-    deadline = time.time() + 240
-    while time.time() < deadline and len(rows(out) if (out / "metrics.jsonl").exists() else []) < 5:
+    deadline, training = time.time() + 240, False
+    while time.time() < deadline and not (training := logged(out) >= 5):
         time.sleep(0.5)
-    training = len(rows(out)) >= 5 if (out / "metrics.jsonl").exists() else False
     launcher.send_signal(signal.SIGTERM)
     err = launcher.communicate(timeout=120)[1]
     assert training, f"no 5 logged steps within 240 s, stopped anyway; stderr:\n{err}"
