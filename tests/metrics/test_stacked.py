@@ -5,6 +5,7 @@ import pytest
 import torch
 
 from gankit.data import DATASETS
+from gankit.metrics.evaluate import primary
 from gankit.metrics.stacked_modes import digit_triples, mode_histogram_stats
 from tests.conftest import write_idx
 
@@ -58,6 +59,18 @@ def test_mode_histogram():
     assert one["stacked_modes"] == 1 and one["stacked_kl"] == pytest.approx(math.log(1000))
     assert every["stacked_kl_digits"] == pytest.approx(0.0, abs=1e-12)
     assert one["stacked_kl_digits"] == pytest.approx(3 * math.log(10))  # log 1000 = 3 log 10
+
+
+def test_checkpoints_rank_by_kl_once_every_mode_is_found():
+    key, higher = primary(["stacked_modes"])
+    balanced = mode_histogram_stats(torch.arange(1000).repeat(26))
+    # every mode, but the first 500 drawn three times as often as the rest
+    skewed = mode_histogram_stats(
+        torch.cat([torch.arange(1000).repeat(13), torch.arange(500).repeat(26)])
+    )
+    one_lost = mode_histogram_stats(torch.arange(1, 1000).repeat(26))
+    assert balanced["stacked_modes"] == skewed["stacked_modes"] == 1000
+    assert not higher and balanced[key] < one_lost[key] < skewed[key]
 
 
 def test_per_digit_kl_separates_frequencies_from_combinations():

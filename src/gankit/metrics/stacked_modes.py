@@ -34,9 +34,13 @@ def mode_histogram_stats(modes: torch.Tensor, k: int = 1000) -> dict[str, float]
 class StackedModes(Metric):
     """Modes of Stacked MNIST (Metz et al. 2017) found among generated samples (of 1,000), and
     KL(q || uniform) of their histogram, read by gankit's own MNIST classifier (>= 99% test
-    accuracy, trained once and cached). The protocol uses n = 26,000 samples."""
+    accuracy, trained once and cached). The protocol uses n = 26,000 samples.
 
-    primary, higher_is_better = "stacked_modes", True
+    Checkpoints rank by the KL, lower is better: a run finds all 1,000 modes early and the count
+    then ties, so ranking by it kept the first such checkpoint as best.pt even when the run went
+    on to balance its modes better (or collapsed); a lost mode raises the KL too."""
+
+    primary, higher_is_better = "stacked_kl", False
 
     def __call__(self, ctx):
         if not isinstance(ctx.data, StackedMNIST):
