@@ -135,8 +135,8 @@ ENTRIES = {
                                "optim.lr_decay=linear", "optim.decay_from=0.5", "train.steps=6000"],
         ("stacked_modes",), n=26_000, seeds=(0, 1, 2), gpu=False,
         published="PacDCGAN2 1000 modes, KL 0.06; VEEGAN's DCGAN 99 modes, KL 3.4"),
-    # the row of docs/results.md since stop 28: minibatch discrimination, an hour per seed, the
-    # three seeds side by side (--jobs 3: two thirds of a core each on 2 cores)
+    # the row of docs/results.md: minibatch discrimination, an hour per seed, seeds side by side
+    # (stop 28: --jobs 3 on an AVX2 machine; stop 41: in bf16, two at a time, one thread each)
     "stackedmnist-cpu": Entry(
         "stackedmnist-cpu", ["data.path=@/mnist", "train.max_minutes=60"], ("stacked_modes",),
         n=26_000, seeds=(0, 1, 2), gpu=False,
