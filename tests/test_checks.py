@@ -2,6 +2,7 @@
 
 import inspect
 import math
+from typing import Literal
 
 import pytest
 
@@ -69,6 +70,14 @@ def test_check_value(tp, good, bad):
     for value in bad:
         with pytest.raises(GankitError, match="^x must be"):
             check_value(tp, value, "x")
+
+
+def test_a_yaml_boolean_for_a_word_says_to_quote_it():
+    # `--set train.amp=off` parses as False: the error names the cause, not just the type
+    with pytest.raises(GankitError, match="got False .*quote the word"):
+        check_value(Literal["auto", "none", "bf16"], False, "train.amp")
+    with pytest.raises(GankitError, match=r"got False$"):
+        check_value(int, False, "train.steps")
 
 
 def test_range_text():

@@ -147,7 +147,23 @@ def _fits(tp, value) -> bool:
 def check_value(tp, value, where: str) -> None:
     """One-line GankitError unless ``value`` fits annotation ``tp``."""
     if not _fits(tp, value):
-        raise GankitError(f"{where} must be {describe(tp)}, got {value!r}")
+        hint = ""
+        if isinstance(value, bool) and _takes_words(tp):
+            # YAML reads bare on/off/yes/no as booleans, so `--set train.amp=off` arrives as False
+            hint = " (YAML reads on/off/yes/no as true/false: quote the word, e.g. 'off')"
+        raise GankitError(f"{where} must be {describe(tp)}, got {value!r}{hint}")
+
+
+def _takes_words(tp) -> bool:
+    """Whether annotation ``tp`` accepts some string (a str field or a Literal of words)."""
+    origin, args = typing.get_origin(tp), typing.get_args(tp)
+    if origin is Annotated:
+        return _takes_words(args[0])
+    if origin in (typing.Union, types.UnionType):
+        return any(_takes_words(a) for a in args)
+    if origin is Literal:
+        return any(isinstance(a, str) for a in args)
+    return tp is str
 
 
 def hints(fn) -> dict:
