@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from gankit.config import preset_names
+from gankit.config import preset_names, resolve
 
 SCRIPT = Path(__file__).parents[1] / "benchmarks" / "reproduce.py"
 
@@ -23,6 +23,14 @@ def reproduce():
 
 def test_every_entry_names_a_preset(reproduce):
     assert {e.preset for e in reproduce.ENTRIES.values()} <= set(preset_names())
+
+
+def test_every_entry_resolves_at_full_size(reproduce):
+    # the smoke run replaces an entry's own sets, so a typo in them would only show on the
+    # hours-long run; resolving validates every key and value up front
+    for name, entry in reproduce.ENTRIES.items():
+        cfg = resolve(entry.preset, sets=[s.replace("@", "/data", 1) for s in entry.sets])
+        assert cfg.train.steps > 0, name
 
 
 def test_every_entry_runs_at_smoke_size(reproduce, tmp_path):
