@@ -135,11 +135,16 @@ ENTRIES = {
                                "optim.lr_decay=linear", "optim.decay_from=0.5", "train.steps=6000"],
         ("stacked_modes",), n=26_000, seeds=(0, 1, 2), gpu=False,
         published="PacDCGAN2 1000 modes, KL 0.06; VEEGAN's DCGAN 99 modes, KL 3.4"),
-    # the row of docs/results.md: minibatch discrimination, an hour per seed, seeds side by side
-    # (stop 28: --jobs 3 on an AVX2 machine; stop 41: in bf16, two at a time, one thread each)
+    # the row of docs/results.md: minibatch discrimination and R1, an hour per seed, two seeds
+    # side by side, one thread each (stop 42, bf16)
     "stackedmnist-cpu": Entry(
         "stackedmnist-cpu", ["data.path=@/mnist", "train.max_minutes=60"], ("stacked_modes",),
         n=26_000, seeds=(0, 1, 2), gpu=False,
+        published="PacDCGAN2 1000 modes, KL 0.06; VEEGAN's DCGAN 99 modes, KL 3.4"),
+    # the rows before R1: stop 28 (--jobs 3 on an AVX2 machine, constant lr) and stop 41 (bf16)
+    "stackedmnist-mbd-cpu": Entry(
+        "stackedmnist-cpu", ["data.path=@/mnist", "train.max_minutes=60", "regularizers.r1=null"],
+        ("stacked_modes",), n=26_000, seeds=(0, 1, 2), gpu=False,
         published="PacDCGAN2 1000 modes, KL 0.06; VEEGAN's DCGAN 99 modes, KL 3.4"),
     "ring8": Entry("ring8-wgan-gp", [], ("modes",), n=2500, seeds=(0, 1, 2, 3, 4), gpu=False,
                    published="PacGAN4 8/8"),
