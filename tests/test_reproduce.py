@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from gankit.config import preset_names, resolve
+from gankit.config import parse_assignment, preset_names, resolve
+from gankit.config.schema import to_plain
 
 SCRIPT = Path(__file__).parents[1] / "benchmarks" / "reproduce.py"
 
@@ -27,10 +28,17 @@ def test_every_entry_names_a_preset(reproduce):
 
 def test_every_entry_resolves_at_full_size(reproduce):
     # the smoke run replaces an entry's own sets, so a typo in them would only show on the
-    # hours-long run; resolving validates every key and value up front
+    # hours-long run; resolving validates every key and value up front, and each set must
+    # still hold in the result (not undone by a later component rename)
     for name, entry in reproduce.ENTRIES.items():
-        cfg = resolve(entry.preset, sets=[s.replace("@", "/data", 1) for s in entry.sets])
-        assert cfg.train.steps > 0, name
+        sets = [s.replace("@", "/data", 1) for s in entry.sets]
+        plain = to_plain(resolve(entry.preset, sets=sets))
+        for key, value in map(parse_assignment, sets):
+            node = plain
+            for part in key.split("."):
+                node = node.get(part) if isinstance(node, dict) else None
+            expected = list(value) if isinstance(value, tuple) else value
+            assert node == expected, f"{name}: {key} is {node!r}, set to {value!r}"
 
 
 def test_every_entry_runs_at_smoke_size(reproduce, tmp_path):
