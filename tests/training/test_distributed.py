@@ -177,6 +177,36 @@ def test_sigterm_to_the_launcher_stops_every_rank_at_a_step_with_a_checkpoint(tm
     lock.release()
 
 
+def test_a_signal_while_the_ranks_compare_is_left_for_the_next_step(tiny_config, tmp_path,
+                                                                     monkeypatch):  # fmt: skip
+    """The test above failed in CI once: SIGTERM reached rank 0 while it waited in the stop
+    comparison, so its flag was set after it had said "no"; it went on to save alone while rank
+    1 trained on, and both hung until torchrun killed them. One rank's view, the other rank
+    answering "no" while the signal lands: this step goes on, the next one stops."""
+    import signal
+
+    from gankit.build import build
+    from gankit.training import loop
+    from gankit.training.setup import make_trainer
+
+    cfg = tiny_config()
+    built = build(cfg)
+    session = loop.Session(make_trainer(cfg, built, world=World(0, 2)),
+                           RunDir.create(tmp_path / "run", cfg.to_dict()), cfg, built.data)  # fmt: skip
+
+    def signal_lands_meanwhile(flag, device):
+        session._on_signal(signal.SIGTERM, None)
+        return flag  # every other rank said no
+
+    monkeypatch.setattr(loop.distributed, "any_rank", signal_lands_meanwhile)
+    assert session.agreed_stop() is None
+    monkeypatch.setattr(loop.distributed, "any_rank", lambda flag, device: flag)
+    assert session.agreed_stop() == "SIGTERM"
+    monkeypatch.setattr(loop.distributed, "any_rank", lambda flag, device: True)
+    session.stop_requested = None
+    assert session.agreed_stop() == "a signal to another rank"
+
+
 def test_a_config_error_under_nproc_is_one_line_before_torchrun(tmp_path):
     """Issue 25: a rank's config error ended in torchrun's ChildFailedError traceback."""
     out = gankit(["--set", "train.stpes=3", "--out", str(tmp_path / "r")], nproc=2, check=False)

@@ -104,17 +104,13 @@ class Session:
                 bar.update(t.step)
                 continue
             bar.update(1)
-            if t.world.size > 1:  # every rank stops at the same step
-                stop = distributed.any_rank(bool(self.stop_requested), t.device)
-                self.stop_requested = self.stop_requested or (
-                    "a signal to another rank" if stop else None
-                )
-            if self.stop_requested:
+            if stop := self.agreed_stop():
+                self.stop_requested = self.stop_requested or stop
                 self.save_checkpoint(numbered=False)
                 if t.world.size == 1:  # torchrun kills ranks that linger: the report can wait
                     self.finish()
                 raise Interrupted(
-                    f"at step {t.step} of {until} ({self.stop_requested}); checkpoint saved. "
+                    f"at step {t.step} of {until} ({stop}); checkpoint saved. "
                     f"Resume with: gankit train --resume {self.run.path}"
                 )
             if out_of_time:
@@ -129,6 +125,18 @@ class Session:
         leave it out)."""
         start, base, paused = time.perf_counter(), self.train_seconds, self.eval_seconds
         return lambda: base + time.perf_counter() - start - (self.eval_seconds - paused)
+
+    def agreed_stop(self) -> str | None:
+        """Why training stops after this step, the same answer on every rank, or None. The flag
+        is read once, before the ranks compare it: a signal that lands while they compare (a
+        rank can wait there for a slower one) is left for the next step's comparison, so no
+        rank goes on to save alone while the others train on."""
+        requested = self.stop_requested
+        if self.trainer.world.size == 1:
+            return requested
+        if distributed.any_rank(bool(requested), self.trainer.device):
+            return requested or "a signal to another rank"
+        return None
 
     def out_of_time(self) -> bool:
         """Whether train.max_minutes of training time are spent (on any rank: all stop together)."""
