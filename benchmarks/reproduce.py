@@ -157,6 +157,12 @@ ENTRIES = {
         published="(ours) the assignment's own settings at the budget of celeba64-cpu"),
     "celeba64-cpu": Entry("celeba64-cpu", [*CELEBA, "train.max_minutes=33"], n=2000, gpu=False,
                           published="(ours) the fastest 64x64 CelebA recipe gankit has for a CPU"),
+    # the assignment beside it at the same protocol: lecture 000's settings for two hours of one
+    # core (~7 s per G step in bf16: ~1,000 G steps), checkpoints for the FID-against-time curve
+    "celeba-assignment-2h": Entry(
+        "celeba64-wgan-gp", [*CELEBA, "train.max_minutes=120", "log.sample_every=50",
+                             "log.checkpoint_every=100", "log.keep_checkpoints=20"],
+        gpu=False, published="(ours) lecture 000's WGAN-GP for 2 CPU-hours"),
     # issue 27's row 3 at its own protocol: two hours of one core (bf16 where the CPU has it)
     # with the CIFAR-10 row's recipe on top (DiffAugment, lr decayed over the second half);
     # ~2.85 steps/s on an AVX512-BF16 core beside another job (NHWC: +3%), so 19,000 steps fit
