@@ -91,6 +91,21 @@ TRIALS = [("step", k) for k in random.Random(7).sample(range(1, STEPS), 3)] + [
 ]
 
 
+def killed_beside_whole(tmp_path, extra):
+    """The same run twice, side by side: ``ref`` whole, ``run`` SIGKILLed at step 5 and then
+    resumed. (ref, run)."""
+    ref, out = tmp_path / "ref", tmp_path / "run"
+    whole = start(ref, extra=extra, wait=False)
+    killed = start(out, fault="step:5", extra=extra, wait=False)
+    err = whole.communicate(timeout=300)[1]
+    killed.communicate(timeout=300)
+    assert whole.returncode == 0, err
+    assert killed.returncode == -signal.SIGKILL
+    resumed = gankit("train", "--resume", str(out))
+    assert resumed.returncode == 0, resumed.stderr
+    return ref, out
+
+
 @pytest.mark.parametrize("point,step", TRIALS, ids=[f"{p}-{s}" for p, s in TRIALS])
 def test_sigkill_then_resume_is_bitwise_identical(reference, tmp_path, point, step):
     out = tmp_path / "run"
@@ -111,12 +126,7 @@ def test_sigkill_then_resume_is_bitwise_identical(reference, tmp_path, point, st
 def test_sigkill_resume_is_exact_for_a_labelled_model_with_a_head(tmp_path):
     """ACGAN on labelled digits: labels in the stream, a phase stepping D and C together."""
     extra = ("data.labels=true", "model.kind.name=acgan")
-    ref = tmp_path / "ref"
-    assert start(ref, extra=extra).returncode == 0
-    out = tmp_path / "run"
-    assert start(out, fault="step:5", extra=extra).returncode == -signal.SIGKILL
-    resumed = gankit("train", "--resume", str(out))
-    assert resumed.returncode == 0, resumed.stderr
+    ref, out = killed_beside_whole(tmp_path, extra)
     reference = outcome(ref)
     assert set(reference[0].networks) == {"G", "D", "C"}
     assert_same(reference, out)
@@ -128,11 +138,7 @@ def test_sigkill_resume_is_exact_under_bf16_autocast(tmp_path):
     """Issue 26: train.amp=auto trains in bf16 on CPUs with AVX512-BF16/AMX; a run resumed on the
     same machine still continues identically (forced here, so any CPU checks it)."""
     extra = ("train.amp=bf16",)
-    ref, out = tmp_path / "ref", tmp_path / "run"
-    assert start(ref, extra=extra).returncode == 0
-    assert start(out, fault="step:5", extra=extra).returncode == -signal.SIGKILL
-    resumed = gankit("train", "--resume", str(out))
-    assert resumed.returncode == 0, resumed.stderr
+    ref, out = killed_beside_whole(tmp_path, extra)
     assert load(out / "checkpoints" / "latest.pt").precision == "bf16"
     assert_same(outcome(ref), out)
 
@@ -181,11 +187,7 @@ def test_sigkill_resume_is_exact_for_translation_models(tmp_path, mnist_root, ki
 
     extra = (f"model.kind.name={kind}", *MODEL_SETS[kind], f"data.path={mnist_root}",
              "train.n_critic=1")  # fmt: skip
-    ref, out = tmp_path / "ref", tmp_path / "run"
-    assert start(ref, extra=extra).returncode == 0
-    assert start(out, fault="step:5", extra=extra).returncode == -signal.SIGKILL
-    resumed = gankit("train", "--resume", str(out))
-    assert resumed.returncode == 0, resumed.stderr
+    ref, out = killed_beside_whole(tmp_path, extra)
     (a, rows_a, frames_a), (b, rows_b, frames_b) = outcome(ref), outcome(out)
     assert b.step == STEPS and set(a.ema) and rows_a == rows_b and frames_a == frames_b
     for key in ("networks", "ema"):
@@ -206,11 +208,7 @@ def test_sigkill_resume_is_exact_with_ada(tmp_path):
         "regularizers.ada.interval=1",
         "regularizers.ada.target=0.3",
     )
-    ref, out = tmp_path / "ref", tmp_path / "run"
-    assert start(ref, extra=extra).returncode == 0
-    assert start(out, fault="step:5", extra=extra).returncode == -signal.SIGKILL
-    resumed = gankit("train", "--resume", str(out))
-    assert resumed.returncode == 0, resumed.stderr
+    ref, out = killed_beside_whole(tmp_path, extra)
     reference = outcome(ref)
     assert_same(reference, out)
     ps = [row["ada_p"] for row in reference[1] if "ada_p" in row]

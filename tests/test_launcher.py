@@ -1,6 +1,9 @@
 """gankit.launcher: how a job under torchrun ends, in one line."""
 
 import signal
+import tempfile
+
+import pytest
 
 from gankit import launcher
 
@@ -10,6 +13,13 @@ Root Cause (first observed failure):
   rank      : 1 (local_rank: 1)
   exitcode  : -9 (pid: 123)
 """
+
+
+@pytest.fixture(autouse=True)
+def reports_in_tmp_path(monkeypatch, tmp_path):
+    """The launcher keeps torchrun's report of a failed job in the temporary folder: here the
+    test's own, not the machine's /tmp."""
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
 
 
 def supervised(code: int, sent: list[int], said: list[str]):

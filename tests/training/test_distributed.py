@@ -5,6 +5,7 @@ import os
 import re
 import subprocess
 import sys
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -74,8 +75,9 @@ def pair(request, tmp_path_factory):
     """The same 8 steps by one process and by two (the same global batch)."""
     root = tmp_path_factory.mktemp(request.param)
     args = [*CASES[request.param], *CADENCE, "--steps", "8"]
-    gankit([*args, "--out", str(root / "one")])
-    gankit([*args, "--out", str(root / "two")], nproc=2)
+    with ThreadPoolExecutor(2) as side_by_side:  # independent runs
+        runs = [([*args, "--out", str(root / "one")], 1), ([*args, "--out", str(root / "two")], 2)]
+        list(side_by_side.map(lambda run: gankit(*run), runs))
     return root, args
 
 
