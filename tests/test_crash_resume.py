@@ -97,10 +97,9 @@ def killed_beside_whole(tmp_path, extra):
     ref, out = tmp_path / "ref", tmp_path / "run"
     whole = start(ref, extra=extra, wait=False)
     killed = start(out, fault="step:5", extra=extra, wait=False)
-    err = whole.communicate(timeout=300)[1]
-    killed.communicate(timeout=300)
-    assert whole.returncode == 0, err
-    assert killed.returncode == -signal.SIGKILL
+    whole_err, killed_err = (proc.communicate(timeout=300)[1] for proc in (whole, killed))
+    assert whole.returncode == 0, whole_err
+    assert killed.returncode == -signal.SIGKILL, killed_err
     resumed = gankit("train", "--resume", str(out))
     assert resumed.returncode == 0, resumed.stderr
     return ref, out
