@@ -173,7 +173,8 @@ ENTRIES = {
                          "log.keep_checkpoints=20"],
         gpu=False, published="(ours) issue 27's goal: FID <= 30 at 10k/10k in 2 CPU-hours"),
     # seed 002's comparison at equal CPU time: 30 minutes of one core each, all 8,000 images on
-    # each side (issue 27's row 4); samples often enough for the slowest (WGAN-GP, ~270 G steps)
+    # each side (issue 27's row 4); samples often enough for the slowest (WGAN-GP: 492 G steps
+    # on stop 45's core, ~270 on stop 44's)
     **{f"anime-{kind}-cpu": Entry(f"anime64-{kind}", ["data.path=@/anime", "train.max_minutes=30",
                                                       "log.sample_every=25"],
                                   n=8000, gpu=False, published="seed 002's comparison, equal CPU time")

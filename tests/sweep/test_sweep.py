@@ -1,5 +1,5 @@
-"""A tiny sweep end to end: 2 configs x 2 seeds of a few steps, in parallel, skip-on-resume,
-an interrupted run resumed, and the summary; the same through a local Ray instance."""
+"""A tiny sweep end to end: 2 configs of a few steps, in parallel, skip-on-resume, an
+interrupted run resumed, and the summary; 1 config x 2 seeds through a local Ray instance."""
 
 import json
 import os
