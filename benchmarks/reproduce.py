@@ -234,6 +234,11 @@ def run_seed(work) -> tuple[dict, float]:
     return score(run_dir, entry, smoke, root), seconds
 
 
+def scored_n(entry: Entry, smoke: bool) -> int:
+    """Samples per side that ``score`` uses: the entry's n, at most 64 at smoke size."""
+    return min(64, entry.n) if smoke else entry.n
+
+
 def score(run_dir: Path, entry: Entry, smoke: bool, root: Path) -> dict:
     state, cfg = load_checkpoint(RunDir(run_dir), "latest")
     device = "cuda" if torch.cuda.is_available() else "cpu"
@@ -246,7 +251,7 @@ def score(run_dir: Path, entry: Entry, smoke: bool, root: Path) -> dict:
     data = DATASETS.build(cfg.data.name, **args)
     metrics = ["fid", "kid"] if smoke and data.is_image else list(entry.metrics)
     metrics = ["modes"] if not data.is_image else metrics
-    n = min(64, entry.n) if smoke else entry.n
+    n = scored_n(entry, smoke)
     with torch.no_grad():
         # the real side's features are cached once per dataset and n (not in smoke runs)
         cache = {"cache_root": None} if smoke else {"dataset_key": {"name": cfg.data.name, **args}}

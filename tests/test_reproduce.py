@@ -2,6 +2,7 @@
 
 import importlib.util
 import json
+import math
 import sys
 from pathlib import Path
 
@@ -44,7 +45,7 @@ def test_every_entry_resolves_at_full_size(reproduce):
 def test_every_entry_runs_at_smoke_size(reproduce, tmp_path):
     # entries alike at smoke size (the same preset, smoke sets and scoring: their own sets, seeds
     # and reference are not used there) run once
-    alike = {(e.preset, tuple(reproduce.smoke_sets(e)), e.metrics, min(64, e.n)): name
+    alike = {(e.preset, tuple(reproduce.smoke_sets(e)), e.metrics, reproduce.scored_n(e, True)): name
              for name, e in reproduce.ENTRIES.items()}  # fmt: skip
     for name in alike.values():
         entry = reproduce.ENTRIES[name]
@@ -53,4 +54,6 @@ def test_every_entry_runs_at_smoke_size(reproduce, tmp_path):
         assert saved["result"] == name and saved["size"] == "smoke"
         expected = {"modes"} if entry.metrics == ("modes",) else {"fid", "kid"}
         assert expected <= set(row["mean"]), name
+        assert all(math.isfinite(row["mean"][k]) for k in expected), (name, row["mean"])
+        assert "fid" not in expected or row["mean"]["fid"] > 0, (name, row["mean"])
         assert (tmp_path / name / "seed-0" / "checkpoints" / "latest.pt").is_file()
