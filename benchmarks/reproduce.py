@@ -5,12 +5,16 @@ protocol, write the row (JSON) and copy the pictures.
     python benchmarks/reproduce.py celeba-assignment [--size full] [--seeds 0,1,2] [--device cuda]
     python benchmarks/reproduce.py --all --size smoke        # every entry end to end in minutes
     python benchmarks/reproduce.py grid25 --jobs 2           # CPU entries: seeds side by side
+    python benchmarks/reproduce.py stackedmnist-cpu --seeds 3 --set regularizers.r1.weight=3
+    python benchmarks/reproduce.py celeba64-cpu-2h --stage train    # train now (one thread) ...
+    python benchmarks/reproduce.py celeba64-cpu-2h --stage score    # ... score later, both cores
 
 ``--size full`` reads the real data under --data-root (default ../shared/data) and uses the
 standard FID network; ``--size smoke`` trains a few steps of the same presets on the embedded
 digits (same resolution and channels) and scores them with the random feature network, so every
 entry's config, training, evaluation and output path stay tested (tests/test_reproduce.py).
-Rows go to OUT/NAME/row.json: metric mean and std over the seeds, the protocol, wall time.
+Rows go to OUT/NAME/row.json: metric mean and std over the seeds, the protocol, the runs' own
+training time (summary.json: data loading and scoring not counted).
 """
 
 from __future__ import annotations
@@ -21,7 +25,6 @@ import math
 import os
 import shutil
 import statistics
-import time
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from multiprocessing import get_context
@@ -200,21 +203,31 @@ def smoke_sets(entry: Entry) -> list[str]:
 
 
 def run_entry(name: str, entry: Entry, size: str, out: Path, root: Path, seeds, device: str,
-              jobs: int = 1, extra: tuple[str, ...] = ()):  # fmt: skip
+              jobs: int = 1, extra: tuple[str, ...] = (), stage: str = "all"):  # fmt: skip
     """Train and evaluate every seed (``jobs`` seeds side by side); the row. ``extra`` overrides
-    apply at both sizes (e.g. a precision to compare)."""
+    apply at both sizes (e.g. a precision to compare). ``stage`` "train" only trains (no row is
+    written); "score" scores the runs an earlier "train" left in OUT/NAME/seed-S."""
     smoke = size == "smoke"
     sets = smoke_sets(entry) if smoke else [s.replace("@", str(root), 1) for s in entry.sets]
     sets += [] if smoke or device == "auto" else [f"train.device={device}"]
     sets += extra
-    work = [(name, entry, sets, out, root, smoke, seed, jobs) for seed in seeds]
+    work = [SeedJob(name, entry, [*sets, f"train.seed={s}"], out / name / f"seed-{s}", root, smoke,
+                    jobs, stage) for s in seeds]  # fmt: skip
+    untrained = [
+        str(j.run_dir) for j in work if not RunDir(j.run_dir).checkpoint_file("latest").is_file()
+    ]
+    if stage == "score" and untrained:  # checked here: an exit in a worker breaks the pool
+        raise SystemExit(f"nothing to score in {', '.join(untrained)}: train first (--stage train, "
+                         "the same --out)")  # fmt: skip
     if jobs > 1:
         with ProcessPoolExecutor(jobs, mp_context=get_context("spawn")) as pool:
             done = list(pool.map(run_seed, work))
     else:
         done = [run_seed(w) for w in work]
-    scores, seconds = [d[0] for d in done], sum(d[1] for d in done)
-    row = summarise(name, entry, size, seeds, scores, seconds)
+    seconds = [d[1] for d in done]
+    row = summarise(name, entry, size, seeds, [d[0] for d in done], seconds)
+    if stage == "train":
+        return row
     best = out / name / f"seed-{seeds[0]}" / "best.png"
     if best.is_file():
         shutil.copy(best, out / name / "best.png")
@@ -222,16 +235,34 @@ def run_entry(name: str, entry: Entry, size: str, out: Path, root: Path, seeds, 
     return row
 
 
-def run_seed(work) -> tuple[dict, float]:
-    """One seed: train, then score; (scores, training seconds)."""
-    name, entry, sets, out, root, smoke, seed, jobs = work
-    if jobs > 1:  # the cores are shared between the seeds
-        torch.set_num_threads(max(1, (os.cpu_count() or 1) // jobs))
-    run_dir = out / name / f"seed-{seed}"
-    start = time.perf_counter()
-    train(entry.preset, sets=[*sets, f"train.seed={seed}"], out=str(run_dir), overwrite=True)
-    seconds = time.perf_counter() - start
-    return score(run_dir, entry, smoke, root), seconds
+@dataclass
+class SeedJob:
+    """One seed of an entry, as a worker process receives it."""
+
+    name: str
+    entry: Entry
+    sets: list[str]  # the seed's own train.seed included
+    run_dir: Path
+    root: Path
+    smoke: bool
+    jobs: int
+    stage: str = "all"
+
+
+def run_seed(job: SeedJob) -> tuple[dict, float | None]:
+    """One seed: train, then score (as ``job.stage`` says); (scores, the run's training seconds)."""
+    if job.jobs > 1:  # the cores are shared between the seeds
+        torch.set_num_threads(max(1, (os.cpu_count() or 1) // job.jobs))
+    if job.stage != "score":
+        train(job.entry.preset, sets=job.sets, out=str(job.run_dir), overwrite=True)
+    scores = {} if job.stage == "train" else score(job.run_dir, job.entry, job.smoke, job.root)
+    return scores, trained_seconds(job.run_dir)
+
+
+def trained_seconds(run_dir: Path) -> float | None:
+    """The training time a finished run recorded; None for one stopped before its summary."""
+    run = RunDir(run_dir)
+    return run.read_json(run.summary).get("train_seconds") if run.summary.is_file() else None
 
 
 def scored_n(entry: Entry, smoke: bool) -> int:
@@ -268,10 +299,11 @@ def spread(values: list[float]) -> float | None:
 
 def summarise(name, entry, size, seeds, scores, seconds) -> dict:
     keys = [k for k in scores[0] if all(k in s for s in scores)]
+    total = None if None in seconds else round(sum(seconds), 1)
     mean = {k: statistics.fmean(s[k] for s in scores) for k in keys}
     std = {k: spread([s[k] for s in scores]) for k in keys}
     return {"result": name, "preset": entry.preset, "size": size, "seeds": list(seeds),
-            "mean": mean, "std": std, "per_seed": scores, "train_seconds": round(seconds, 1),
+            "mean": mean, "std": std, "per_seed": scores, "train_seconds": total,
             "protocol": entry.protocol() if size == "full" else "smoke: digits, random features",
             "published": entry.published,
             "device": torch.cuda.get_device_name() if torch.cuda.is_available() else "cpu"}  # fmt: skip
@@ -304,17 +336,30 @@ def chosen(args, entries: dict[str, Entry]) -> list[str]:
     return names
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
     ap = arguments("runs/reproduce", None, "comma-separated (default: the entry's)")
     ap.add_argument("--device", default="auto")
-    args = ap.parse_args()
+    ap.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="an override on top of the entry's, at either size (repeatable)",
+    )
+    ap.add_argument(
+        "--stage",
+        choices=["all", "train", "score"],
+        default="all",
+        help="train only, or score the runs a train stage left under --out",
+    )
+    args = ap.parse_args(argv)
     names = chosen(args, ENTRIES)
     for name in names:
         entry = ENTRIES[name]
         seeds = [int(s) for s in args.seeds.split(",")] if args.seeds else list(entry.seeds)
         seeds = seeds[:1] if args.size == "smoke" else seeds
         row = run_entry(name, entry, args.size, Path(args.out), Path(args.data_root), seeds,
-                        args.device, args.jobs)  # fmt: skip
+                        args.device, args.jobs, tuple(args.set), args.stage)  # fmt: skip
         print(json.dumps({k: row[k] for k in ("result", "size", "mean", "std", "train_seconds")}),
               flush=True)  # fmt: skip
 

@@ -57,3 +57,18 @@ def test_every_entry_runs_at_smoke_size(reproduce, tmp_path):
         assert all(math.isfinite(row["mean"][k]) for k in expected), (name, row["mean"])
         assert "fid" not in expected or row["mean"]["fid"] > 0, (name, row["mean"])
         assert (tmp_path / name / "seed-0" / "checkpoints" / "latest.pt").is_file()
+
+
+def test_train_stage_then_score_stage_with_an_override(reproduce, tmp_path):
+    # grid25 is the cheapest entry at smoke size (2-D points); --set lands over the smoke sets
+    args = ["grid25", "--size", "smoke", "--out", str(tmp_path), "--set", "train.steps=3"]
+    with pytest.raises(SystemExit, match="nothing to score in .*seed-0: train first"):
+        reproduce.main([*args, "--stage", "score"])
+    reproduce.main([*args, "--stage", "train"])
+    summary = json.loads((tmp_path / "grid25" / "seed-0" / "summary.json").read_text())
+    assert summary["steps"] == 3
+    assert not (tmp_path / "grid25" / "row.json").exists()  # a row needs scores
+    reproduce.main([*args, "--stage", "score"])
+    row = json.loads((tmp_path / "grid25" / "row.json").read_text())
+    assert row["train_seconds"] == round(summary["train_seconds"], 1)  # the run's, not scoring's
+    assert 0 <= row["mean"]["modes"] <= 25 and 0 <= row["mean"]["hq"] <= 1
