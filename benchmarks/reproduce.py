@@ -121,7 +121,8 @@ ENTRIES = {
         [*CIFAR_DIFFAUG, "train.steps=19000", "train.max_minutes=85"]),
     # stop 40: the 19,000-step recipe as long as a session leaves room for (22,000 steps, about
     # 83 min of one thread beside a second seed), seeds 0 and 1 side by side: FID 44.66 and
-    # 42.93 from 90 min of one core each, issue 27's goal (<= 45 in 2 h on the 2 cores)
+    # 42.93 from 90 min of one core each, issue 27's goal (<= 45 in 2 h on the 2 cores); seed 2
+    # (stop 46, a core twice as fast: 43 min) 47.47, so 45.0 +- 2.3 over three seeds
     "cifar10-dcgan-diffaug-22k-cpu": cifar_dcgan_cpu(
         [*CIFAR_DIFFAUG, "train.steps=22000", "train.max_minutes=100"]),
     "cifar10-wgan-gp": Entry("cifar10-wgan-gp", CIFAR_TRAIN, ("fid",), reference=["subdir=test"],
