@@ -212,14 +212,13 @@ def run_entry(name: str, entry: Entry, size: str, out: Path, root: Path, seeds, 
     sets = smoke_sets(entry) if smoke else [s.replace("@", str(root), 1) for s in entry.sets]
     sets += [] if smoke or device == "auto" else [f"train.device={device}"]
     sets += extra
-    work = [SeedJob(name, entry, [*sets, f"train.seed={s}"], out / name / f"seed-{s}", root, smoke,
-                    jobs, stage) for s in seeds]  # fmt: skip
-    untrained = [
-        str(j.run_dir) for j in work if not RunDir(j.run_dir).checkpoint_file("latest").is_file()
-    ]
-    if stage == "score" and untrained:  # checked here: an exit in a worker breaks the pool
-        raise SystemExit(f"nothing to score in {', '.join(untrained)}: train first (--stage train, "
-                         "the same --out)")  # fmt: skip
+    work = [SeedJob(entry, [*sets, f"train.seed={s}"], out / name / f"seed-{s}", root, smoke, jobs,
+                    stage) for s in seeds]  # fmt: skip
+    if stage == "score":  # checked here: an exit in a worker breaks the pool
+        untrained = [str(j.run_dir) for j in work if not j.trained()]
+        if untrained:
+            raise SystemExit(f"nothing to score in {', '.join(untrained)}: train first "
+                             "(--stage train, the same --out)")  # fmt: skip
     if jobs > 1:
         with ProcessPoolExecutor(jobs, mp_context=get_context("spawn")) as pool:
             done = list(pool.map(run_seed, work))
@@ -240,7 +239,6 @@ def run_entry(name: str, entry: Entry, size: str, out: Path, root: Path, seeds, 
 class SeedJob:
     """One seed of an entry, as a worker process receives it."""
 
-    name: str
     entry: Entry
     sets: list[str]  # the seed's own train.seed included
     run_dir: Path
@@ -248,6 +246,9 @@ class SeedJob:
     smoke: bool
     jobs: int
     stage: str = "all"
+
+    def trained(self) -> bool:
+        return RunDir(self.run_dir).checkpoint_file("latest").is_file()
 
 
 def run_seed(job: SeedJob) -> tuple[dict, float | None]:
