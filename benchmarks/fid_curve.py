@@ -23,21 +23,10 @@ import time
 
 import torch
 
-from gankit.data import DATASETS
-from gankit.metrics.evaluate import context, evaluate
+from gankit.metrics.evaluate import context, evaluate, reference_data
 from gankit.run.load import build_generator, latent_of, load_checkpoint
 from gankit.run.rundir import RunDir
 from gankit.use.sample import generator_sampler
-
-
-def reference_data(cfg, overrides: list[str]):
-    args = dict(cfg.data.args)
-    for item in overrides:
-        key, _, value = item.partition("=")
-        args[key] = value
-    args.pop("hflip", None)  # the real side is never mirrored
-    data = DATASETS.build(cfg.data.name, **args)
-    return data, {"name": cfg.data.name, **args}
 
 
 def checkpoints(run: RunDir, which: str) -> list[str]:
@@ -70,7 +59,7 @@ def main() -> None:
     args = ap.parse_args()
     run = RunDir.existing(args.run)
     state, cfg = load_checkpoint(run, "latest")
-    data, key = reference_data(cfg, args.reference)
+    data, key = reference_data(cfg.data, args.reference)
     if args.real_only:
         start = time.perf_counter()
         context(data, None, args.n, args.extractor, dataset_key=key).stats("real")  # real only

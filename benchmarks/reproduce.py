@@ -34,8 +34,7 @@ import torch
 
 from gankit.app import train
 from gankit.config import preset_dict
-from gankit.data import DATASETS
-from gankit.metrics.evaluate import evaluate
+from gankit.metrics.evaluate import evaluate, reference_data
 from gankit.run.load import build_generator, latent_of, load_checkpoint
 from gankit.run.rundir import RunDir
 from gankit.use.sample import generator_sampler
@@ -290,18 +289,13 @@ def score(run_dir: Path, entry: Entry, smoke: bool, root: Path) -> dict:
     state, cfg = load_checkpoint(RunDir(run_dir), "latest")
     device = "cuda" if torch.cuda.is_available() else "cpu"
     G = build_generator(state, cfg).to(device)
-    args = dict(cfg.data.args)
-    for item in [] if smoke else entry.reference:  # e.g. the test images of CIFAR-10
-        key, _, value = item.partition("=")
-        args[key] = value
-    args.pop("hflip", None)  # the real side is never mirrored
-    data = DATASETS.build(cfg.data.name, **args)
+    data, key = reference_data(cfg.data, [] if smoke else entry.reference)  # CIFAR-10: test
     metrics = ["fid", "kid"] if smoke and data.is_image else list(entry.metrics)
     metrics = ["modes"] if not data.is_image else metrics
     n = scored_n(entry, smoke)
     with torch.no_grad():
         # the real side's features are cached once per dataset and n (not in smoke runs)
-        cache = {"cache_root": None} if smoke else {"dataset_key": {"name": cfg.data.name, **args}}
+        cache = {"cache_root": None} if smoke else {"dataset_key": key}
         return evaluate(data, generator_sampler(G, latent_of(state, cfg)), metrics, n,
                         "random_conv" if smoke else "inception", **cache)  # fmt: skip
 

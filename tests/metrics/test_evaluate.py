@@ -5,10 +5,12 @@ import pytest
 import torch
 
 from gankit.cli import main
+from gankit.config import Component
 from gankit.data import DATASETS
+from gankit.errors import GankitError
 from gankit.metrics import METRICS
 from gankit.metrics.cache import RealFeatureCache
-from gankit.metrics.evaluate import evaluate
+from gankit.metrics.evaluate import evaluate, reference_data, reference_key
 from tests.conftest import TINY
 
 TINY_ARGS = [a for s in TINY for a in ("--set", s)]
@@ -59,6 +61,15 @@ def test_real_features_are_cached_on_disk(digits, tmp_path, monkeypatch):
         "random_conv-64-10-0", 200
     )
     assert other != cached[0]  # another preprocessing is another entry
+
+
+def test_the_reference_side_is_never_flipped_and_takes_overrides():
+    flipped = Component("digits", {"resolution": 16, "hflip": True})
+    assert reference_key(flipped) == reference_key(Component("digits", {"resolution": 16}))
+    data, key = reference_data(flipped, ["resolution=8"])
+    assert key == {"name": "digits", "resolution": 8} and data.shape == (1, 8, 8)
+    with pytest.raises(GankitError, match="'test' is not KEY=VALUE: write e.g. subdir=test"):
+        reference_key(flipped, ["test"])
 
 
 @pytest.fixture(scope="module")
@@ -223,6 +234,8 @@ def test_in_training_evaluation_keeps_the_best_checkpoint(tmp_path, monkeypatch,
         == 0
     )
     assert json.loads((out / "eval.json").read_text())["step"] == best_row["step"]
+    # in-training evaluation and `gankit eval` read one cache entry of the real side
+    assert len(list((tmp_path / "gankit-cache" / "stats").glob("*.npy"))) == 1
 
 
 def test_bad_eval_settings_fail_before_training(capsys, tmp_path):

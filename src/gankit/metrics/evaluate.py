@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import math
 import warnings
+from collections.abc import Iterable
 from pathlib import Path
 
 import torch
 
+from gankit.config import Component, parse_yaml
 from gankit.data import DATASETS, DataSource
+from gankit.errors import GankitError
 from gankit.metrics.base import METRICS, EvalContext, parse_metrics  # noqa: F401 - re-export
 from gankit.metrics.cache import DEFAULT_ROOT, RealFeatureCache
 from gankit.metrics.features import FEATURES, FeatureExtractor
@@ -24,6 +27,30 @@ def primary(names: list[str]) -> tuple[str, bool]:
     """The value that ranks checkpoints (first metric's primary key) and whether higher is better."""
     metric = METRICS.get(names[0])
     return metric.primary, metric.higher_is_better
+
+
+def reference_key(data_cfg: Component, overrides: Iterable[str] = ()) -> dict:
+    """What a run's metrics compare against, as ``{name, **args}`` (the real-feature cache key):
+    the run's data section with ``overrides`` (``KEY=VALUE``, the value read as YAML; e.g.
+    CIFAR-10's ``subdir=test``), without ``hflip``. Flips only touch training batches (``real_sample`` never flips), so runs
+    with and without them share one cache entry."""
+    args = dict(data_cfg.args)
+    for item in overrides:
+        key, sep, value = item.partition("=")
+        if not sep or not key:
+            raise GankitError(
+                f"reference override {item!r} is not KEY=VALUE: write e.g. subdir=test"
+            )
+        args[key] = parse_yaml(value, f"reference override {item!r}")  # as --set reads it
+    args.pop("hflip", None)
+    return {"name": data_cfg.name, **args}
+
+
+def reference_data(data_cfg: Component, overrides: Iterable[str] = ()) -> tuple[DataSource, dict]:
+    """The real side that ``reference_key`` names, built, and that key."""
+    key = reference_key(data_cfg, overrides)
+    args = dict(key)
+    return DATASETS.build(args.pop("name"), **args), key
 
 
 def evaluate(
@@ -87,11 +114,11 @@ def evaluate_run(
     if translation_kind(cfg.model.kind.name):
         return evaluate_translation(run, state, cfg, n, which, extractor, seed)
     G = build_generator(state, cfg)
-    data = DATASETS.build(cfg.data.name, **cfg.data.args)
+    data, key = reference_data(cfg.data)
     n = n or (10000 if data.is_image else 2500)
     names = names or (["fid", "kid", "pr"] if data.is_image else ["modes"])
     ctx = context(data, generator_sampler(G, latent_of(state, cfg), seed), n, extractor,
-                  dataset_key=cfg.data.to_dict())  # fmt: skip
+                  dataset_key=key)  # fmt: skip
     with torch.no_grad():
         results = run_metrics(ctx, names)
     used = {"real": ctx.used.get("real", n), "fake": ctx.used.get("fake", n)}

@@ -5,7 +5,7 @@ from __future__ import annotations
 from gankit.config import Config
 from gankit.data import DataSource
 from gankit.metrics import FEATURES
-from gankit.metrics.evaluate import evaluate, parse_metrics, primary
+from gankit.metrics.evaluate import evaluate, parse_metrics, primary, reference_key
 from gankit.metrics.translation import PRIMARY, translation_fid
 from gankit.models import Translates
 from gankit.training.trainer import Trainer
@@ -18,7 +18,7 @@ class InTrainingEval:
     def __init__(self, cfg: Config, data: DataSource):
         self.ev, self.data, self.seed = cfg.eval, data, cfg.train.seed
         self.names = parse_metrics(cfg.eval.metrics)
-        self.dataset_key = cfg.data.to_dict()
+        self.dataset_key = reference_key(cfg.data)  # the cache entry `gankit eval` uses
         self._extractor = None
 
     def __call__(self, trainer: Trainer) -> dict[str, float]:
