@@ -187,8 +187,8 @@ ENTRIES = {
     # with the CIFAR-10 row's recipe on top (DiffAugment, lr decayed over the second half);
     # ~2.85 steps/s on an AVX512-BF16 core beside another job (NHWC: +3%), so 19,000 steps fit
     "celeba64-cpu-2h": celeba_cpu_2h(19_000, checkpoint_every=1000),
-    # the same recipe with its schedule sized to stop 47's faster core: ~5.3 steps/s of one
-    # thread beside another job, so 34,000 steps fit the two hours
+    # the same recipe with its schedule sized to stop 47's faster core: ~5 steps/s of one
+    # thread beside another job, so 34,000 steps fit the two hours (111.5 min: FID 28.74)
     "celeba64-cpu-2h-34k": celeba_cpu_2h(34_000, checkpoint_every=2000),
     # seed 002's comparison at equal CPU time: 30 minutes of one core each, all 8,000 images on
     # each side (issue 27's row 4); samples often enough for the slowest (WGAN-GP: 492 G steps
