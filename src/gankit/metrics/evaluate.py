@@ -32,8 +32,8 @@ def primary(names: list[str]) -> tuple[str, bool]:
 def reference_key(data_cfg: Component, overrides: Iterable[str] = ()) -> dict:
     """What a run's metrics compare against, as ``{name, **args}`` (the real-feature cache key):
     the run's data section with ``overrides`` (``KEY=VALUE``, the value read as YAML; e.g.
-    CIFAR-10's ``subdir=test``), without ``hflip``. Flips only touch training batches (``real_sample`` never flips), so runs
-    with and without them share one cache entry."""
+    CIFAR-10's ``subdir=test``), without ``hflip``. Flips only touch training batches
+    (``real_sample`` never flips), so runs with and without them share one cache entry."""
     args = dict(data_cfg.args)
     for item in overrides:
         key, sep, value = item.partition("=")
