@@ -137,7 +137,7 @@ ENTRIES = {
         [*CIFAR_DIFFAUG, "train.steps=22000", "train.max_minutes=100"]),
     # issue 27's second row: StudioGAN's plain setting (no EMA, constant lr, no DiffAugment,
     # bf16 where the CPU has it) for the 22,000 steps of the row above, one thread (stop 47):
-    # 41 min, FID 112.69 after a mode collapse near step 21,000 (step 20,000: 69.6 at 2k/2k)
+    # 41 min, FID 112.69 after a mode collapse near step 21,000 (its step 20,000: 51.79)
     "cifar10-dcgan-plain-22k-cpu": cifar_dcgan_cpu(
         [*CIFAR_TRAIN, "eval.every=0", "train.steps=22000", "train.max_minutes=100",
          "log.checkpoint_every=2500", "log.keep_checkpoints=10"]),
