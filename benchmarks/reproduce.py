@@ -14,12 +14,15 @@ standard FID network; ``--size smoke`` trains a few steps of the same presets on
 digits (same resolution and channels) and scores them with the random feature network, so every
 entry's config, training, evaluation and output path stay tested (tests/test_reproduce.py).
 Rows go to OUT/NAME/row.json: metric mean and std over the seeds, the protocol, the runs' own
-training time (summary.json: data loading and scoring not counted).
+training time (summary.json: data loading and scoring not counted). Each seed's scores are kept
+in OUT/NAME/seed-S.scores.json, so a score stage that adds seeds or was stopped half-way scores
+only what is new.
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import math
 import os
@@ -36,7 +39,7 @@ from gankit.app import train
 from gankit.config import preset_dict
 from gankit.metrics.evaluate import evaluate, reference_data
 from gankit.run.load import build_generator, latent_of, load_checkpoint
-from gankit.run.rundir import RunDir
+from gankit.run.rundir import RunDir, write_text_atomic
 from gankit.use.sample import generator_sampler
 
 CIFAR = "cifar10/cifar10-jpg.zip"
@@ -271,7 +274,7 @@ def run_seed(job: SeedJob) -> tuple[dict, float | None]:
         torch.set_num_threads(max(1, (os.cpu_count() or 1) // job.jobs))
     if job.stage != "score":
         train(job.entry.preset, sets=job.sets, out=str(job.run_dir), overwrite=True)
-    scores = {} if job.stage == "train" else score(job.run_dir, job.entry, job.smoke, job.root)
+    scores = {} if job.stage == "train" else score_once(job.run_dir, job.entry, job.smoke, job.root)
     return scores, trained_seconds(job.run_dir)
 
 
@@ -284,6 +287,31 @@ def trained_seconds(run_dir: Path) -> float | None:
 def scored_n(entry: Entry, smoke: bool) -> int:
     """Samples per side that ``score`` uses: the entry's n, at most 64 at smoke size."""
     return min(64, entry.n) if smoke else entry.n
+
+
+def score_once(run_dir: Path, entry: Entry, smoke: bool, root: Path) -> dict:
+    """``score``, kept beside the run (OUT/NAME/seed-S.scores.json): a score stage stopped after
+    some seeds, or one that adds seeds to a row, never scores a finished seed again (a 10k FID
+    costs a CPU half an hour). Keyed by the latest checkpoint's bytes and the protocol, so a
+    retrained run is scored afresh."""
+    path = run_dir.with_name(f"{run_dir.name}.scores.json")
+    key = {"checkpoint_sha256": sha256(RunDir(run_dir).checkpoint_file("latest")),
+           "protocol": entry.protocol(), "smoke": smoke}  # fmt: skip
+    saved = RunDir(run_dir).read_json(path)
+    if saved.get("key") == key and isinstance(saved.get("scores"), dict):
+        print(f"{run_dir}: scored before, kept ({path.name})", flush=True)
+        return saved["scores"]
+    scores = score(run_dir, entry, smoke, root)
+    write_text_atomic(path, json.dumps({"key": key, "scores": scores}, indent=1) + "\n")
+    return scores
+
+
+def sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        while chunk := f.read(1 << 20):
+            digest.update(chunk)
+    return digest.hexdigest()
 
 
 def score(run_dir: Path, entry: Entry, smoke: bool, root: Path) -> dict:

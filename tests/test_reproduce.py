@@ -72,3 +72,18 @@ def test_train_stage_then_score_stage_with_an_override(reproduce, tmp_path):
     row = json.loads((tmp_path / "grid25" / "row.json").read_text())
     assert row["train_seconds"] == round(summary["train_seconds"], 1)  # the run's, not scoring's
     assert 0 <= row["mean"]["modes"] <= 25 and 0 <= row["mean"]["hq"] <= 1
+
+
+def test_a_scored_seed_is_not_scored_again_until_it_is_retrained(reproduce, tmp_path, monkeypatch):
+    args = ["grid25", "--size", "smoke", "--out", str(tmp_path), "--set", "train.steps=3"]
+    reproduce.main([*args, "--stage", "train"])
+    real_score, calls = reproduce.score, []
+    monkeypatch.setattr(reproduce, "score", lambda *a: calls.append(a) or real_score(*a))
+    reproduce.main([*args, "--stage", "score"])
+    first = json.loads((tmp_path / "grid25" / "row.json").read_text())
+    assert len(calls) == 1 and (tmp_path / "grid25" / "seed-0.scores.json").is_file()
+    reproduce.main([*args, "--stage", "score"])  # kept: the same checkpoint, the same protocol
+    assert len(calls) == 1
+    assert json.loads((tmp_path / "grid25" / "row.json").read_text())["mean"] == first["mean"]
+    reproduce.main([*args[:-1], "train.steps=4"])  # retrained (and scored): a new checkpoint
+    assert len(calls) == 2
