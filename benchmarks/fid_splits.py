@@ -83,27 +83,29 @@ def main() -> None:
         ),
         flush=True,
     )
-    # the train folders are sorted by class: subsets are random permutations
-    perm, perm_test = (
-        np.random.default_rng(0).permutation(len(f_train)),
-        np.random.default_rng(1).permutation(len(f_test)),
-    )
-    rows = [
-        ("train 50k", f_train, "test 10k", f_test),
-        ("train 10k", f_train[perm[:10000]], "test 10k", f_test),
-        ("train 10k", f_train[perm[:10000]], "train 10k (disjoint)", f_train[perm[10000:20000]]),
-    ]
-    rows += [
-        (f"train {n}", f_train[perm[:n]], f"test {n}", f_test[perm_test[:n]])
-        for n in (1000, 2000, 5000)
-    ]
-    for name_a, a, name_b, b in rows:
+    for name_a, a, name_b, b in split_pairs(f_train, f_test):
         if min(len(a), len(b)) < 2:  # a split larger than the data (the smoke test's few images)
             continue
         row = {"a": name_a, "b": name_b, "fid": round(fid(a, b), 3)}
         size = min(1000, len(a), len(b))
         row.update({k: round(v, 6) for k, v in kid(a, b, subsets=100, subset_size=size).items()})
         print(json.dumps(row), flush=True)
+
+
+def split_pairs(f_train: np.ndarray, f_test: np.ndarray) -> list[tuple]:
+    """(name, features, name, features) of each comparison: full splits, then subsets."""
+    # the train folders are sorted by class: subsets are random permutations
+    perm = np.random.default_rng(0).permutation(len(f_train))
+    perm_test = np.random.default_rng(1).permutation(len(f_test))
+    pairs = [
+        ("train 50k", f_train, "test 10k", f_test),
+        ("train 10k", f_train[perm[:10000]], "test 10k", f_test),
+        ("train 10k", f_train[perm[:10000]], "train 10k (disjoint)", f_train[perm[10000:20000]]),
+    ]
+    return pairs + [
+        (f"train {n}", f_train[perm[:n]], f"test {n}", f_test[perm_test[:n]])
+        for n in (1000, 2000, 5000)
+    ]
 
 
 if __name__ == "__main__":

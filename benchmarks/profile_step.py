@@ -42,26 +42,21 @@ def main() -> None:
         total = time.perf_counter() - start
     key = "self_cuda_time_total" if device.type == "cuda" else "self_cpu_time_total"
     print(prof.key_averages().table(sort_by=key, row_limit=args.rows))
-    events = prof.key_averages()
-    device_s = (
-        sum(getattr(e, "self_device_time_total", 0) for e in events) / 1e6
-        if device.type == "cuda"
-        else None
-    )
-    print(
-        json.dumps(
-            {
-                "config": args.config,
-                "sets": args.set,
-                "steps": args.steps,
-                "host_issue_s_per_step": round(issued / args.steps, 5),
-                "wall_s_per_step": round(total / args.steps, 5),
-                "device_busy_s_per_step": round(device_s / args.steps, 5)
-                if device_s is not None
-                else None,
-            }
-        )
-    )
+    busy = device_seconds(prof) if device.type == "cuda" else None
+    row = {
+        "config": args.config,
+        "sets": args.set,
+        "steps": args.steps,
+        "host_issue_s_per_step": round(issued / args.steps, 5),
+        "wall_s_per_step": round(total / args.steps, 5),
+        "device_busy_s_per_step": None if busy is None else round(busy / args.steps, 5),
+    }
+    print(json.dumps(row))
+
+
+def device_seconds(prof) -> float:
+    """Seconds the GPU spent in kernels over the profiled steps."""
+    return sum(getattr(e, "self_device_time_total", 0) for e in prof.key_averages()) / 1e6
 
 
 if __name__ == "__main__":

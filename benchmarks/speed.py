@@ -164,54 +164,51 @@ def matmul_tflops(device: torch.device, n: int = 2048, dtype=torch.float32) -> f
     return 2 * n**3 / seconds / 1e12
 
 
+def plain_step(trainer, loss: str, n_critic: int):
+    """The same nets with tutorial-default Adam, driven by the plain loop; (step, FLOPs per step)."""
+    real = torch.cat([next(trainer.batches).x for _ in range(8)])
+    adam = {k: trainer.optimizers["G"].param_groups[0][k] for k in ("lr", "betas")}
+    G, D = trainer.model.G, trainer.model.D
+    opt_g, opt_d = (
+        torch.optim.Adam(G.parameters(), **adam),
+        torch.optim.Adam(D.parameters(), **adam),
+    )
+    # the same mathematics: one count serves every implementation
+    flops = count_flops(CountablePlainLoop(G, D, opt_g, opt_d, real, loss, n_critic).train_step)
+    return PlainLoop(G, D, opt_g, opt_d, real, loss, n_critic).train_step, flops
+
+
 def bench_config(name: str, args, ceiling: float) -> None:
     loss, size, n_critic = CONFIGS[name]
     base = flops = None
     for impl in ["plain", *args.variants]:
-        extra = VARIANTS.get(impl, [])
         torch.manual_seed(0)
-        trainer = make_trainer(gankit_config(loss, size, n_critic, args.device, extra))
-        if impl == "plain":  # the same nets, with tutorial-default Adam, driven by the plain loop
-            real = torch.cat([next(trainer.batches).x for _ in range(8)])
-            adam = {k: trainer.optimizers["G"].param_groups[0][k] for k in ("lr", "betas")}
-            opt_g, opt_d = (
-                torch.optim.Adam(trainer.model.G.parameters(), **adam),
-                torch.optim.Adam(trainer.model.D.parameters(), **adam),
-            )
-            step = PlainLoop(
-                trainer.model.G, trainer.model.D, opt_g, opt_d, real, loss, n_critic
-            ).train_step
-            # the same mathematics: one count serves every implementation
-            flops = count_flops(
-                CountablePlainLoop(
-                    trainer.model.G, trainer.model.D, opt_g, opt_d, real, loss, n_critic
-                ).train_step
-            )
+        trainer = make_trainer(
+            gankit_config(loss, size, n_critic, args.device, VARIANTS.get(impl, []))
+        )
+        if impl == "plain":
+            step, flops = plain_step(trainer, loss, n_critic)
         else:
             step = trainer.train_step
         seconds = time_steps(step, trainer.device, args.iters, args.repeats)
         base = base or seconds
-        print(
-            json.dumps(
-                {
-                    "config": name,
-                    "implementation": impl if impl == "plain" else f"gankit:{impl}",
-                    "device": str(trainer.device),
-                    "dtype": "fp32" if impl == "plain" else trainer.precision.name,
-                    "batch": 64,
-                    "n_critic": n_critic,
-                    "resolution": size,
-                    "s_per_g_iter": round(seconds, 4),
-                    "g_iters_per_s": round(1 / seconds, 4),
-                    "real_images_per_s": round(64 * n_critic / seconds, 1),
-                    "gflop_per_g_iter": round(flops / 1e9, 1),
-                    "achieved_tflops": round(flops / seconds / 1e12, 4),
-                    "matmul_fp32_tflops": round(ceiling, 4),
-                    "speedup_vs_plain": round(base / seconds, 3),
-                }
-            ),
-            flush=True,
-        )
+        row = {
+            "config": name,
+            "implementation": impl if impl == "plain" else f"gankit:{impl}",
+            "device": str(trainer.device),
+            "dtype": "fp32" if impl == "plain" else trainer.precision.name,
+            "batch": 64,
+            "n_critic": n_critic,
+            "resolution": size,
+            "s_per_g_iter": round(seconds, 4),
+            "g_iters_per_s": round(1 / seconds, 4),
+            "real_images_per_s": round(64 * n_critic / seconds, 1),
+            "gflop_per_g_iter": round(flops / 1e9, 1),
+            "achieved_tflops": round(flops / seconds / 1e12, 4),
+            "matmul_fp32_tflops": round(ceiling, 4),
+            "speedup_vs_plain": round(base / seconds, 3),
+        }
+        print(json.dumps(row), flush=True)
 
 
 def main() -> None:
