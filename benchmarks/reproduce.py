@@ -22,7 +22,6 @@ only what is new.
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import math
 import os
@@ -38,6 +37,7 @@ import torch
 from gankit.app import train
 from gankit.config import preset_dict
 from gankit.metrics.evaluate import evaluate, reference_data
+from gankit.run.checkpoint import fingerprint
 from gankit.run.load import build_generator, latent_of, load_checkpoint
 from gankit.run.rundir import RunDir, write_text_atomic
 from gankit.use.sample import generator_sampler
@@ -139,8 +139,8 @@ ENTRIES = {
     "cifar10-dcgan-diffaug-22k-cpu": cifar_dcgan_cpu(
         [*CIFAR_DIFFAUG, "train.steps=22000", "train.max_minutes=100"]),
     # issue 27's second row: StudioGAN's plain setting (no EMA, constant lr, no DiffAugment,
-    # bf16 where the CPU has it) for the 22,000 steps of the row above, one thread (stop 47):
-    # 41 min, FID 112.69 after a mode collapse near step 21,000 (its step 20,000: 51.79)
+    # bf16 where the CPU has it) for the 22,000 steps of the row above, one thread (stops 47-48):
+    # 41 min a seed, FID 112.69, 164.98, 47.80 (two seeds collapse before the end)
     "cifar10-dcgan-plain-22k-cpu": cifar_dcgan_cpu(
         [*CIFAR_TRAIN, "eval.every=0", "train.steps=22000", "train.max_minutes=100",
          "log.checkpoint_every=2500", "log.keep_checkpoints=10"]),
@@ -191,7 +191,7 @@ ENTRIES = {
     # ~2.85 steps/s on an AVX512-BF16 core beside another job (NHWC: +3%), so 19,000 steps fit
     "celeba64-cpu-2h": celeba_cpu_2h(19_000, checkpoint_every=1000),
     # the same recipe with its schedule sized to stop 47's faster core: ~5 steps/s of one
-    # thread beside another job, so 34,000 steps fit the two hours (111.5 min: FID 28.74)
+    # thread beside another job, so 34,000 steps fit the two hours (111 min: FID 28.74, 31.58)
     "celeba64-cpu-2h-34k": celeba_cpu_2h(34_000, checkpoint_every=2000),
     # seed 002's comparison at equal CPU time: 30 minutes of one core each, all 8,000 images on
     # each side (issue 27's row 4); samples often enough for the slowest (WGAN-GP: 492 G steps
@@ -292,26 +292,18 @@ def scored_n(entry: Entry, smoke: bool) -> int:
 def score_once(run_dir: Path, entry: Entry, smoke: bool, root: Path) -> dict:
     """``score``, kept beside the run (OUT/NAME/seed-S.scores.json): a score stage stopped after
     some seeds, or one that adds seeds to a row, never scores a finished seed again (a 10k FID
-    costs a CPU half an hour). Keyed by the latest checkpoint's bytes and the protocol, so a
+    costs a CPU half an hour). Keyed by the latest checkpoint's checksum and the protocol, so a
     retrained run is scored afresh."""
-    path = run_dir.with_name(f"{run_dir.name}.scores.json")
-    key = {"checkpoint_sha256": sha256(RunDir(run_dir).checkpoint_file("latest")),
+    run, path = RunDir(run_dir), run_dir.with_name(f"{run_dir.name}.scores.json")
+    key = {"checkpoint_sha256": fingerprint(run.checkpoint_file("latest")),
            "protocol": entry.protocol(), "smoke": smoke}  # fmt: skip
-    saved = RunDir(run_dir).read_json(path)
+    saved = run.read_json(path)
     if saved.get("key") == key and isinstance(saved.get("scores"), dict):
         print(f"{run_dir}: scored before, kept ({path.name})", flush=True)
         return saved["scores"]
     scores = score(run_dir, entry, smoke, root)
     write_text_atomic(path, json.dumps({"key": key, "scores": scores}, indent=1) + "\n")
     return scores
-
-
-def sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        while chunk := f.read(1 << 20):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def score(run_dir: Path, entry: Entry, smoke: bool, root: Path) -> dict:

@@ -1,4 +1,5 @@
 import errno
+import hashlib
 import os
 from pathlib import Path
 
@@ -49,6 +50,21 @@ def test_round_trip(tmp_path):
     assert loaded.step == 3 and torch.equal(
         loaded.networks["G"]["w"], state(3)["networks"]["G"]["w"]
     )
+
+
+def test_fingerprint_is_the_payload_checksum_and_tells_states_apart(tmp_path):
+    one, two, other = tmp_path / "one.pt", tmp_path / "two.pt", tmp_path / "other.pt"
+    data = ckpt.serialise(state(1))
+    ckpt.save_atomic(data, one)
+    ckpt.save_atomic(ckpt.serialise(state(2)), two)
+    payload = data[: -ckpt.FOOTER]
+    assert ckpt.fingerprint(one) == hashlib.sha256(payload).hexdigest()
+    assert ckpt.fingerprint(two) != ckpt.fingerprint(one)
+    torch.save(state(1), other)  # a plain torch file: no footer
+    with pytest.raises(GankitError, match="not a gankit checkpoint"):
+        ckpt.fingerprint(other)
+    with pytest.raises(GankitError, match="cannot read checkpoint"):
+        ckpt.fingerprint(tmp_path / "missing.pt")
 
 
 @pytest.mark.parametrize("damage", ["truncate", "flip", "empty"])

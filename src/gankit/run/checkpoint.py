@@ -132,6 +132,20 @@ def load(path: Path, map_location="cpu") -> Checkpoint:
     return Checkpoint.from_dict(state, path)
 
 
+def fingerprint(path: Path) -> str:
+    """The sha256 of a checkpoint's payload, read from its footer (not the whole file): what
+    identifies one saved state, e.g. to know whether scores computed from it still apply."""
+    try:
+        with open(path, "rb") as f:
+            f.seek(-FOOTER, os.SEEK_END)
+            footer = f.read(FOOTER)
+    except OSError as exc:
+        raise GankitError(f"cannot read checkpoint {path} ({why(exc)})") from None
+    if footer[-len(MAGIC) :] != MAGIC:
+        raise GankitError(f"{path} is not a gankit checkpoint (no checksum footer)")
+    return footer[: -len(MAGIC)].hex()
+
+
 def read(path: Path, map_location="cpu") -> dict:
     """Any file written by ``serialise``: checksum verified, unpickled with weights only."""
     if not path.is_file():
